@@ -1,0 +1,138 @@
+using System.Runtime.ExceptionServices;
+
+namespace OnChip.Parallelism;
+
+/// <summary>A job that every worker of a <see cref="WorkerPool"/> runs once, each on its own share.</summary>
+public interface IParallelJob
+{
+    /// <summary>Runs the share of work that belongs to <paramref name="worker"/> out of <paramref name="workers"/>.</summary>
+    void Execute(int worker, int workers);
+}
+
+/// <summary>
+/// A fixed set of threads that run one <see cref="IParallelJob"/> at a time. The calling thread is worker 0.
+/// Built for the training hot path: handing out a job allocates nothing and costs a few microseconds, because
+/// idle workers spin briefly before they block (a relaxation issues thousands of jobs per second).
+/// </summary>
+public sealed class WorkerPool : IDisposable
+{
+    private const int SpinIterations = 20_000;
+
+    private readonly Thread[] _threads;
+    private readonly SemaphoreSlim[] _wake;
+    private IParallelJob? _job;
+    private long _generation;
+    private int _pending;
+    private volatile bool _disposed;
+    private ExceptionDispatchInfo? _failure;
+
+    public WorkerPool(int workers)
+    {
+        if (workers < 1) throw new ArgumentOutOfRangeException(nameof(workers), "a pool needs at least one worker");
+        Workers = workers;
+        _threads = new Thread[workers - 1];
+        _wake = new SemaphoreSlim[workers - 1];
+        for (int i = 0; i < _threads.Length; i++)
+        {
+            _wake[i] = new SemaphoreSlim(0);
+            int index = i + 1;
+            _threads[i] = new Thread(() => WorkerLoop(index)) { IsBackground = true, Name = $"onchip-worker-{index}" };
+            _threads[i].Start();
+        }
+    }
+
+    /// <summary>Number of workers, the calling thread included.</summary>
+    public int Workers { get; }
+
+    /// <summary>A pool of one worker: every job runs inline on the caller.</summary>
+    public static WorkerPool Serial { get; } = new(1);
+
+    /// <summary>The half-open range of <paramref name="count"/> items that belongs to a worker (contiguous, balanced).</summary>
+    public static (int Start, int End) Share(int count, int worker, int workers)
+    {
+        int start = (int)((long)count * worker / workers);
+        int end = (int)((long)count * (worker + 1) / workers);
+        return (start, end);
+    }
+
+    /// <summary>Runs <paramref name="job"/> on every worker and returns when all have finished.</summary>
+    public void Run(IParallelJob job)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (Workers == 1)
+        {
+            job.Execute(0, 1);
+            return;
+        }
+
+        _job = job;
+        _failure = null;
+        Volatile.Write(ref _pending, Workers - 1);
+        Interlocked.Increment(ref _generation);
+        for (int i = 0; i < _wake.Length; i++)
+        {
+            // Wake only a worker that has given up spinning; a spinning one sees the generation change.
+            if (_wake[i].CurrentCount == 0) _wake[i].Release();
+        }
+
+        try
+        {
+            job.Execute(0, Workers);
+        }
+        catch (Exception e)
+        {
+            _failure ??= ExceptionDispatchInfo.Capture(e);
+        }
+
+        var spin = new SpinWait();
+        while (Volatile.Read(ref _pending) != 0) spin.SpinOnce(sleep1Threshold: -1);
+        _job = null;
+        _failure?.Throw();
+    }
+
+    private void WorkerLoop(int index)
+    {
+        long seen = 0;
+        var wake = _wake[index - 1];
+        while (true)
+        {
+            long generation = WaitForWork(seen, wake);
+            if (_disposed) return;
+            seen = generation;
+            try
+            {
+                _job!.Execute(index, Workers);
+            }
+            catch (Exception e)
+            {
+                _failure ??= ExceptionDispatchInfo.Capture(e);
+            }
+            Interlocked.Decrement(ref _pending);
+        }
+    }
+
+    private long WaitForWork(long seen, SemaphoreSlim wake)
+    {
+        for (int i = 0; i < SpinIterations; i++)
+        {
+            long generation = Volatile.Read(ref _generation);
+            if (generation != seen || _disposed) return generation;
+            Thread.SpinWait(20);
+        }
+        while (true)
+        {
+            long generation = Volatile.Read(ref _generation);
+            if (generation != seen || _disposed) return generation;
+            wake.Wait(50);
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_disposed || ReferenceEquals(this, Serial)) return;
+        _disposed = true;
+        foreach (var w in _wake) w.Release();
+        foreach (var t in _threads) t.Join();
+        foreach (var w in _wake) w.Dispose();
+    }
+}
