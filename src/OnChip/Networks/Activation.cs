@@ -1,0 +1,112 @@
+using System.Numerics.Tensors;
+using OnChip.Tensors;
+
+namespace OnChip.Networks;
+
+/// <summary>
+/// The neuron nonlinearity σ of the dynamics s ← σ(∂Φ/∂s), with its derivative (needed by BPTT) and its range
+/// (the bounds of the state variable). Span-in, span-out, allocation-free.
+/// </summary>
+public abstract class Activation
+{
+    public abstract string Name { get; }
+    public abstract float Lower { get; }
+    public abstract float Upper { get; }
+
+    /// <summary>s = σ(u). <paramref name="s"/> may alias <paramref name="u"/>.</summary>
+    public abstract void Apply(ReadOnlySpan<float> u, Span<float> s);
+
+    /// <summary>d = σ'(u), given u and s = σ(u) (whichever is cheaper). <paramref name="d"/> may alias either input.</summary>
+    public abstract void Derivative(ReadOnlySpan<float> u, ReadOnlySpan<float> s, Span<float> d);
+
+    public static IReadOnlyList<string> Names { get; } = ["mysig", "sigmoid", "tanh", "hard-sigmoid", "my-hard-sig", "ctrd-hard-sig"];
+
+    public static Activation Parse(string name) => name switch
+    {
+        "mysig" => new ScaledSigmoid(),
+        "sigmoid" => new Sigmoid(),
+        "tanh" => new Tanh(),
+        "hard-sigmoid" => new HardClamp("hard-sigmoid", 1f, 0f, 0f, 1f),
+        "my-hard-sig" => new HardClamp("my-hard-sig", 0.5f, 0f, 0f, 1f),
+        "ctrd-hard-sig" => new HardClamp("ctrd-hard-sig", 1f, 0f, -0.5f, 0.5f),
+        _ => throw new ArgumentException($"unknown activation '{name}' (expected one of: {string.Join(", ", Names)})"),
+    };
+
+    public override string ToString() => Name;
+
+    /// <summary>Laborieux et al.'s "my_sigmoid": 1/(1+e^{−4(u−½)}), i.e. sigmoid(4u − 2); σ' = 4s(1−s).</summary>
+    private sealed class ScaledSigmoid : Activation
+    {
+        public override string Name => "mysig";
+        public override float Lower => 0f;
+        public override float Upper => 1f;
+
+        public override void Apply(ReadOnlySpan<float> u, Span<float> s)
+        {
+            Elementwise.ScaleShift(u, 4f, -2f, s);
+            TensorPrimitives.Sigmoid(s, s);
+        }
+
+        public override void Derivative(ReadOnlySpan<float> u, ReadOnlySpan<float> s, Span<float> d)
+        {
+            // 4s(1−s) = 4s − 4s²
+            Elementwise.ScaleShift(s, -4f, 4f, d);  // d = 4 − 4s
+            TensorPrimitives.Multiply(d, s, d);
+        }
+    }
+
+    private sealed class Sigmoid : Activation
+    {
+        public override string Name => "sigmoid";
+        public override float Lower => 0f;
+        public override float Upper => 1f;
+        public override void Apply(ReadOnlySpan<float> u, Span<float> s) => TensorPrimitives.Sigmoid(u, s);
+
+        public override void Derivative(ReadOnlySpan<float> u, ReadOnlySpan<float> s, Span<float> d)
+        {
+            Elementwise.ScaleShift(s, -1f, 1f, d);  // d = 1 − s
+            TensorPrimitives.Multiply(d, s, d);
+        }
+    }
+
+    private sealed class Tanh : Activation
+    {
+        public override string Name => "tanh";
+        public override float Lower => -1f;
+        public override float Upper => 1f;
+        public override void Apply(ReadOnlySpan<float> u, Span<float> s) => TensorPrimitives.Tanh(u, s);
+
+        public override void Derivative(ReadOnlySpan<float> u, ReadOnlySpan<float> s, Span<float> d)
+        {
+            // 1 − s² = (1 − s)(1 + s), written as −s·s + 1
+            TensorPrimitives.MultiplyAdd(s, s, -1f, d);  // d = s² − 1
+            TensorPrimitives.Negate(d, d);
+        }
+    }
+
+    /// <summary>clamp(scale·u + shift, lower, upper): the hard sigmoids. A projection onto a box, so fixed points minimise an energy.</summary>
+    private sealed class HardClamp(string name, float scale, float shift, float lower, float upper) : Activation
+    {
+        public override string Name => name;
+        public override float Lower => lower;
+        public override float Upper => upper;
+
+        public override void Apply(ReadOnlySpan<float> u, Span<float> s)
+        {
+            if (scale == 1f && shift == 0f) u.CopyTo(s);
+            else Elementwise.ScaleShift(u, scale, shift, s);
+            TensorPrimitives.Max(s, lower, s);
+            TensorPrimitives.Min(s, upper, s);
+        }
+
+        public override void Derivative(ReadOnlySpan<float> u, ReadOnlySpan<float> s, Span<float> d)
+        {
+            // Slope `scale` strictly inside the box, 0 on the flat parts (the kink is assigned 0, as autograd does for clamp's boundary).
+            for (int i = 0; i < d.Length; i++)
+            {
+                float v = scale * u[i] + shift;
+                d[i] = v > lower && v < upper ? scale : 0f;
+            }
+        }
+    }
+}

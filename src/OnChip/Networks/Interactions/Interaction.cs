@@ -1,0 +1,37 @@
+using OnChip.Parallelism;
+using OnChip.Tensors;
+
+namespace OnChip.Networks.Interactions;
+
+/// <summary>
+/// One term of the primitive function Φ (the energy with its sign flipped). The network's Φ is the sum of its
+/// interactions; the dynamics and every learning rule only ask an interaction for ∂Φ/∂s (its drive on a layer)
+/// and ∂Φ/∂θ (its parameter gradient). A new physical system is a new interaction.
+/// </summary>
+public abstract class Interaction
+{
+    /// <summary>Indices of the layers this term couples.</summary>
+    public abstract IReadOnlyList<int> Layers { get; }
+    public abstract IReadOnlyList<Parameter> Parameters { get; }
+
+    /// <summary>True when the drive on a layer depends on that layer's own state (a self-coupling); never for bilinear couplings between layers or biases.</summary>
+    public virtual bool DriveDependsOnOwnLayer => false;
+
+    public bool Touches(int layer)
+    {
+        foreach (int l in Layers) if (l == layer) return true;
+        return false;
+    }
+
+    /// <summary>
+    /// drive[rows] += ∂Φ_term/∂s_layer at <paramref name="states"/>, for rows [start, start+count).
+    /// <paramref name="pool"/> may split the work (use <see cref="WorkerPool.Serial"/> inside a parallel job).
+    /// </summary>
+    public abstract void AddDrive(int layer, Matrix[] states, Matrix drive, int start, int count, WorkerPool pool);
+
+    /// <summary>
+    /// θ.Grad ← keep·θ.Grad + coef · Σ_rows (∂Φ_term/∂θ(a) − ∂Φ_term/∂θ(b)) over rows [0, count); <paramref name="b"/>
+    /// null means zero. <paramref name="keep"/> is 0 (overwrite, no need to clear first) or 1 (accumulate).
+    /// </summary>
+    public abstract void AccumulateGradient(Matrix[] a, Matrix[]? b, float coef, int count, WorkerPool pool, float keep = 1f);
+}

@@ -1,0 +1,32 @@
+using OnChip.Synapses;
+using OnChip.Tensors;
+
+namespace OnChip.Networks;
+
+/// <summary>
+/// A learnable tensor (a weight matrix or a bias row) with its gradient buffer and its storage.
+/// Learning rules write <see cref="Grad"/> (the loss gradient, descent direction, like autograd's .grad);
+/// optimizers turn it into a requested change that <see cref="Storage"/> applies.
+/// </summary>
+public sealed class Parameter
+{
+    public Parameter(string name, int rows, int cols, int group)
+    {
+        Name = name;
+        Value = new Matrix(rows, cols);
+        Grad = new Matrix(rows, cols);
+        Group = group;
+    }
+
+    /// <summary>Stable name used in model files and reports: W0, b1, … .</summary>
+    public string Name { get; }
+    public Matrix Value { get; }
+    public Matrix Grad { get; }
+    /// <summary>Learning-rate group: the index of the synaptic layer this tensor belongs to (W_n and its bias share one).</summary>
+    public int Group { get; }
+    public ISynapseArray Storage { get; set; } = IdealSynapses.Instance;
+
+    public int Length => Value.Length;
+    public int[] Shape => Value.Rows == 1 ? [Value.Cols] : [Value.Rows, Value.Cols];
+    public override string ToString() => $"{Name}[{Value.Rows}x{Value.Cols}]";
+}

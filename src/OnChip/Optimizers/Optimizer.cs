@@ -1,0 +1,84 @@
+using OnChip.Networks;
+using OnChip.Parallelism;
+
+namespace OnChip.Optimizers;
+
+/// <summary>
+/// Turns each parameter's gradient into a requested change ΔW and hands it to the parameter's synapse array.
+/// Works in small chunks so the optimizer state stays in L1, split between workers by element ranges
+/// (elementwise, so results do not depend on the split). Learning rates are per group (synaptic layer).
+/// </summary>
+public abstract class Optimizer : IParallelJob
+{
+    protected const int Chunk = 1024;
+    private readonly long[] _offsets;
+    private float[][] _scratch = [];
+
+    protected Optimizer(IReadOnlyList<Parameter> parameters, IReadOnlyList<float> learningRates, float weightDecay)
+    {
+        Parameters = parameters;
+        foreach (var p in parameters)
+            if (p.Group >= learningRates.Count) throw new ArgumentException($"no learning rate for group {p.Group} of {p.Name}");
+        BaseLearningRates = learningRates.ToArray();
+        LearningRates = learningRates.ToArray();
+        WeightDecay = weightDecay;
+        _offsets = new long[parameters.Count + 1];
+        for (int i = 0; i < parameters.Count; i++) _offsets[i + 1] = _offsets[i] + parameters[i].Length;
+    }
+
+    public abstract string Name { get; }
+    public IReadOnlyList<Parameter> Parameters { get; }
+    public float[] BaseLearningRates { get; }
+    /// <summary>Current per-group learning rates (a schedule may change them between epochs).</summary>
+    public float[] LearningRates { get; }
+    public float WeightDecay { get; }
+    /// <summary>Number of steps taken (Adam's bias correction uses it).</summary>
+    public long StepCount { get; protected set; }
+
+    public static IReadOnlyList<string> Names { get; } = ["sgd", "adam"];
+
+    public void Step(WorkerPool pool)
+    {
+        StepCount++;
+        BeginStep();
+        if (_scratch.Length < pool.Workers)
+            _scratch = Enumerable.Range(0, pool.Workers).Select(_ => new float[Chunk]).ToArray();
+        pool.Run(this);
+    }
+
+    protected virtual void BeginStep() { }
+
+    void IParallelJob.Execute(int worker, int workers)
+    {
+        long total = _offsets[^1];
+        long start = total * worker / workers, end = total * (worker + 1) / workers;
+        var scratch = _scratch[worker];
+        for (int p = 0; p < Parameters.Count; p++)
+        {
+            long from = Math.Max(start, _offsets[p]), to = Math.Min(end, _offsets[p + 1]);
+            for (long i = from; i < to; i += Chunk)
+            {
+                int offset = (int)(i - _offsets[p]);
+                int count = (int)Math.Min(Chunk, to - i);
+                var parameter = Parameters[p];
+                var delta = scratch.AsSpan(0, count);
+                ComputeDelta(p, offset, count, delta);
+                parameter.Storage.Apply(parameter.Value.Span, delta, offset);
+            }
+        }
+    }
+
+    /// <summary>Writes the requested change for elements [offset, offset+count) of parameter <paramref name="index"/>.</summary>
+    protected abstract void ComputeDelta(int index, int offset, int count, Span<float> delta);
+
+    /// <summary>The optimizer's internal state (moments, momentum buffers) for checkpoints, in a fixed order.</summary>
+    public abstract IReadOnlyList<float[]> StateBuffers { get; }
+
+    public static Optimizer Create(string name, IReadOnlyList<Parameter> parameters, IReadOnlyList<float> learningRates,
+        float momentum, float weightDecay) => name switch
+    {
+        "sgd" => new Sgd(parameters, learningRates, momentum, weightDecay),
+        "adam" => new Adam(parameters, learningRates, weightDecay),
+        _ => throw new ArgumentException($"unknown optimizer '{name}' (expected one of: {string.Join(", ", Names)})"),
+    };
+}
