@@ -1,0 +1,51 @@
+using System.Globalization;
+
+namespace OnChip.Training;
+
+/// <summary>
+/// The folder of one run: config.yaml (the full resolved config), metrics.jsonl (one line per epoch) and
+/// model.onchip (the trained model, rewritten atomically after every epoch).
+/// </summary>
+public sealed class RunDirectory
+{
+    public const string ConfigFileName = "config.yaml";
+    public const string MetricsFileName = "metrics.jsonl";
+    public const string ModelFileName = "model.onchip";
+
+    private RunDirectory(string path) => Path = path;
+
+    public string Path { get; }
+    public string ConfigPath => System.IO.Path.Combine(Path, ConfigFileName);
+    public string MetricsPath => System.IO.Path.Combine(Path, MetricsFileName);
+    public string ModelPath => System.IO.Path.Combine(Path, ModelFileName);
+
+    /// <summary>Creates the run directory (default runs/&lt;timestamp&gt;); refuses one that already holds a run.</summary>
+    public static RunDirectory Create(string? requested)
+    {
+        string path = requested ?? DefaultPath();
+        if (File.Exists(path)) throw new UserFacingException($"{path}: exists and is a file, not a run directory");
+        if (Directory.Exists(path) && (File.Exists(System.IO.Path.Combine(path, MetricsFileName)) || File.Exists(System.IO.Path.Combine(path, ModelFileName))))
+            throw new UserFacingException($"{path}: already holds a run (metrics.jsonl or model.onchip); choose another --out");
+        try
+        {
+            Directory.CreateDirectory(path);
+            // Fail now, not after an hour of training, if the directory is not writable.
+            string probe = System.IO.Path.Combine(path, $".write-test-{Environment.ProcessId}");
+            File.WriteAllText(probe, "");
+            File.Delete(probe);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UserFacingException($"{path}: cannot create or write the run directory ({e.Message})");
+        }
+        return new RunDirectory(path);
+    }
+
+    private static string DefaultPath()
+    {
+        string stamp = DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
+        string path = System.IO.Path.Combine("runs", stamp);
+        for (int i = 2; Directory.Exists(path); i++) path = System.IO.Path.Combine("runs", $"{stamp}-{i}");
+        return path;
+    }
+}
