@@ -1,0 +1,41 @@
+using System.Diagnostics;
+using OnChip.Configuration;
+using OnChip.Data;
+using OnChip.Training;
+
+namespace OnChip.Bench;
+
+/// <summary>
+/// Seconds of training per epoch for the reference configuration of the foundation issue (full Fashion-MNIST,
+/// 784-512-10, mysig, MSE, Adam 5e-4, β = 0.1, T1 = 30, T2 = 10, batch 50). Usage:
+/// <c>epoch [--rule ep] [--threads N] [--epochs 3] [--data fashion-mnist] [--train-limit N]</c>.
+/// The first epoch includes JIT warm-up; the median is taken over all epochs after it.
+/// </summary>
+public static class EpochBench
+{
+    public static void Run(string[] args)
+    {
+        var config = new TrainingConfig { Data = "fashion-mnist", Epochs = 4, TestLimit = 1000 };
+        for (int i = 0; i + 1 < args.Length; i += 2)
+        {
+            var key = TrainingConfig.Keys.FirstOrDefault(k => "--" + k.Name == args[i])
+                ?? throw new ArgumentException($"unknown option {args[i]}");
+            key.Set(config, args[i + 1]);
+        }
+        var full = DatasetLoader.Load(config.Data);
+        var data = new DataSplit(config.TrainLimit is int n ? full.Train.Take(n) : full.Train, full.Test.Take(config.TestLimit ?? 1000));
+        Console.WriteLine($"epoch bench: {data.Train.Count} examples, {config.Archi} {config.Act} {config.Loss}, rule {config.Rule}, " +
+                          $"batch {config.Batch}, T1={config.T1} T2={config.T2}, {config.Threads} threads, {config.Epochs} epochs");
+        using var trainer = new Trainer(config, data);
+        var seconds = new List<double>();
+        for (int epoch = 1; epoch <= config.Epochs; epoch++)
+        {
+            var m = trainer.RunEpoch(epoch, null)!;
+            seconds.Add(m.EpochSeconds);
+            Console.WriteLine($"  epoch {epoch}: {m.EpochSeconds:F3} s train  ({m.ExamplesPerSecond:F0} ex/s)  test acc {100 * m.TestAccuracy:F2}%");
+        }
+        var steady = seconds.Skip(1).Order().ToArray();
+        if (steady.Length > 0)
+            Console.WriteLine($"seconds per epoch (epochs 2..{config.Epochs}): min {steady[0]:F3}  median {steady[steady.Length / 2]:F3}  max {steady[^1]:F3}");
+    }
+}

@@ -1,0 +1,33 @@
+using OnChip.Bench;
+
+// Benchmark dispatcher: the first argument names the benchmark, the rest are its own arguments.
+if (args.Length == 0)
+{
+    PrintUsage();
+    return 1;
+}
+
+switch (args[0])
+{
+    case "epoch":
+        EpochBench.Run(args[1..]);
+        return 0;
+    case "phases":
+        PhaseBench.Run(args[1..]);
+        return 0;
+    case "gemm":
+        GemmBench.Run(args[1..]);
+        return 0;
+    default:
+        Console.Error.WriteLine($"unknown benchmark '{args[0]}'");
+        PrintUsage();
+        return 1;
+}
+
+static void PrintUsage()
+{
+    Console.Error.WriteLine("usage: dotnet run -c Release --project bench/OnChip.Bench -- <benchmark> [options]");
+    Console.Error.WriteLine("  epoch [--rule ep] [--threads N] [--epochs 4] [--data fashion-mnist] [--train-limit N] [any train option]   seconds of training per epoch, reference configuration");
+    Console.Error.WriteLine("  phases [--threads N] [--batches 2000] [--archi 784-512-10] [--batch 50]   median µs per batch of each stage of an EP step");
+    Console.Error.WriteLine("  gemm [reps] [--isa scalar|avx2|avx512] [--shape NAME]   GFLOP/s of Gemm.Multiply on the training shapes");
+}

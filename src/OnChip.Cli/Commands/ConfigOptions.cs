@@ -1,0 +1,54 @@
+using System.CommandLine;
+using OnChip.Configuration;
+
+namespace OnChip.Cli.Commands;
+
+/// <summary>
+/// Command-line options generated from a config key table, plus <c>--config FILE.yaml</c>. Precedence:
+/// defaults &lt; YAML file &lt; flags given on the command line.
+/// </summary>
+public sealed class ConfigOptions<TConfig>
+{
+    private readonly IReadOnlyList<ConfigKey<TConfig>> _keys;
+    private readonly List<(ConfigKey<TConfig> Key, Option<string> Option)> _options = [];
+
+    public ConfigOptions(Command command, IReadOnlyList<ConfigKey<TConfig>> keys, TConfig defaults, string configHelp)
+    {
+        _keys = keys;
+        ConfigFileOption = new Option<string>("--config") { Description = configHelp, HelpName = "FILE.yaml" };
+        command.Options.Add(ConfigFileOption);
+        foreach (var key in keys)
+        {
+            string? fallback = key.Get(defaults);
+            string help = fallback is null ? key.Help : $"{key.Help} [default: {fallback}]";
+            var option = new Option<string>("--" + key.Name) { Description = help, HelpName = key.IsFlag ? "true|false" : "value" };
+            if (key.IsFlag) option.Arity = ArgumentArity.ZeroOrOne;
+            command.Options.Add(option);
+            _options.Add((key, option));
+        }
+    }
+
+    public Option<string> ConfigFileOption { get; }
+
+    /// <summary>Applies the YAML file (if any) and then the explicit flags onto <paramref name="config"/>.</summary>
+    public TConfig Resolve(ParseResult parse, TConfig config)
+    {
+        string? file = parse.GetValue(ConfigFileOption);
+        if (file is not null)
+        {
+            foreach (var (name, value) in ConfigFile.Read(file, _keys))
+            {
+                try { _keys.First(k => k.Name == name).Set(config, value); }
+                catch (ConfigException e) { throw new ConfigException($"{file}: {e.Message}"); }
+            }
+        }
+        foreach (var (key, option) in _options)
+        {
+            if (parse.GetResult(option) is not { Implicit: false }) continue;
+            string? value = parse.GetValue(option);
+            try { key.Set(config, value ?? (key.IsFlag ? "true" : throw new ConfigException($"{key.Name}: needs a value"))); }
+            catch (ConfigException e) { throw new ConfigException("--" + e.Message); }
+        }
+        return config;
+    }
+}

@@ -1,0 +1,84 @@
+using System.CommandLine;
+using OnChip.Cli.Output;
+using OnChip.Configuration;
+using OnChip.Data;
+using OnChip.Training;
+
+namespace OnChip.Cli.Commands;
+
+/// <summary><c>onchip train</c>: train a layered EP network and write a run directory.</summary>
+public static class TrainCommand
+{
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var command = new Command("train", "Train an energy-based network (EP and variants) and save config.yaml, metrics.jsonl and model.onchip in a run directory.");
+        var options = new ConfigOptions<TrainingConfig>(command, TrainingConfig.Keys, new TrainingConfig(), "read settings from a YAML file (keys as the option names); flags given here override it");
+        command.SetAction(parse => CliErrors.Guard(error, () => Execute(options.Resolve(parse, new TrainingConfig()), output)));
+        return command;
+    }
+
+    public static int Execute(TrainingConfig config, TextWriter output)
+    {
+        config.Validate();
+        var data = LoadData(config);
+        output.WriteLine($"data: {data.Train.Name} ({data.Train.Count} train, {data.Test.Count} test) from {data.Source}");
+        output.WriteLine($"network: {config.Archi} {config.Act} {config.Loss}, rule {config.Rule} (β={config.Beta}, T1={config.T1}, T2={config.T2}), " +
+                         $"{config.Optim} lr={string.Join(",", config.Lr)}, batch {config.Batch}, {config.Epochs} epochs, seed {config.Seed}, {config.Threads} threads");
+
+        using var interrupt = new InterruptHandler();
+        int batches = (data.Train.Count + config.Batch - 1) / config.Batch;
+        var (run, history) = ProgressReporter.Run(output, "training", batches * config.Epochs,
+            reporter => TrainingRun.Execute(config, data, reporter, interrupt.Token));
+
+        if (history.Count > 0)
+        {
+            var last = history[^1];
+            output.WriteLine($"test accuracy: {100 * last.TestAccuracy:F2}% after {last.Epoch} epoch(s)  (train {100 * last.TrainAccuracy:F2}%)");
+        }
+        output.WriteLine($"run saved in {run.Path}");
+        if (interrupt.Token.IsCancellationRequested)
+        {
+            output.WriteLine($"interrupted: epochs 1..{history.Count} are complete and saved in {run.Path}");
+            return CliErrors.Interrupted;
+        }
+        return 0;
+    }
+
+    public static DataSplit LoadData(TrainingConfig config)
+    {
+        var data = DatasetLoader.Load(config.Data);
+        var train = config.TrainLimit is int n ? data.Train.Take(n) : data.Train;
+        var test = config.TestLimit is int m ? data.Test.Take(m) : data.Test;
+        return new DataSplit(train, test);
+    }
+}
+
+/// <summary>Ctrl-C / SIGTERM ask the run to stop after the current mini-batch instead of killing it.</summary>
+public sealed class InterruptHandler : IDisposable
+{
+    private readonly CancellationTokenSource _source = new();
+    private readonly System.Runtime.InteropServices.PosixSignalRegistration _sigint, _sigterm;
+
+    public InterruptHandler()
+    {
+        _sigint = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, Handle);
+        _sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, Handle);
+    }
+
+    public CancellationToken Token => _source.Token;
+
+    private void Handle(System.Runtime.InteropServices.PosixSignalContext context)
+    {
+        if (_source.IsCancellationRequested) return;  // a second signal kills the process as usual
+        context.Cancel = true;
+        Console.Error.WriteLine("stopping after the current mini-batch (press Ctrl-C again to abort)...");
+        _source.Cancel();
+    }
+
+    public void Dispose()
+    {
+        _sigint.Dispose();
+        _sigterm.Dispose();
+        _source.Dispose();
+    }
+}

@@ -1,0 +1,128 @@
+using OnChip.Cli;
+using OnChip.Training;
+
+namespace OnChip.Tests.Cli;
+
+/// <summary>The command line end to end, through the same entry point as the real executable.</summary>
+public class CliTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("onchip-cli-").FullName;
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        int code = Program.Run(args, output, error);
+        return (code, output.ToString(), error.ToString());
+    }
+
+    private string[] SmallTrain(string outDir, params string[] extra) =>
+        ["train", "--archi", "784-32-10", "--epochs", "2", "--train-limit", "600", "--test-limit", "200", "--out", outDir, .. extra];
+
+    [Fact]
+    public void Train_writes_config_metrics_and_a_model_that_eval_reads_back()
+    {
+        string run = Path.Combine(_dir, "run");
+        var (code, output, error) = Run(SmallTrain(run));
+        Assert.True(code == 0, error);
+        Assert.Contains("test accuracy:", output);
+        Assert.True(File.Exists(Path.Combine(run, "config.yaml")));
+        Assert.True(File.Exists(Path.Combine(run, "model.onchip")));
+        var metrics = MetricsLog.Read(Path.Combine(run, "metrics.jsonl"));
+        Assert.Equal(2, metrics.Count);
+        foreach (var key in new[] { "epoch", "train_acc", "test_acc", "train_loss", "epoch_seconds" }) Assert.True(metrics[0].ContainsKey(key), key);
+
+        var (evalCode, evalOut, evalErr) = Run("eval", "--model", Path.Combine(run, "model.onchip"), "--limit", "200");
+        Assert.True(evalCode == 0, evalErr);
+        double trained = metrics[^1]["test_acc"].GetDouble();
+        Assert.Contains($"accuracy {100 * trained:F2}%", evalOut);
+    }
+
+    [Fact]
+    public void Config_file_is_read_and_flags_override_it()
+    {
+        string yaml = Path.Combine(_dir, "c.yaml");
+        File.WriteAllText(yaml, "archi: 784-16-10\nepochs: 3\ntrain-limit: 100\ntest-limit: 50\nbeta: 0.3\n");
+        string run = Path.Combine(_dir, "run");
+        var (code, _, error) = Run("train", "--config", yaml, "--epochs", "1", "--out", run);
+        Assert.True(code == 0, error);
+        string resolved = File.ReadAllText(Path.Combine(run, "config.yaml"));
+        Assert.Contains("epochs: 1", resolved);
+        Assert.Contains("beta: 0.3", resolved);
+        Assert.Contains("archi: 784-16-10", resolved);
+        // The resolved config is itself a valid config file.
+        var (again, _, error2) = Run("train", "--config", Path.Combine(run, "config.yaml"), "--out", Path.Combine(_dir, "again"));
+        Assert.True(again == 0, error2);
+    }
+
+    [Theory]
+    [InlineData("--beta", "-0.5", "beta")]
+    [InlineData("--batch", "0", "batch")]
+    [InlineData("--archi", "100-10", "784 features")]
+    [InlineData("--act", "relu", "act")]
+    [InlineData("--lr", "0.1,0.2,0.3", "synaptic layers")]
+    [InlineData("--data", "/nonexistent/dir", "/nonexistent/dir")]
+    [InlineData("--train-limit", "99999999", "has only")]
+    public void Bad_values_give_one_line_and_a_nonzero_exit(string option, string value, string expected)
+    {
+        var (code, _, error) = Run("train", option, value, "--out", Path.Combine(_dir, "bad"));
+        Assert.NotEqual(0, code);
+        Assert.Contains(expected, error);
+        Assert.StartsWith("error: ", error);
+        Assert.Single(error.Trim().Split('\n'));
+        Assert.DoesNotContain("   at ", error);
+    }
+
+    [Fact]
+    public void Typo_in_yaml_key_is_named_with_a_suggestion()
+    {
+        string yaml = Path.Combine(_dir, "c.yaml");
+        File.WriteAllText(yaml, "epochs: 1\nbatchsize: 20\n");
+        var (code, _, error) = Run("train", "--config", yaml);
+        Assert.NotEqual(0, code);
+        Assert.Contains("'batchsize'", error);
+        Assert.Contains("did you mean 'batch'", error);
+    }
+
+    [Fact]
+    public void Unknown_option_is_rejected()
+    {
+        var (code, _, error) = Run("train", "--betta", "0.1");
+        Assert.NotEqual(0, code);
+        Assert.Contains("--betta", error);
+    }
+
+    [Fact]
+    public void Existing_run_is_not_overwritten()
+    {
+        string run = Path.Combine(_dir, "run");
+        Assert.Equal(0, Run(SmallTrain(run)).Code);
+        var (code, _, error) = Run(SmallTrain(run));
+        Assert.NotEqual(0, code);
+        Assert.Contains("already holds a run", error);
+    }
+
+    [Fact]
+    public void Eval_reports_missing_or_corrupt_models()
+    {
+        var (code, _, error) = Run("eval", "--model", Path.Combine(_dir, "nope.onchip"));
+        Assert.NotEqual(0, code);
+        Assert.Contains("not found", error);
+        string junk = Path.Combine(_dir, "junk.onchip");
+        File.WriteAllText(junk, "junk");
+        (code, _, error) = Run("eval", "--model", junk);
+        Assert.NotEqual(0, code);
+        Assert.Contains("not an OnChip model", error);
+    }
+
+    [Fact]
+    public void Unwritable_output_directory_is_reported_before_training()
+    {
+        string blocker = Path.Combine(_dir, "file");
+        File.WriteAllText(blocker, "");
+        var (code, _, error) = Run(SmallTrain(Path.Combine(blocker, "sub")));
+        Assert.NotEqual(0, code);
+        Assert.Contains("cannot create or write", error);
+    }
+}
