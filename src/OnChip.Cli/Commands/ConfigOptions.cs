@@ -30,6 +30,10 @@ public sealed class ConfigOptions<TConfig>
 
     public Option<string> ConfigFileOption { get; }
 
+    /// <summary>Names of the keys given explicitly on the command line.</summary>
+    public IReadOnlySet<string> ExplicitKeys(ParseResult parse) =>
+        _options.Where(o => parse.GetResult(o.Option) is { Implicit: false }).Select(o => o.Key.Name).ToHashSet();
+
     /// <summary>Applies the YAML file (if any) and then the explicit flags onto <paramref name="config"/>.</summary>
     public TConfig Resolve(ParseResult parse, TConfig config)
     {

@@ -28,6 +28,10 @@ public sealed class ConfigKey<TConfig>(
     }
 
     public string? Get(TConfig config) => get(config);
+
+    /// <summary>The same key on a config that holds a <typeparamref name="TConfig"/> (shares options between commands).</summary>
+    public ConfigKey<TOuter> For<TOuter>(Func<TOuter, TConfig> inner) =>
+        new(Name, Help, (o, v) => Set(inner(o), v), o => Get(inner(o)), IsFlag);
 }
 
 /// <summary>Parsers that produce messages naming what was expected.</summary>

@@ -20,6 +20,8 @@ public sealed class TrainingConfig
     public float Beta { get; set; } = 0.1f;
     public int T1 { get; set; } = 30;
     public int T2 { get; set; } = 10;
+    /// <summary>BPTT truncation K (default: T2).</summary>
+    public int? BpttSteps { get; set; }
     public int Batch { get; set; } = 50;
     public int Epochs { get; set; } = 5;
     public string Optim { get; set; } = "adam";
@@ -36,7 +38,7 @@ public sealed class TrainingConfig
 
     public int[] ArchiSizes => NetworkSpec.ParseArchi(Archi);
     public NetworkSpec NetworkSpec => new(ArchiSizes, Act, Loss);
-    public PhaseSettings Phases => new(Beta, T1, T2);
+    public PhaseSettings Phases => new(Beta, T1, T2, BpttSteps);
 
     /// <summary>Learning rate of every synaptic layer: one value for all, or one per layer.</summary>
     public float[] LearningRates(int groups)
@@ -55,6 +57,7 @@ public sealed class TrainingConfig
         if (Loss == "ce" && sizes.Length < 3)
             throw new ConfigException($"archi: the cross-entropy readout needs a hidden layer, e.g. 784-512-10 (got {Archi})");
         LearningRates(sizes.Length - 1);
+        if (BpttSteps > T1) throw new ConfigException($"bptt-steps: {BpttSteps} is more than the {T1} free-phase steps (t1); use at most {T1}");
     }
 
     public TrainingConfig Clone() => (TrainingConfig)MemberwiseClone();
@@ -74,7 +77,9 @@ public sealed class TrainingConfig
         new("beta", "nudging strength β > 0 (the sign is set by the rule)",
             (c, v) => c.Beta = Float("beta", v, 0f, exclusiveMin: true), c => Format(c.Beta)),
         new("t1", "free-phase steps", (c, v) => c.T1 = Int("t1", v, 1), c => c.T1.ToString()),
-        new("t2", "nudged-phase steps", (c, v) => c.T2 = Int("t2", v, 1), c => c.T2.ToString()),
+        new("t2", "nudged-phase steps (rbp: adjoint relaxation steps)", (c, v) => c.T2 = Int("t2", v, 1), c => c.T2.ToString()),
+        new("bptt-steps", "bptt: backpropagate through the last K free-phase steps (default: t2; t1 = the full unroll)",
+            (c, v) => c.BpttSteps = Int("bptt-steps", v, 1), c => c.BpttSteps?.ToString()),
         new("batch", "mini-batch size", (c, v) => c.Batch = Int("batch", v, 1, 100_000), c => c.Batch.ToString()),
         new("epochs", "passes over the training set", (c, v) => c.Epochs = Int("epochs", v, 1, 1_000_000), c => c.Epochs.ToString()),
         new("optim", "optimizer: sgd or adam", (c, v) => c.Optim = Choice("optim", v, Optimizer.Names), c => c.Optim),

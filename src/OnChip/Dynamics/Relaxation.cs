@@ -78,17 +78,17 @@ public sealed class Relaxation
     /// strength <paramref name="beta"/> towards <paramref name="targets"/> (unused when beta is 0).
     /// <see cref="PrepareStaticDrive"/> must have been called for the current input and weights.
     /// </summary>
-    public void Relax(NetworkState state, Matrix? targets, float beta, int steps, int count, WorkerPool pool)
+    public void Relax(NetworkState state, Matrix? targets, float beta, int steps, int count, WorkerPool pool, IRelaxationRecorder? recorder = null)
     {
         if (count > Capacity) throw new InvalidOperationException("PrepareStaticDrive was not called for this batch size");
         if (beta != 0f && targets is null) throw new ArgumentNullException(nameof(targets), "a nudged phase needs targets");
         _alternate[0] = state.Layers[0];
-        _job.Set(state.Layers, targets, beta, steps, count);
+        _job.Set(state.Layers, targets, beta, steps, count, recorder);
         pool.Run(_job);
     }
 
     /// <summary>The serial kernel: relaxes rows [start, start+count) of <paramref name="states"/>.</summary>
-    private void RelaxRows(Matrix[] states, Matrix? targets, float beta, int steps, int start, int count)
+    private void RelaxRows(Matrix[] states, Matrix? targets, float beta, int steps, int start, int count, IRelaxationRecorder? recorder)
     {
         if (count == 0) return;
         var cost = _network.Cost;
@@ -104,10 +104,12 @@ public sealed class Relaxation
                 if (beta != 0f && l == cost.Layer) cost.AddStateGradient(current, targets!, -beta, drive, start, count);
                 activation.Apply(drive.RowSpan(start, count), next[l].RowSpan(start, count));
             }
+            recorder?.Record(t, current, _drive, start, count);
             (current, next) = (next, current);
         }
         if (!ReferenceEquals(current, states))
             for (int l = 1; l < states.Length; l++) current[l].RowSpan(start, count).CopyTo(states[l].RowSpan(start, count));
+        recorder?.RecordFinal(states, start, count);
     }
 
     private sealed class RelaxJob(Relaxation owner) : IParallelJob
@@ -116,14 +118,28 @@ public sealed class Relaxation
         private Matrix? _targets;
         private float _beta;
         private int _steps, _count;
+        private IRelaxationRecorder? _recorder;
 
-        public void Set(Matrix[] states, Matrix? targets, float beta, int steps, int count) =>
-            (_states, _targets, _beta, _steps, _count) = (states, targets, beta, steps, count);
+        public void Set(Matrix[] states, Matrix? targets, float beta, int steps, int count, IRelaxationRecorder? recorder) =>
+            (_states, _targets, _beta, _steps, _count, _recorder) = (states, targets, beta, steps, count, recorder);
 
         public void Execute(int worker, int workers)
         {
             var (start, end) = WorkerPool.Share(_count, worker, workers);
-            owner.RelaxRows(_states, _targets, _beta, _steps, start, end - start);
+            owner.RelaxRows(_states, _targets, _beta, _steps, start, end - start, _recorder);
         }
     }
+}
+
+/// <summary>
+/// Receives every step of a relaxation, on the worker that computed those rows (so recording runs in parallel and
+/// needs no extra synchronisation). Used by BPTT to keep the trajectory it differentiates.
+/// </summary>
+public interface IRelaxationRecorder
+{
+    /// <summary>Step <paramref name="step"/> computed drives u^t (rows [start, start+count)) from states s^t.</summary>
+    void Record(int step, Matrix[] states, Matrix[] drives, int start, int count);
+
+    /// <summary>The relaxation ended in <paramref name="states"/>.</summary>
+    void RecordFinal(Matrix[] states, int start, int count);
 }

@@ -51,6 +51,12 @@ public sealed class BatchContext
         Relaxation.PrepareStaticDrive(Free, Count, Pool);
         Free.ClearRows(0, Count);
         Relaxation.Relax(Free, null, 0f, steps, Count, Pool);
+        ScoreFreePhase();
+    }
+
+    /// <summary>Scores the free state as it is now (for rules that run the free phase themselves).</summary>
+    public void ScoreFreePhase()
+    {
         Network.Cost.Scores(Free.Layers, 0, Count, Scores);
         FreeLoss = Network.Cost.Loss(Free.Layers, Targets, 0, Count);
     }

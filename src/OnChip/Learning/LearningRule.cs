@@ -1,10 +1,17 @@
+using OnChip.Networks;
 using OnChip.Optimizers;
 using OnChip.Randomness;
 
 namespace OnChip.Learning;
 
-/// <summary>Settings shared by the energy-based rules: nudging strength and the length of each phase.</summary>
-public sealed record PhaseSettings(float Beta, int FreeSteps, int NudgedSteps);
+/// <summary>
+/// Settings shared by the rules: nudging strength, the length of each phase, and how many of the last free-phase
+/// steps BPTT differentiates through (default: as many as the nudged phase has, the peers' convention).
+/// </summary>
+public sealed record PhaseSettings(float Beta, int FreeSteps, int NudgedSteps, int? TruncationSteps = null)
+{
+    public int BackpropSteps => TruncationSteps ?? NudgedSteps;
+}
 
 /// <summary>
 /// A learning rule trains on one mini-batch: it runs whatever phases it needs on the <see cref="BatchContext"/>,
@@ -16,10 +23,12 @@ public abstract class LearningRule
     public abstract string Name { get; }
     public abstract void TrainBatch(BatchContext batch, Optimizer optimizer);
 
-    public static IReadOnlyList<string> Names { get; } = ["ep", "ep-symmetric", "ep-random-sign", "cep"];
+    public static IReadOnlyList<string> Names { get; } = ["ep", "ep-symmetric", "ep-random-sign", "cep", "bptt", "rbp"];
 
-    public static LearningRule Create(string name, PhaseSettings phases, Rng rng) => name switch
+    public static LearningRule Create(string name, LayeredNetwork network, PhaseSettings phases, Rng rng) => name switch
     {
+        "bptt" => new BpttRule(network, phases),
+        "rbp" => new RecurrentBackpropagation(network, phases),
         "ep" => new EquilibriumPropagation(phases, NudgingScheme.OneSided, rng),
         "ep-symmetric" => new EquilibriumPropagation(phases, NudgingScheme.Symmetric, rng),
         "ep-random-sign" => new EquilibriumPropagation(phases, NudgingScheme.RandomSign, rng),

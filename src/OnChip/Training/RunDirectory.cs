@@ -18,14 +18,21 @@ public sealed class RunDirectory
     public string ConfigPath => System.IO.Path.Combine(Path, ConfigFileName);
     public string MetricsPath => System.IO.Path.Combine(Path, MetricsFileName);
     public string ModelPath => System.IO.Path.Combine(Path, ModelFileName);
+    public string FilePath(string name) => System.IO.Path.Combine(Path, name);
 
     /// <summary>Creates the run directory (default runs/&lt;timestamp&gt;); refuses one that already holds a run.</summary>
-    public static RunDirectory Create(string? requested)
+    public static RunDirectory Create(string? requested) => Create(requested, "", [MetricsFileName, ModelFileName]);
+
+    /// <summary>
+    /// Creates an output directory (default runs/&lt;prefix&gt;&lt;timestamp&gt;) and checks it is writable; refuses one
+    /// that already holds any of <paramref name="results"/>, so earlier results are never overwritten.
+    /// </summary>
+    public static RunDirectory Create(string? requested, string prefix, IReadOnlyList<string> results)
     {
-        string path = requested ?? DefaultPath();
+        string path = requested ?? DefaultPath(prefix);
         if (File.Exists(path)) throw new UserFacingException($"{path}: exists and is a file, not a run directory");
-        if (Directory.Exists(path) && (File.Exists(System.IO.Path.Combine(path, MetricsFileName)) || File.Exists(System.IO.Path.Combine(path, ModelFileName))))
-            throw new UserFacingException($"{path}: already holds a run (metrics.jsonl or model.onchip); choose another --out");
+        if (Directory.Exists(path) && results.Any(r => File.Exists(System.IO.Path.Combine(path, r))))
+            throw new UserFacingException($"{path}: already holds results ({string.Join(" or ", results)}); choose another --out");
         try
         {
             Directory.CreateDirectory(path);
@@ -41,9 +48,9 @@ public sealed class RunDirectory
         return new RunDirectory(path);
     }
 
-    private static string DefaultPath()
+    private static string DefaultPath(string prefix)
     {
-        string stamp = DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
+        string stamp = prefix + DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
         string path = System.IO.Path.Combine("runs", stamp);
         for (int i = 2; Directory.Exists(path); i++) path = System.IO.Path.Combine("runs", $"{stamp}-{i}");
         return path;

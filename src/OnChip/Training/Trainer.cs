@@ -34,7 +34,7 @@ public sealed class Trainer : IDisposable
         Network = new LayeredNetwork(spec);
         Network.Initialize(Rng.ForStream(config.Seed, "init"), config.InitScale);
         _pool = new WorkerPool(config.Threads);
-        Rule = LearningRule.Create(config.Rule, config.Phases, Rng.ForStream(config.Seed, "rule"));
+        Rule = LearningRule.Create(config.Rule, Network, config.Phases, Rng.ForStream(config.Seed, "rule"));
         Optimizer = Optimizer.Create(config.Optim, Network.Parameters, config.LearningRates(Network.GroupCount), config.Momentum, config.Wd);
         _batch = new BatchContext(Network, config.Batch, _pool);
         _evaluator = new Evaluator(Network, _pool, Math.Max(config.Batch, 500));

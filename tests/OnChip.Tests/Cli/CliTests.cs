@@ -100,7 +100,7 @@ public class CliTests : IDisposable
         Assert.Equal(0, Run(SmallTrain(run)).Code);
         var (code, _, error) = Run(SmallTrain(run));
         Assert.NotEqual(0, code);
-        Assert.Contains("already holds a run", error);
+        Assert.Contains("already holds results", error);
     }
 
     [Fact]
@@ -124,5 +124,62 @@ public class CliTests : IDisposable
         var (code, _, error) = Run(SmallTrain(Path.Combine(blocker, "sub")));
         Assert.NotEqual(0, code);
         Assert.Contains("cannot create or write", error);
+    }
+
+    [Fact]
+    public void Gdu_writes_csv_and_json_for_every_tensor()
+    {
+        string dir = Path.Combine(_dir, "gdu");
+        var (code, output, error) = Run("gdu", "--archi", "784-20-10", "--t1", "60", "--t2", "5", "--batch", "4", "--symmetric", "--out", dir);
+        Assert.True(code == 0, error);
+        Assert.Contains("RMSE sym", output);
+        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "gdu.json")))!.AsObject();
+        Assert.Equal(["W0", "b1", "W1", "b2", "s1", "s2"], json.Select(p => p.Key));
+        Assert.True(json["W0"]!["rmse"]!.GetValue<double>() < 0.1);
+        Assert.NotNull(json["s1"]!["symmetric"]!["sign_error"]);
+        var csv = File.ReadAllLines(Path.Combine(dir, "gdu.csv"));
+        Assert.Equal("tensor,series,step,ep,bptt,ep_symmetric", csv[0]);
+        Assert.Contains(csv, l => l.StartsWith("W1,norm,5,"));
+    }
+
+    [Theory]
+    [InlineData("--t2", "40", "t2")]
+    [InlineData("--batch", "0", "batch")]
+    public void Gdu_rejects_bad_settings(string option, string value, string expected)
+    {
+        var (code, _, error) = Run("gdu", option, value, "--out", Path.Combine(_dir, "g"));
+        Assert.NotEqual(0, code);
+        Assert.Contains(expected, error);
+    }
+
+    [Fact]
+    public void Gdu_on_a_trained_model_refuses_a_conflicting_architecture()
+    {
+        string run = Path.Combine(_dir, "run");
+        Assert.Equal(0, Run(SmallTrain(run)).Code);
+        var model = Path.Combine(run, "model.onchip");
+        var (code, _, error) = Run("gdu", "--model", model, "--archi", "784-64-10", "--out", Path.Combine(_dir, "g1"));
+        Assert.NotEqual(0, code);
+        Assert.Contains("--archi", error);
+        (code, _, error) = Run("gdu", "--model", model, "--batch", "5", "--out", Path.Combine(_dir, "g2"));
+        Assert.True(code == 0, error);
+    }
+
+    [Theory]
+    [InlineData("bptt")]
+    [InlineData("rbp")]
+    public void Baseline_rules_train_from_the_command_line(string rule)
+    {
+        var (code, output, error) = Run(SmallTrain(Path.Combine(_dir, rule), "--rule", rule, "--bptt-steps", "5"));
+        Assert.True(code == 0, error);
+        Assert.Contains("test accuracy", output);
+    }
+
+    [Fact]
+    public void Truncation_longer_than_the_free_phase_is_rejected()
+    {
+        var (code, _, error) = Run(SmallTrain(Path.Combine(_dir, "x"), "--rule", "bptt", "--bptt-steps", "40"));
+        Assert.NotEqual(0, code);
+        Assert.Contains("bptt-steps", error);
     }
 }

@@ -42,4 +42,17 @@ public sealed class BiasInteraction : Interaction
         var sb = b[Layer];
         for (int r = 0; r < count; r++) TensorPrimitives.MultiplyAdd(sb.Row(r), -coef, grad, grad);
     }
+
+    public override void AddDriveDirectional(int layer, Matrix[] states, Matrix?[] direction, Matrix target, int start, int count, WorkerPool pool)
+    {
+        // A constant drive has no derivative with respect to the states.
+    }
+
+    public override void AccumulateGradientDirectional(Matrix[] states, Matrix?[] direction, float coef, int start, int count, WorkerPool pool, float keep = 1f)
+    {
+        var grad = Bias.Grad.Data.AsSpan();
+        if (keep == 0f) grad.Clear();
+        if (direction[Layer] is not { } d) return;
+        for (int r = start; r < start + count; r++) TensorPrimitives.MultiplyAdd(d.Row(r), coef, grad, grad);
+    }
 }

@@ -13,6 +13,7 @@ public sealed class DenseInteraction : Interaction
     private readonly int[] _layers;
     private readonly Parameter[] _parameters;
     private float[] _difference = [];
+    private Matrix[]? _directionView;
 
     public DenseInteraction(int lower, int upper, Parameter weight, bool lowerIsClamped)
     {
@@ -67,5 +68,32 @@ public sealed class DenseInteraction : Interaction
         if (b is not null)
             Gemm.Multiply(pool, true, false, UpperSize, LowerSize, count, -coef,
                 b[Upper].Data, 0, UpperSize, b[Lower].Data, 0, LowerSize, 1f, grad.Data, 0, LowerSize);
+    }
+
+    public override void AddDriveDirectional(int layer, Matrix[] states, Matrix?[] direction, Matrix target, int start, int count, WorkerPool pool)
+    {
+        // Bilinear: the drive's derivative is the drive itself, applied to the direction of the other layer.
+        int other = layer == Upper ? Lower : Upper;
+        if (direction[other] is null) return;
+        // Workers may race here, but they all store the same reference.
+        var view = _directionView ??= new Matrix[Math.Max(Lower, Upper) + 1];
+        view[other] = direction[other]!;
+        AddDrive(layer, view, target, start, count, pool);
+    }
+
+    public override void AccumulateGradientDirectional(Matrix[] states, Matrix?[] direction, float coef, int start, int count, WorkerPool pool, float keep = 1f)
+    {
+        // D_s(s_upᵀ s_low)[d] = d_upᵀ s_low + s_upᵀ d_low
+        var grad = Weight.Grad.Data;
+        if (keep == 0f && direction[Upper] is null && direction[Lower] is null) Weight.Grad.Clear();
+        if (direction[Upper] is { } up)
+        {
+            Gemm.Multiply(pool, true, false, UpperSize, LowerSize, count, coef,
+                up.Data, start * UpperSize, UpperSize, states[Lower].Data, start * LowerSize, LowerSize, keep, grad, 0, LowerSize);
+            keep = 1f;
+        }
+        if (direction[Lower] is { } low)
+            Gemm.Multiply(pool, true, false, UpperSize, LowerSize, count, coef,
+                states[Upper].Data, start * UpperSize, UpperSize, low.Data, start * LowerSize, LowerSize, keep, grad, 0, LowerSize);
     }
 }

@@ -34,4 +34,17 @@ public abstract class Interaction
     /// null means zero. <paramref name="keep"/> is 0 (overwrite, no need to clear first) or 1 (accumulate).
     /// </summary>
     public abstract void AccumulateGradient(Matrix[] a, Matrix[]? b, float coef, int count, WorkerPool pool, float keep = 1f);
+
+    /// <summary>
+    /// The linearisation of the drive, for backpropagation: target[rows] += D_s(∂Φ_term/∂s_layer)(states)[direction],
+    /// rows [start, start+count) of every matrix. A null direction layer is zero (clamped layers have none).
+    /// For a bilinear term this is the drive evaluated on the direction; a bias contributes nothing.
+    /// </summary>
+    public abstract void AddDriveDirectional(int layer, Matrix[] states, Matrix?[] direction, Matrix target, int start, int count, WorkerPool pool);
+
+    /// <summary>
+    /// θ.Grad ← keep·θ.Grad + coef · Σ_rows D_s(∂Φ_term/∂θ)(states)[direction] over rows [start, start+count):
+    /// the parameter gradient of backpropagation, Σ δu·∂u/∂θ with u = ∂Φ/∂s (mixed partial derivatives commute).
+    /// </summary>
+    public abstract void AccumulateGradientDirectional(Matrix[] states, Matrix?[] direction, float coef, int start, int count, WorkerPool pool, float keep = 1f);
 }

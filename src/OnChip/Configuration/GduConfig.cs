@@ -1,0 +1,23 @@
+namespace OnChip.Configuration;
+
+/// <summary>
+/// Settings of <c>onchip gdu</c>: the network, data and phase settings it shares with training (defaults: an
+/// untrained 784-512-10 tanh network, β = 0.01, batch 20, as in Ernoult et al. 2019), plus its own.
+/// </summary>
+public sealed class GduConfig
+{
+    public TrainingConfig Shared { get; } = new() { Act = "tanh", Beta = 0.01f, Batch = 20 };
+    public bool Symmetric { get; set; }
+    public string? Model { get; set; }
+
+    private static readonly string[] SharedKeys = ["data", "archi", "act", "loss", "beta", "t1", "t2", "batch", "init-scale", "seed", "threads", "out"];
+
+    public static IReadOnlyList<ConfigKey<GduConfig>> Keys { get; } =
+    [
+        .. TrainingConfig.Keys.Where(k => SharedKeys.Contains(k.Name)).Select(k => k.For<GduConfig>(g => g.Shared)),
+        new("symmetric", "also check symmetric nudging (±β)",
+            (c, v) => c.Symmetric = ConfigParse.Bool("symmetric", v), c => c.Symmetric ? "true" : "false", isFlag: true),
+        new("model", "check a trained model (model.onchip) instead of an untrained network; its architecture is used",
+            (c, v) => c.Model = v, c => c.Model),
+    ];
+}

@@ -1,0 +1,113 @@
+using System.Numerics.Tensors;
+using OnChip.Networks;
+using OnChip.Networks.Interactions;
+using OnChip.Optimizers;
+using OnChip.Parallelism;
+using OnChip.Tensors;
+
+namespace OnChip.Learning;
+
+/// <summary>
+/// Recurrent backpropagation (Almeida 1987, Pineda 1987): at the free fixed point s* = σ(u*), the loss gradient
+/// is Σ D_s(∂Φ/∂θ)[δu] with δu = σ'(u*) ⊙ g, where g solves the linear adjoint system g = ∂ℓ/∂s + H (σ'(u*) ⊙ g)
+/// (H: the Hessian of Φ in the states, applied through the interactions' linearised drives). The system is relaxed
+/// for T2 steps from g = 0, which equals BPTT through T2 steps when the free phase has converged.
+/// </summary>
+public sealed class RecurrentBackpropagation : LearningRule
+{
+    private readonly LayeredNetwork _network;
+    private readonly PhaseSettings _phases;
+    private readonly Interaction[][] _dynamicOf;
+    private readonly Interaction[] _interactions;
+    private readonly AdjointJob _job;
+    private Matrix[] _seed = [], _slope = [], _current = [], _next = [];
+    private Matrix?[] _adjoint = [];
+    private int _capacity = -1;
+
+    public RecurrentBackpropagation(LayeredNetwork network, PhaseSettings phases)
+    {
+        _network = network;
+        _phases = phases;
+        _dynamicOf = new Interaction[network.LayerCount][];
+        for (int l = 1; l < network.LayerCount; l++)
+            _dynamicOf[l] = network.InteractionsOf(l).Where(i => !LayeredNetwork.IsStaticDrive(i, l)).ToArray();
+        _interactions = network.Interactions.ToArray();
+        _job = new AdjointJob(this);
+    }
+
+    public override string Name => "rbp";
+
+    public override void TrainBatch(BatchContext batch, Optimizer optimizer)
+    {
+        ComputeGradients(batch);
+        optimizer.Step(batch.Pool);
+    }
+
+    /// <summary>Free phase (T1), adjoint relaxation (T2), then every parameter's Grad = ∂L/∂θ (batch mean).</summary>
+    public void ComputeGradients(BatchContext batch)
+    {
+        batch.RunFreePhase(_phases.FreeSteps);
+        Allocate(batch.Capacity);
+        int c = batch.Count;
+        for (int l = 1; l < _network.LayerCount; l++) _seed[l].RowSpan(0, c).Clear();
+        _network.Cost.AddStateGradient(batch.Free.Layers, batch.Targets, 1f / c, _seed[_network.Cost.Layer], 0, c);
+        _job.Set(batch.Free.Layers, batch.Relaxation.LastDrive, c);
+        batch.Pool.Run(_job);
+
+        foreach (var interaction in _interactions)
+            interaction.AccumulateGradientDirectional(batch.Free.Layers, _adjoint, 1f, 0, c, batch.Pool, keep: 0f);
+        _network.Cost.AccumulateParameterGradient(batch.Free.Layers, batch.Targets, 1f / c, c, batch.Pool, keep: 0f);
+    }
+
+    private void Allocate(int capacity)
+    {
+        if (capacity <= _capacity) return;  // no lambda in this method: a closure would be allocated on every call
+        _capacity = capacity;
+        _seed = LayerMatrices(capacity);
+        _slope = LayerMatrices(capacity);
+        _current = LayerMatrices(capacity);
+        _next = LayerMatrices(capacity);
+        _adjoint = LayerMatrices(capacity);
+        _adjoint[0] = null;
+    }
+
+    private Matrix[] LayerMatrices(int capacity) =>
+        Enumerable.Range(0, _network.LayerCount).Select(l => new Matrix(l == 0 ? 0 : capacity, _network.LayerSizes[l])).ToArray();
+
+    private void RelaxRows(Matrix[] states, Matrix[] drives, int start, int rows)
+    {
+        if (rows == 0) return;
+        int layers = _network.LayerCount;
+        Matrix[] current = _current, next = _next;
+        for (int l = 1; l < layers; l++)
+        {
+            _network.Activation.Derivative(drives[l].RowSpan(start, rows), states[l].RowSpan(start, rows), _slope[l].RowSpan(start, rows));
+            current[l].RowSpan(start, rows).Clear();
+        }
+        for (int k = 0; k <= _phases.NudgedSteps; k++)
+        {
+            for (int l = 1; l < layers; l++)
+                TensorPrimitives.Multiply(_slope[l].RowSpan(start, rows), current[l].RowSpan(start, rows), _adjoint[l]!.RowSpan(start, rows));
+            if (k == _phases.NudgedSteps) break;  // δu = σ'(u*) ⊙ g after T2 relaxation steps
+            for (int l = 1; l < layers; l++)
+            {
+                _seed[l].RowSpan(start, rows).CopyTo(next[l].RowSpan(start, rows));
+                foreach (var i in _dynamicOf[l]) i.AddDriveDirectional(l, states, _adjoint, next[l], start, rows, WorkerPool.Serial);
+            }
+            (current, next) = (next, current);
+        }
+    }
+
+    private sealed class AdjointJob(RecurrentBackpropagation owner) : IParallelJob
+    {
+        private Matrix[] _states = [], _drives = [];
+        private int _count;
+        public void Set(Matrix[] states, Matrix[] drives, int count) => (_states, _drives, _count) = (states, drives, count);
+
+        public void Execute(int worker, int workers)
+        {
+            var (start, end) = WorkerPool.Share(_count, worker, workers);
+            owner.RelaxRows(_states, _drives, start, end - start);
+        }
+    }
+}
