@@ -9,6 +9,9 @@ namespace OnChip.Networks;
 /// </summary>
 public abstract class Activation
 {
+    /// <summary>States smaller than this in magnitude are set to exactly 0 (avoids subnormal arithmetic).</summary>
+    public const float Tiny = 1e-20f;
+
     public abstract string Name { get; }
     public abstract float Lower { get; }
     public abstract float Upper { get; }
@@ -34,6 +37,17 @@ public abstract class Activation
 
     public override string ToString() => Name;
 
+    /// <summary>
+    /// σ(z) with z clamped to ±80 (σ(80) is 1 in float; e^{−80} and σ(−80) are still normal floats), then tiny
+    /// outputs flushed to 0: subnormal intermediate results would slow every operation on them many times over.
+    /// </summary>
+    private static void SaturatedSigmoid(ReadOnlySpan<float> z, Span<float> s)
+    {
+        TensorPrimitives.Clamp(z, -80f, 80f, s);
+        TensorPrimitives.Sigmoid(s, s);
+        Elementwise.FlushTiny(s, Tiny);
+    }
+
     /// <summary>Laborieux et al.'s "my_sigmoid": 1/(1+e^{−4(u−½)}), i.e. sigmoid(4u − 2); σ' = 4s(1−s).</summary>
     private sealed class ScaledSigmoid : Activation
     {
@@ -44,7 +58,7 @@ public abstract class Activation
         public override void Apply(ReadOnlySpan<float> u, Span<float> s)
         {
             Elementwise.ScaleShift(u, 4f, -2f, s);
-            TensorPrimitives.Sigmoid(s, s);
+            SaturatedSigmoid(s, s);
         }
 
         public override void Derivative(ReadOnlySpan<float> u, ReadOnlySpan<float> s, Span<float> d)
@@ -60,7 +74,10 @@ public abstract class Activation
         public override string Name => "sigmoid";
         public override float Lower => 0f;
         public override float Upper => 1f;
-        public override void Apply(ReadOnlySpan<float> u, Span<float> s) => TensorPrimitives.Sigmoid(u, s);
+        public override void Apply(ReadOnlySpan<float> u, Span<float> s)
+        {
+            SaturatedSigmoid(u, s);
+        }
 
         public override void Derivative(ReadOnlySpan<float> u, ReadOnlySpan<float> s, Span<float> d)
         {
@@ -74,7 +91,13 @@ public abstract class Activation
         public override string Name => "tanh";
         public override float Lower => -1f;
         public override float Upper => 1f;
-        public override void Apply(ReadOnlySpan<float> u, Span<float> s) => TensorPrimitives.Tanh(u, s);
+        public override void Apply(ReadOnlySpan<float> u, Span<float> s)
+        {
+            // tanh(±20) is ±1 in float; beyond, exp(−2|u|) inside Tanh would be subnormal.
+            TensorPrimitives.Clamp(u, -20f, 20f, s);
+            TensorPrimitives.Tanh(s, s);
+            Elementwise.FlushTiny(s, Tiny);
+        }
 
         public override void Derivative(ReadOnlySpan<float> u, ReadOnlySpan<float> s, Span<float> d)
         {

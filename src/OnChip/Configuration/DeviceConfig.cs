@@ -1,0 +1,89 @@
+using OnChip.Devices;
+using OnChip.Devices.Programming;
+using static OnChip.Configuration.ConfigParse;
+
+namespace OnChip.Configuration;
+
+/// <summary>
+/// Where and how weights are stored: a device preset (or ideal digital storage), a programming strategy and the
+/// options a user tunes most; <c>device-config</c> names a YAML file of <see cref="DeviceSpec"/> keys for full control.
+/// Shared by every command that trains weights.
+/// </summary>
+public sealed class DeviceConfig
+{
+    public string Device { get; set; } = DevicePresets.Ideal;
+    public string Programming { get; set; } = "auto";
+    public string? DeviceConfigFile { get; set; }
+    public int BitLength { get; set; } = 31;
+    public float? PulseWidth { get; set; }
+    public float DeadZone { get; set; }
+    public float Threshold { get; set; } = 1f;
+    public float? WeightRange { get; set; }
+    public bool Biases { get; set; }
+    public float? C2c { get; set; }
+    public float? D2d { get; set; }
+    public float? ReadNoise { get; set; }
+    public int? ReadLevels { get; set; }
+    public float? BetaD { get; set; }
+
+    public bool IsIdeal => Device == DevicePresets.Ideal && DeviceConfigFile is null;
+
+    public DeviceConfig Clone() => (DeviceConfig)MemberwiseClone();
+
+    /// <summary>The preset, then the YAML file, then the single-value options, validated.</summary>
+    public DeviceSpec ResolveSpec()
+    {
+        var spec = Device == DevicePresets.Ideal ? new DeviceSpec { Name = "custom" } : DevicePresets.Get(Device);
+        if (DeviceConfigFile is not null)
+        {
+            foreach (var (key, value) in ConfigFile.Read(DeviceConfigFile, DeviceSpec.Keys))
+            {
+                try { DeviceSpec.Keys.First(k => k.Name == key).Set(spec, value); }
+                catch (ConfigException e) { throw new ConfigException($"{DeviceConfigFile}: {e.Message}"); }
+            }
+        }
+        if (C2c is float c2c) spec.C2c = c2c;
+        if (D2d is float d2d) spec.DwDtod = d2d;
+        if (ReadNoise is float readNoise) spec.ReadNoise = readNoise;
+        if (ReadLevels is int levels) spec.ReadLevels = levels;
+        if (BetaD is float betaD) spec.BetaD = betaD;
+        if (PulseWidth is float width) spec.PulseWidth = width;
+        spec.Validate();
+        return spec;
+    }
+
+    /// <summary>The strategy named, or for "auto" the natural one: sign pulses for Ernoult's model, stochastic rounding otherwise.</summary>
+    public string ResolveProgramming(DeviceSpec spec) =>
+        Programming != "auto" ? Programming : spec.Model == "exp" ? "sign" : "pulse-stochastic";
+
+    public ProgrammingOptions ProgrammingOptions => new(BitLength, DeadZone, Threshold);
+
+    public static IReadOnlyList<ConfigKey<DeviceConfig>> Keys { get; } =
+    [
+        new("device", "synapse storage: ideal (digital, exact) or a device preset (see onchip devices --list)",
+            (c, v) => c.Device = Choice("device", v, DevicePresets.Names), c => c.Device),
+        new("programming", "how requested changes become pulses: auto|" + string.Join("|", ProgrammingStrategy.Names),
+            (c, v) => c.Programming = Choice("programming", v, ["auto", .. ProgrammingStrategy.Names]), c => c.Programming),
+        new("device-config", "YAML file of device parameters overriding the preset (keys: onchip devices --keys)",
+            (c, v) => c.DeviceConfigFile = v, c => c.DeviceConfigFile),
+        new("bl", "pulse-train: bit length BL (time slots per update)", (c, v) => c.BitLength = Int("bl", v, 1, 4096), c => c.BitLength.ToString()),
+        new("pulse-width", "pulse width (Ernoult's model: Δt0/Δt_max; step models: multiple of the step) [default: the preset's]",
+            (c, v) => c.PulseWidth = Float("pulse-width", v, 0f, exclusiveMin: true), c => c.PulseWidth is float w ? Format(w) : null),
+        new("dead-zone", "sign: no pulse for requests below this fraction of one pulse's effect",
+            (c, v) => c.DeadZone = Float("dead-zone", v, 0f), c => Format(c.DeadZone)),
+        new("mp-threshold", "mixed-precision: transfer when the accumulator reaches this many pulses (≥ 1)",
+            (c, v) => c.Threshold = Float("mp-threshold", v, 1f), c => Format(c.Threshold)),
+        new("weight-range", "largest weight magnitude the devices represent [default: 4 × the tensor's largest initial weight]",
+            (c, v) => c.WeightRange = Float("weight-range", v, 0f, exclusiveMin: true), c => c.WeightRange is float r ? Format(r) : null),
+        new("device-biases", "put biases on devices too (default: weights only; biases stay digital)",
+            (c, v) => c.Biases = Bool("device-biases", v), c => c.Biases ? "true" : "false", isFlag: true),
+        new("c2c", "override the preset's cycle-to-cycle noise", (c, v) => c.C2c = Float("c2c", v, 0f), c => c.C2c is float x ? Format(x) : null),
+        new("d2d", "override the preset's device-to-device spread of the step (for Ernoult's model: of C)",
+            (c, v) => c.D2d = Float("d2d", v, 0f), c => c.D2d is float x ? Format(x) : null),
+        new("read-noise", "override: std of each conductance read relative to the range",
+            (c, v) => c.ReadNoise = Float("read-noise", v, 0f), c => c.ReadNoise is float x ? Format(x) : null),
+        new("read-levels", "override: quantise conductance reads to this many levels (0 = off)",
+            (c, v) => c.ReadLevels = Int("read-levels", v, 0), c => c.ReadLevels?.ToString()),
+        new("beta-d", "override Ernoult's nonlinearity βd", (c, v) => c.BetaD = Float("beta-d", v, 1e-6f), c => c.BetaD is float x ? Format(x) : null),
+    ];
+}

@@ -1,0 +1,84 @@
+using OnChip.Configuration;
+using OnChip.Randomness;
+
+namespace OnChip.Devices.Programming;
+
+/// <summary>Options of the programming strategies (only some apply to each).</summary>
+public sealed record ProgrammingOptions(int BitLength = 31, float DeadZone = 0f, float Threshold = 1f);
+
+/// <summary>
+/// Turns a requested weight change into programming pulses: a signed pulse count and a pulse width per device.
+/// It sees requests and the nominal effect of one pulse, never the learning rule and never the device physics.
+/// </summary>
+public abstract class ProgrammingStrategy
+{
+    public abstract string Name { get; }
+
+    /// <summary>The exact strategy writes weights digitally; the array then bypasses pulses altogether.</summary>
+    public virtual bool IsExact => false;
+
+    /// <summary>Allocates per-device state for <paramref name="count"/> devices.</summary>
+    public virtual void Attach(int count) { }
+
+    /// <summary>Per-device state in a fixed order (for checkpoints).</summary>
+    public virtual IReadOnlyList<float[]> StateBuffers => [];
+
+    /// <summary>
+    /// Plans elements [start, start + n) of the tensor: <paramref name="requested"/> are the changes asked for
+    /// (network units), <paramref name="nominal"/> the nominal change of one pulse of width <paramref name="width"/>.
+    /// Writes a signed integer pulse count and a width per element.
+    /// </summary>
+    public abstract void Plan(ReadOnlySpan<float> requested, int start, float nominal, float width,
+        Span<float> pulses, Span<float> widths, ChunkRandom random, Span<float> scratch);
+
+    public static IReadOnlyList<string> Names { get; } =
+        ["exact", "pulse-round", "pulse-stochastic", "pulse-train", "sign", "rprop", "mixed-precision"];
+
+    public static ProgrammingStrategy Create(string name, ProgrammingOptions options) => name switch
+    {
+        "exact" => new ExactProgramming(),
+        "pulse-round" => new RoundedPulses(),
+        "pulse-stochastic" => new StochasticPulses(),
+        "pulse-train" => new PulseTrain(options.BitLength),
+        "sign" => new SignProgramming(options.DeadZone),
+        "rprop" => new RpropProgramming(),
+        "mixed-precision" => new MixedPrecisionProgramming(options.Threshold),
+        _ => throw new ConfigException($"programming: unknown strategy '{name}' (expected one of: {string.Join(", ", Names)})"),
+    };
+}
+
+/// <summary>An ideal digital write of the requested weight (reference; not physical, counts no pulses).</summary>
+public sealed class ExactProgramming : ProgrammingStrategy
+{
+    public override string Name => "exact";
+    public override bool IsExact => true;
+
+    public override void Plan(ReadOnlySpan<float> requested, int start, float nominal, float width, Span<float> pulses, Span<float> widths, ChunkRandom random, Span<float> scratch) =>
+        throw new InvalidOperationException("exact programming writes weights directly");
+}
+
+/// <summary>Whole pulses: n = round(ΔW / Δw_min).</summary>
+public sealed class RoundedPulses : ProgrammingStrategy
+{
+    public override string Name => "pulse-round";
+
+    public override void Plan(ReadOnlySpan<float> requested, int start, float nominal, float width, Span<float> pulses, Span<float> widths, ChunkRandom random, Span<float> scratch)
+    {
+        for (int i = 0; i < requested.Length; i++) pulses[i] = MathF.Round(requested[i] / nominal, MidpointRounding.ToEven);
+        widths.Fill(width);
+    }
+}
+
+/// <summary>Stochastic rounding of the pulse count: n = ⌊r + u⌋, u uniform, so E[n] = r = ΔW / Δw_min.</summary>
+public sealed class StochasticPulses : ProgrammingStrategy
+{
+    public override string Name => "pulse-stochastic";
+
+    public override void Plan(ReadOnlySpan<float> requested, int start, float nominal, float width, Span<float> pulses, Span<float> widths, ChunkRandom random, Span<float> scratch)
+    {
+        var u = scratch[..requested.Length];
+        random.FillUniform(u);
+        for (int i = 0; i < requested.Length; i++) pulses[i] = MathF.Floor(requested[i] / nominal + u[i]);
+        widths.Fill(width);
+    }
+}

@@ -1,0 +1,244 @@
+using System.Globalization;
+using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using OnChip.Configuration;
+using OnChip.Randomness;
+
+namespace OnChip.Devices;
+
+/// <summary>
+/// The step-based family of IBM's analog hardware kit: one pulse moves the state by ±dw·f(w), with f depending on the
+/// model and the current state, a per-device step scale (spread and up/down asymmetry), multiplicative
+/// cycle-to-cycle noise (1 + c2c·ξ) and hard per-device bounds.
+/// </summary>
+public abstract class StepDeviceModel(DeviceSpec spec) : DeviceModel(spec)
+{
+    protected override float StepScale => Spec.DwMin;
+
+    /// <summary>True when f ≡ 1 (no state dependence), which skips computing the factors.</summary>
+    protected virtual bool ConstantFactors => false;
+
+    /// <summary>Relative step sizes f_up(w) and f_down(w) (≥ 0) for the chunk's states.</summary>
+    protected abstract void Factors(ReadOnlySpan<float> state, DevicePopulation devices, int offset, Span<float> up, Span<float> down);
+
+    /// <summary>f at the reference state for the nominal device (used for the nominal step).</summary>
+    protected virtual float ReferenceFactor => 1f;
+
+    public override float NominalStep(float width) => Spec.DwMin * ReferenceFactor * width;
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public override void Pulse(Span<float> state, ReadOnlySpan<float> direction, ReadOnlySpan<float> width,
+        DevicePopulation devices, int offset, ReadOnlySpan<float> noise, Span<float> scratchA, Span<float> scratchB)
+    {
+        int n = state.Length;
+        var up = scratchA[..n];
+        var down = scratchB[..n];
+        if (ConstantFactors)
+        {
+            up.Fill(1f);
+            down.Fill(1f);
+        }
+        else
+        {
+            Factors(state, devices, offset, up, down);
+        }
+        ref float g = ref MemoryMarshal.GetReference(state);
+        ref float d = ref MemoryMarshal.GetReference(direction);
+        ref float w = ref MemoryMarshal.GetReference(width);
+        ref float fu = ref MemoryMarshal.GetReference(up);
+        ref float fd = ref MemoryMarshal.GetReference(down);
+        ref float su = ref devices.ScaleUp[offset];
+        ref float sd = ref devices.ScaleDown[offset];
+        ref float lo = ref devices.Min[offset];
+        ref float hi = ref devices.Max[offset];
+        bool noisy = noise.Length >= n && Spec.C2c > 0;
+        ref float z = ref noisy ? ref MemoryMarshal.GetReference(noise) : ref fu;
+        float c2c = noisy ? Spec.C2c : 0f;
+
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var zero = Vector512<float>.Zero;
+            var one = Vector512<float>.One;
+            var vc2c = Vector512.Create(c2c);
+            for (; i <= n - 16; i += 16)
+            {
+                nuint k = (nuint)i;
+                var dir = Vector512.LoadUnsafe(ref d, k);
+                var rise = Vector512.GreaterThan(dir, zero);
+                var fall = Vector512.LessThan(dir, zero);
+                if ((rise | fall).AsUInt32() == Vector512<uint>.Zero) continue;  // no device of these 16 is pulsed
+                var stepUp = Vector512.LoadUnsafe(ref su, k) * Vector512.LoadUnsafe(ref fu, k);
+                var stepDown = -Vector512.LoadUnsafe(ref sd, k) * Vector512.LoadUnsafe(ref fd, k);
+                var step = Vector512.ConditionalSelect(rise, stepUp, Vector512.ConditionalSelect(fall, stepDown, zero));
+                step *= Vector512.LoadUnsafe(ref w, k);
+                if (noisy) step *= Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref z, k), vc2c, one);
+                var next = Vector512.LoadUnsafe(ref g, k) + step;
+                next = Vector512.Min(Vector512.Max(next, Vector512.LoadUnsafe(ref lo, k)), Vector512.LoadUnsafe(ref hi, k));
+                next.StoreUnsafe(ref g, k);
+            }
+        }
+        for (; i < n; i++)
+        {
+            float dir = Unsafe.Add(ref d, i);
+            if (dir == 0f) continue;
+            float step = dir > 0 ? Unsafe.Add(ref su, i) * Unsafe.Add(ref fu, i) : -Unsafe.Add(ref sd, i) * Unsafe.Add(ref fd, i);
+            step *= Unsafe.Add(ref w, i);
+            if (noisy) step *= MathF.FusedMultiplyAdd(Unsafe.Add(ref z, i), c2c, 1f);
+            Unsafe.Add(ref g, i) = Math.Clamp(Unsafe.Add(ref g, i) + step, Unsafe.Add(ref lo, i), Unsafe.Add(ref hi, i));
+        }
+    }
+}
+
+/// <summary>Constant step: w ← clip(w ± dw).</summary>
+public sealed class ConstantStepDevice(DeviceSpec spec) : StepDeviceModel(spec)
+{
+    protected override bool ConstantFactors => true;
+    protected override void Factors(ReadOnlySpan<float> state, DevicePopulation devices, int offset, Span<float> up, Span<float> down) { }
+}
+
+/// <summary>
+/// Linear step: Δw = dw·(1 + slope·w) with slope_up = −γ_up/w_max and slope_down = −γ_down/w_min (the mean
+/// bounds, per-device γ), so steps shrink linearly towards each bound (EC-RAM, capacitors).
+/// </summary>
+public sealed class LinearStepDevice(DeviceSpec spec) : StepDeviceModel(spec)
+{
+    public override DevicePopulation Populate(int count, Rng rng)
+    {
+        var p = base.Populate(count, rng);
+        for (int i = 0; i < count; i++)
+        {
+            float gammaUp = Spec.GammaUp + Spec.GammaDtod * (float)rng.NextGaussian();
+            float gammaDown = Spec.GammaDown + Spec.GammaDtod * (float)rng.NextGaussian();
+            p.SlopeUp[i] = -gammaUp / Spec.WMax;
+            p.SlopeDown[i] = -gammaDown / Spec.WMin;
+        }
+        return p;
+    }
+
+    protected override void Factors(ReadOnlySpan<float> state, DevicePopulation devices, int offset, Span<float> up, Span<float> down)
+    {
+        int n = state.Length;
+        TensorPrimitives.MultiplyAdd(state, devices.SlopeUp.AsSpan(offset, n), 1f, up);
+        TensorPrimitives.MultiplyAdd(state, devices.SlopeDown.AsSpan(offset, n), 1f, down);
+        TensorPrimitives.Max(up, 0f, up);
+        TensorPrimitives.Max(down, 0f, down);
+    }
+}
+
+/// <summary>Soft bounds: Δw⁺ = dw(1 − w/b_max), Δw⁻ = dw(1 − w/b_min): the step vanishes at each bound.</summary>
+public sealed class SoftBoundsDevice(DeviceSpec spec) : StepDeviceModel(spec)
+{
+    protected override void Factors(ReadOnlySpan<float> state, DevicePopulation devices, int offset, Span<float> up, Span<float> down)
+    {
+        int n = state.Length;
+        TensorPrimitives.Divide(state, devices.Max.AsSpan(offset, n), up);
+        TensorPrimitives.Divide(state, devices.Min.AsSpan(offset, n), down);
+        Tensors.Elementwise.ScaleShift(up, -1f, 1f, up);
+        Tensors.Elementwise.ScaleShift(down, -1f, 1f, down);
+        TensorPrimitives.Max(up, 0f, up);
+        TensorPrimitives.Max(down, 0f, down);
+    }
+}
+
+/// <summary>
+/// Exponential step (ReRAM): z = 2a·w/(b_max − b_min) + b; f_up = max(1 − A_up·e^{γ_up z}, 0),
+/// f_down = max(1 − A_down·e^{−γ_down z}, 0).
+/// </summary>
+public sealed class ExpStepDevice(DeviceSpec spec) : StepDeviceModel(spec)
+{
+    protected override float ReferenceFactor => Math.Max(1f - Spec.AUp * MathF.Exp(Spec.GammaUp * (2f * Spec.EsA * Reference / Range + Spec.EsB)), 0f);
+
+    protected override void Factors(ReadOnlySpan<float> state, DevicePopulation devices, int offset, Span<float> up, Span<float> down)
+    {
+        int n = state.Length;
+        for (int i = 0; i < n; i++)
+            up[i] = 2f * Spec.EsA * state[i] / (devices.Max[offset + i] - devices.Min[offset + i]) + Spec.EsB;  // z
+        TensorPrimitives.Multiply(up, -Spec.GammaDown, down);
+        TensorPrimitives.Multiply(up, Spec.GammaUp, up);
+        TensorPrimitives.Exp(up, up);
+        TensorPrimitives.Exp(down, down);
+        Tensors.Elementwise.ScaleShift(up, -Spec.AUp, 1f, up);
+        Tensors.Elementwise.ScaleShift(down, -Spec.ADown, 1f, down);
+        TensorPrimitives.Max(up, 0f, up);
+        TensorPrimitives.Max(down, 0f, down);
+    }
+}
+
+/// <summary>Power step: ω = (b_max − w)/(b_max − b_min); f_up = ω^γ, f_down = (1 − ω)^γ.</summary>
+public sealed class PowStepDevice(DeviceSpec spec) : StepDeviceModel(spec)
+{
+    protected override float ReferenceFactor => MathF.Pow((Upper - Reference) / Range, Spec.PowGamma);
+
+    protected override void Factors(ReadOnlySpan<float> state, DevicePopulation devices, int offset, Span<float> up, Span<float> down)
+    {
+        int n = state.Length;
+        for (int i = 0; i < n; i++)
+        {
+            float lo = devices.Min[offset + i], hi = devices.Max[offset + i];
+            float omega = Math.Clamp((hi - state[i]) / (hi - lo), 0f, 1f);
+            up[i] = omega;
+            down[i] = 1f - omega;
+        }
+        TensorPrimitives.Pow(up, Spec.PowGamma, up);
+        TensorPrimitives.Pow(down, Spec.PowGamma, down);
+    }
+}
+
+/// <summary>
+/// Piecewise step: relative step sizes measured at equally spaced states over [w_min, w_max] (a CSV with columns
+/// w,up,down), interpolated linearly at the device's relative position between its own bounds.
+/// </summary>
+public sealed class PiecewiseStepDevice : StepDeviceModel
+{
+    private readonly float[] _up, _down;
+
+    public PiecewiseStepDevice(DeviceSpec spec) : base(spec) => (_up, _down) = ReadNodes(spec.PiecewiseFile!);
+
+    private static (float[] Up, float[] Down) ReadNodes(string path)
+    {
+        string[] lines;
+        try { lines = File.ReadAllLines(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ConfigException($"piecewise-file: cannot read {path} ({e.Message})");
+        }
+        var rows = new List<(float W, float Up, float Down)>();
+        foreach (var (line, index) in lines.Select((l, i) => (l.Trim(), i + 1)))
+        {
+            if (line.Length == 0 || line.StartsWith('#') || char.IsLetter(line[0])) continue;
+            var parts = line.Split(',');
+            if (parts.Length != 3 || !parts.All(p => float.TryParse(p, NumberStyles.Float, CultureInfo.InvariantCulture, out _)))
+                throw new ConfigException($"piecewise-file: {path} line {index}: expected three numbers w,up,down");
+            var v = parts.Select(p => float.Parse(p, CultureInfo.InvariantCulture)).ToArray();
+            if (v[1] < 0 || v[2] < 0) throw new ConfigException($"piecewise-file: {path} line {index}: step sizes must not be negative");
+            rows.Add((v[0], v[1], v[2]));
+        }
+        if (rows.Count < 2) throw new ConfigException($"piecewise-file: {path} needs at least two nodes");
+        rows.Sort((a, b) => a.W.CompareTo(b.W));
+        return (rows.Select(r => r.Up).ToArray(), rows.Select(r => r.Down).ToArray());
+    }
+
+    private static float Interpolate(float[] nodes, float position)
+    {
+        float x = Math.Clamp(position, 0f, 1f) * (nodes.Length - 1);
+        int k = Math.Min((int)x, nodes.Length - 2);
+        float t = x - k;
+        return nodes[k] + t * (nodes[k + 1] - nodes[k]);
+    }
+
+    protected override float ReferenceFactor => Interpolate(_up, (Reference - Lower) / Range);
+
+    protected override void Factors(ReadOnlySpan<float> state, DevicePopulation devices, int offset, Span<float> up, Span<float> down)
+    {
+        for (int i = 0; i < state.Length; i++)
+        {
+            float lo = devices.Min[offset + i], hi = devices.Max[offset + i];
+            float position = (state[i] - lo) / (hi - lo);
+            up[i] = Interpolate(_up, position);
+            down[i] = Interpolate(_down, position);
+        }
+    }
+}

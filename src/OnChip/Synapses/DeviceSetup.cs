@@ -1,0 +1,51 @@
+using OnChip.Configuration;
+using OnChip.Devices;
+using OnChip.Devices.Programming;
+using OnChip.Networks;
+using OnChip.Randomness;
+
+namespace OnChip.Synapses;
+
+/// <summary>Puts the parameters of a model on device arrays as a <see cref="DeviceConfig"/> says.</summary>
+public static class DeviceSetup
+{
+    public const float AutoRangeFactor = 4f;
+
+    /// <summary>
+    /// Replaces the storage of every weight tensor (and bias, if asked) by a device array programmed with its current
+    /// values, and loads the weights as the devices read them. Returns the arrays (empty for ideal storage).
+    /// </summary>
+    public static IReadOnlyList<DeviceArray> Attach(IEnumerable<Parameter> parameters, DeviceConfig config, ulong seed)
+    {
+        if (config.IsIdeal) return [];
+        var spec = config.ResolveSpec();
+        string programming = config.ResolveProgramming(spec);
+        var arrays = new List<DeviceArray>();
+        int index = 0;
+        foreach (var p in parameters)
+        {
+            bool isBias = p.Value.Rows == 1;
+            if (isBias && !config.Biases) continue;
+            float largest = p.Value.Data.Length == 0 ? 0 : p.Value.Data.Max(MathF.Abs);
+            float range = config.WeightRange ?? (largest > 0 ? AutoRangeFactor * largest : 1f);
+            var array = new DeviceArray(p.Name, DeviceModel.Create(spec), ProgrammingStrategy.Create(programming, config.ProgrammingOptions),
+                range, spec.PulseWidth, p.Value.Data, Rng.ForStream(seed, $"device:{index++}:{p.Name}").NextUInt64());
+            array.ReadAll(p.Value.Data);
+            p.Storage = array;
+            arrays.Add(array);
+        }
+        return arrays;
+    }
+
+    /// <summary>Totals over arrays: pulses, reads, update cycles, energy (for metrics.jsonl).</summary>
+    public static Dictionary<string, double> Counters(IReadOnlyList<DeviceArray> arrays) => new()
+    {
+        ["pulses"] = arrays.Sum(a => (double)(a.PulsesUp + a.PulsesDown)),
+        ["pulses_up"] = arrays.Sum(a => (double)a.PulsesUp),
+        ["pulses_down"] = arrays.Sum(a => (double)a.PulsesDown),
+        ["device_reads"] = arrays.Sum(a => (double)a.DeviceReads),
+        ["update_cycles"] = arrays.Count == 0 ? 0 : arrays.Max(a => (double)a.UpdateCycles),
+        ["refreshes"] = arrays.Sum(a => (double)a.Refreshes),
+        ["energy_j"] = arrays.Sum(a => a.EnergyJoules),
+    };
+}
