@@ -30,7 +30,7 @@ public static class EpochBench
         var seconds = new List<double>();
         for (int epoch = 1; epoch <= config.Epochs; epoch++)
         {
-            var m = trainer.RunEpoch(epoch, null)!;
+            var m = trainer.RunNextEpoch(null)!;
             seconds.Add(m.EpochSeconds);
             Console.WriteLine($"  epoch {epoch}: {m.EpochSeconds:F3} s train  ({m.ExamplesPerSecond:F0} ex/s)  test acc {100 * m.TestAccuracy:F2}%");
         }

@@ -13,11 +13,21 @@ public static class TrainCommand
     {
         var command = new Command("train", "Train an energy-based network (EP and variants) and save config.yaml, metrics.jsonl and model.onchip in a run directory.");
         var options = new ConfigOptions<TrainingConfig>(command, TrainingConfig.Keys, new TrainingConfig(), "read settings from a YAML file (keys as the option names); flags given here override it");
-        command.SetAction(parse => CliErrors.Guard(error, () => Execute(options.Resolve(parse, new TrainingConfig()), output)));
+        var resume = new Option<string>("--resume") { Description = "continue an interrupted run from its latest checkpoint (only --epochs and --threads may be given with it)", HelpName = "RUN_DIR" };
+        command.Options.Add(resume);
+        command.SetAction(parse => CliErrors.Guard(error, () =>
+        {
+            if (parse.GetValue(resume) is not string directory) return Execute(options.Resolve(parse, new TrainingConfig()), output, error, resuming: false);
+            var given = options.ExplicitKeys(parse).Except(["epochs", "threads"]).ToArray();
+            if (given.Length > 0 || parse.GetValue(options.ConfigFileOption) is not null)
+                throw new ConfigException($"--resume: the run keeps its own configuration; only --epochs and --threads may be given (got --{(given.Length > 0 ? given[0] : "config")})");
+            var config = options.Resolve(parse, TrainingRun.ReadConfig(directory));
+            return Execute(config, output, error, resuming: true);
+        }));
         return command;
     }
 
-    public static int Execute(TrainingConfig config, TextWriter output)
+    public static int Execute(TrainingConfig config, TextWriter output, TextWriter error, bool resuming)
     {
         config.Validate();
         var data = LoadData(config);
@@ -27,18 +37,25 @@ public static class TrainCommand
 
         using var interrupt = new InterruptHandler();
         int batches = (data.Train.Count + config.Batch - 1) / config.Batch;
-        var (run, history) = ProgressReporter.Run(output, "training", batches * config.Epochs,
-            reporter => TrainingRun.Execute(config, data, reporter, interrupt.Token));
+        var outcome = ProgressReporter.Run(output, "training", batches * config.Epochs,
+            reporter => resuming
+                ? TrainingRun.Resume(config, data, reporter, interrupt.Token)
+                : TrainingRun.Execute(config, data, reporter, interrupt.Token));
+        if (outcome.Warning is not null) error.WriteLine($"warning: {outcome.Warning}");
 
-        if (history.Count > 0)
+        if (outcome.History.Count > 0)
         {
-            var last = history[^1];
+            var last = outcome.History[^1];
             output.WriteLine($"test accuracy: {100 * last.TestAccuracy:F2}% after {last.Epoch} epoch(s)  (train {100 * last.TrainAccuracy:F2}%)");
         }
-        output.WriteLine($"run saved in {run.Path}");
-        if (interrupt.Token.IsCancellationRequested)
+        else if (resuming && !outcome.Interrupted)
         {
-            output.WriteLine($"interrupted: epochs 1..{history.Count} are complete and saved in {run.Path}");
+            output.WriteLine($"the run already has its {outcome.CompletedEpochs} epoch(s); nothing to do (give --epochs N to train further)");
+        }
+        output.WriteLine($"run saved in {outcome.Directory.Path}");
+        if (outcome.Interrupted)
+        {
+            output.WriteLine($"interrupted after {outcome.CompletedEpochs} complete epoch(s); checkpoint saved. Resume with: onchip train --resume {outcome.Directory.Path}");
             return CliErrors.Interrupted;
         }
         return 0;

@@ -26,7 +26,7 @@ public sealed class EquilibriumPropagation(PhaseSettings phases, NudgingScheme s
     public PhaseSettings Phases => phases;
     public NudgingScheme Scheme => scheme;
     /// <summary>The rule's random stream (random-sign draws); part of a checkpoint.</summary>
-    public Rng Random => rng;
+    public override Rng? RandomStream => rng;
 
     public override void TrainBatch(BatchContext batch, Optimizer optimizer)
     {

@@ -23,6 +23,9 @@ public abstract class LearningRule
     public abstract string Name { get; }
     public abstract void TrainBatch(BatchContext batch, Optimizer optimizer);
 
+    /// <summary>The rule's own random stream, if it has one (saved in checkpoints).</summary>
+    public virtual Rng? RandomStream => null;
+
     public static IReadOnlyList<string> Names { get; } = ["ep", "ep-symmetric", "ep-random-sign", "cep", "bptt", "rbp"];
 
     public static LearningRule Create(string name, LayeredNetwork network, PhaseSettings phases, Rng rng) => name switch

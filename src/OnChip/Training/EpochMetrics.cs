@@ -10,7 +10,8 @@ public sealed record EpochMetrics(
     double EpochSeconds,
     double EvalSeconds,
     double ExamplesPerSecond,
-    float LearningRate);
+    float LearningRate,
+    IReadOnlyDictionary<string, double>? Hardware = null);
 
 /// <summary>Progress inside an epoch, for progress bars and logs.</summary>
 public readonly record struct BatchProgress(int Epoch, int Epochs, int Batch, int Batches, int Examples, double RunningAccuracy, double RunningLoss, double ExamplesPerSecond);

@@ -48,6 +48,10 @@ public sealed class RunDirectory
         return new RunDirectory(path);
     }
 
+    /// <summary>An existing run directory (to resume it).</summary>
+    public static RunDirectory Open(string path) =>
+        Directory.Exists(path) ? new RunDirectory(path) : throw new UserFacingException($"{path}: no such run directory");
+
     private static string DefaultPath(string prefix)
     {
         string stamp = prefix + DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);

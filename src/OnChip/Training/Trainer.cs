@@ -1,11 +1,16 @@
 using System.Diagnostics;
+using System.Globalization;
+using System.Numerics.Tensors;
+using System.Text.Json.Nodes;
 using OnChip.Configuration;
 using OnChip.Data;
 using OnChip.Learning;
 using OnChip.Networks;
 using OnChip.Optimizers;
 using OnChip.Parallelism;
+using OnChip.Persistence;
 using OnChip.Randomness;
+using OnChip.Synapses;
 
 namespace OnChip.Training;
 
@@ -33,6 +38,7 @@ public sealed class Trainer : IDisposable
 
         Network = new LayeredNetwork(spec);
         Network.Initialize(Rng.ForStream(config.Seed, "init"), config.InitScale);
+        Devices = DeviceSetup.Attach(Network.Parameters, config.Devices, config.Seed);
         _pool = new WorkerPool(config.Threads);
         Rule = LearningRule.Create(config.Rule, Network, config.Phases, Rng.ForStream(config.Seed, "rule"));
         Optimizer = Optimizer.Create(config.Optim, Network.Parameters, config.LearningRates(Network.GroupCount), config.Momentum, config.Wd);
@@ -43,6 +49,8 @@ public sealed class Trainer : IDisposable
     }
 
     public LayeredNetwork Network { get; }
+    /// <summary>The device arrays holding the weights (empty with ideal storage).</summary>
+    public IReadOnlyList<DeviceArray> Devices { get; }
     public LearningRule Rule { get; }
     public Optimizer Optimizer { get; }
     public int BatchesPerEpoch => (_data.Train.Count + _config.Batch - 1) / _config.Batch;
@@ -55,51 +63,90 @@ public sealed class Trainer : IDisposable
             throw new ConfigException($"archi: the output size {spec.Archi[^1]} does not match the {data.Train.ClassCount} classes of {data.Train.Name} (use …-{data.Train.ClassCount})");
     }
 
-    /// <summary>Runs every epoch; stops early (after the current mini-batch) when <paramref name="cancel"/> fires.</summary>
+    /// <summary>Number of epochs fully trained and evaluated.</summary>
+    public int CompletedEpochs { get; private set; }
+
+    /// <summary>True while an epoch has been started but not finished (after a cancellation mid-epoch).</summary>
+    public bool InEpoch => _progress is not null;
+
+    /// <summary>Where the current epoch stands, so that training can stop after any mini-batch and resume exactly.</summary>
+    private sealed class EpochProgress
+    {
+        public int NextBatch;
+        public long Correct, Seen;
+        public double Loss, TrainSeconds;
+        public Dictionary<string, double> CountersBefore = [];
+    }
+
+    private EpochProgress? _progress;
+
+    /// <summary>Runs the remaining epochs; stops (after the current mini-batch) when <paramref name="cancel"/> fires.</summary>
     public IReadOnlyList<EpochMetrics> Run(ITrainingObserver? observer = null, CancellationToken cancel = default)
     {
         var history = new List<EpochMetrics>();
-        for (int epoch = 1; epoch <= _config.Epochs; epoch++)
+        while (CompletedEpochs < _config.Epochs && !(cancel.IsCancellationRequested && _progress is null))
         {
-            var metrics = RunEpoch(epoch, observer, cancel);
+            var metrics = RunNextEpoch(observer, cancel);
             if (metrics is null) break;
             history.Add(metrics);
         }
         return history;
     }
 
-    /// <summary>Trains one epoch and evaluates it; returns null (and records nothing) when cancelled mid-epoch.</summary>
-    public EpochMetrics? RunEpoch(int epoch, ITrainingObserver? observer, CancellationToken cancel = default)
+    /// <summary>
+    /// Trains the next epoch (or the rest of an interrupted one) and evaluates it; returns null, keeping the position,
+    /// when cancelled mid-epoch.
+    /// </summary>
+    public EpochMetrics? RunNextEpoch(ITrainingObserver? observer, CancellationToken cancel = default)
     {
-        ApplySchedule(epoch);
-        _shuffle.Shuffle(_order.AsSpan());
+        int epoch = CompletedEpochs + 1;
+        if (_progress is null)
+        {
+            ApplySchedule(epoch);
+            _shuffle.Shuffle(_order.AsSpan());
+            _progress = new EpochProgress { CountersBefore = DeviceSetup.Counters(Devices) };
+        }
+        var p = _progress;
         var train = _data.Train;
         int batches = BatchesPerEpoch;
-        long correct = 0, seen = 0;
-        double loss = 0;
         var clock = Stopwatch.StartNew();
-        for (int b = 0; b < batches; b++)
+        double secondsBefore = p.TrainSeconds;
+        for (int b = p.NextBatch; b < batches; b++)
         {
             int start = b * _config.Batch;
             int count = Math.Min(_config.Batch, train.Count - start);
             BatchLoader.Load(_batch, train, _order.AsSpan(start, count));
             Rule.TrainBatch(_batch, Optimizer);
-            correct += _batch.CountCorrect();
-            loss += _batch.FreeLoss;
-            seen += count;
             if (!double.IsFinite(_batch.FreeLoss))
                 throw new DivergenceException($"training diverged at epoch {epoch}, batch {b + 1}: the loss is {_batch.FreeLoss} (try a smaller learning rate or β)");
-            observer?.OnBatch(new BatchProgress(epoch, _config.Epochs, b + 1, batches, (int)seen,
-                (double)correct / seen, loss / seen, seen / clock.Elapsed.TotalSeconds));
-            if (cancel.IsCancellationRequested) return null;
+            p.Correct += _batch.CountCorrect();
+            p.Loss += _batch.FreeLoss;
+            p.Seen += count;
+            p.NextBatch = b + 1;
+            p.TrainSeconds = secondsBefore + clock.Elapsed.TotalSeconds;
+            observer?.OnBatch(new BatchProgress(epoch, _config.Epochs, b + 1, batches, (int)p.Seen,
+                (double)p.Correct / p.Seen, p.Loss / p.Seen, p.Seen / Math.Max(p.TrainSeconds, 1e-9)));
+            if (cancel.IsCancellationRequested && b + 1 < batches) return null;
         }
-        double trainSeconds = clock.Elapsed.TotalSeconds;
+        double trainSeconds = p.TrainSeconds;
+        foreach (var parameter in Network.Parameters)
+            if (!float.IsFinite(TensorPrimitives.MaxMagnitude(parameter.Value.Span)))  // NaN propagates through MaxMagnitude
+                throw new DivergenceException($"training diverged in epoch {epoch}: {parameter.Name} holds NaN or infinite values (try a smaller learning rate or β)");
 
         clock.Restart();
         var (testAccuracy, testLoss) = _evaluator.Evaluate(_data.Test, _config.T1);
         double evalSeconds = clock.Elapsed.TotalSeconds;
-        var metrics = new EpochMetrics(epoch, (double)correct / seen, loss / seen, testAccuracy, testLoss,
-            trainSeconds, evalSeconds, seen / trainSeconds, Optimizer.LearningRates[0]);
+        Dictionary<string, double>? hardware = null;
+        if (Devices.Count > 0)
+        {
+            // Per-epoch counts: training updates and training reads (the evaluation's reads are included too, as on a chip).
+            hardware = DeviceSetup.Counters(Devices);
+            foreach (var (key, before) in p.CountersBefore) hardware[key] -= before;
+        }
+        var metrics = new EpochMetrics(epoch, (double)p.Correct / p.Seen, p.Loss / p.Seen, testAccuracy, testLoss,
+            trainSeconds, evalSeconds, p.Seen / trainSeconds, Optimizer.LearningRates[0], hardware);
+        CompletedEpochs = epoch;
+        _progress = null;
         observer?.OnEpoch(metrics);
         return metrics;
     }
@@ -118,6 +165,82 @@ public sealed class Trainer : IDisposable
     }
 
     public (double Accuracy, double Loss) Evaluate(Dataset data) => _evaluator.Evaluate(data, _config.T1);
+
+    /// <summary>
+    /// Everything needed to continue exactly: position (epoch, batch, running sums), data order, random streams,
+    /// weights, optimizer state and device state. Tensors are live arrays; write them before training goes on.
+    /// </summary>
+    public (JsonObject Metadata, List<NamedTensor> Tensors) CaptureState()
+    {
+        var meta = new JsonObject
+        {
+            ["completed_epochs"] = CompletedEpochs,
+            ["threads"] = _config.Threads,
+            ["optimizer_steps"] = Optimizer.StepCount,
+            ["learning_rates"] = new JsonArray(Optimizer.LearningRates.Select(r => (JsonNode)r).ToArray()),
+            ["shuffle_rng"] = Words(_shuffle.GetState()),
+            ["rule_rng"] = Rule.RandomStream is { } r ? Words(r.GetState()) : null,
+            ["device_counters"] = new JsonArray(Devices.Select(d => (JsonNode)new JsonArray(d.Counters.Select(c => (JsonNode)c).ToArray())).ToArray()),
+        };
+        if (_progress is { } p)
+        {
+            meta["progress"] = new JsonObject
+            {
+                ["next_batch"] = p.NextBatch, ["correct"] = p.Correct, ["seen"] = p.Seen, ["loss"] = p.Loss, ["train_seconds"] = p.TrainSeconds,
+                ["counters_before"] = new JsonObject(p.CountersBefore.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value))),
+            };
+        }
+        var tensors = new List<NamedTensor> { new("order", [_order.Length], _order.Select(i => (float)i).ToArray()) };
+        tensors.AddRange(Network.Parameters.Select(p => new NamedTensor($"param/{p.Name}", p.Shape, p.Value.Data)));
+        tensors.AddRange(Optimizer.StateBuffers.Select((b, i) => new NamedTensor($"optimizer/{i}", [b.Length], b)));
+        for (int d = 0; d < Devices.Count; d++)
+            tensors.AddRange(Devices[d].StateBuffers.Select(b => new NamedTensor($"device/{d}/{b.Name}", [b.Data.Length], b.Data)));
+        return (meta, tensors);
+    }
+
+    /// <summary>Restores a state captured by <see cref="CaptureState"/> from a trainer built with the same config.</summary>
+    public void RestoreState(TensorArchive.Contents checkpoint, string path)
+    {
+        var meta = checkpoint.Metadata;
+        float[] Tensor(string name, int length)
+        {
+            var t = checkpoint.Tensor(name, path);
+            if (t.Data.Length != length) throw new UserFacingException($"{path}: {name} has {t.Data.Length} values, expected {length} (was the run's configuration or data changed?)");
+            return t.Data;
+        }
+        var order = Tensor("order", _order.Length);
+        for (int i = 0; i < _order.Length; i++) _order[i] = (int)order[i];
+        foreach (var p in Network.Parameters) Tensor($"param/{p.Name}", p.Length).CopyTo(p.Value.Data, 0);
+        for (int i = 0; i < Optimizer.StateBuffers.Count; i++)
+            Tensor($"optimizer/{i}", Optimizer.StateBuffers[i].Length).CopyTo(Optimizer.StateBuffers[i], 0);
+        for (int d = 0; d < Devices.Count; d++)
+        {
+            foreach (var (name, data) in Devices[d].StateBuffers) Tensor($"device/{d}/{name}", data.Length).CopyTo(data, 0);
+            Devices[d].Counters = meta["device_counters"]![d]!.AsArray().Select(n => n!.GetValue<long>()).ToArray();
+        }
+        CompletedEpochs = meta["completed_epochs"]!.GetValue<int>();
+        Optimizer.StepCount = meta["optimizer_steps"]!.GetValue<long>();
+        var rates = meta["learning_rates"]!.AsArray();
+        for (int g = 0; g < rates.Count; g++) Optimizer.LearningRates[g] = rates[g]!.GetValue<float>();
+        _shuffle.SetState(FromWords(meta["shuffle_rng"]!));
+        if (Rule.RandomStream is { } rng && meta["rule_rng"] is { } ruleState) rng.SetState(FromWords(ruleState));
+        _progress = null;
+        if (meta["progress"] is JsonObject progress)
+        {
+            _progress = new EpochProgress
+            {
+                NextBatch = progress["next_batch"]!.GetValue<int>(),
+                Correct = progress["correct"]!.GetValue<long>(),
+                Seen = progress["seen"]!.GetValue<long>(),
+                Loss = progress["loss"]!.GetValue<double>(),
+                TrainSeconds = progress["train_seconds"]!.GetValue<double>(),
+                CountersBefore = progress["counters_before"]!.AsObject().ToDictionary(kv => kv.Key, kv => kv.Value!.GetValue<double>()),
+            };
+        }
+    }
+
+    private static JsonArray Words(ulong[] state) => new(state.Select(w => (JsonNode)w.ToString(CultureInfo.InvariantCulture)).ToArray());
+    private static ulong[] FromWords(JsonNode node) => node.AsArray().Select(w => ulong.Parse(w!.GetValue<string>(), CultureInfo.InvariantCulture)).ToArray();
 
     public void Dispose() => _pool.Dispose();
 }

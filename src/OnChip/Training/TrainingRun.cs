@@ -5,36 +5,117 @@ using OnChip.Persistence;
 
 namespace OnChip.Training;
 
+/// <summary>How a run ended.</summary>
+public sealed record RunOutcome(RunDirectory Directory, IReadOnlyList<EpochMetrics> History, int CompletedEpochs, bool Interrupted, string? Warning)
+{
+    public void Deconstruct(out RunDirectory directory, out IReadOnlyList<EpochMetrics> history) => (directory, history) = (Directory, History);
+}
+
 /// <summary>
-/// A training run with its files: writes config.yaml first, then after every epoch appends metrics.jsonl and
-/// saves model.onchip, so an interrupted run keeps everything up to its last finished epoch.
+/// A training run with its files. config.yaml is written first; after every epoch the model, a checkpoint and the
+/// epoch's metrics line are written (in that order, each atomically), and a checkpoint is also written when the run
+/// is interrupted mid-epoch. <see cref="Resume"/> continues from the latest good checkpoint and ends with exactly the
+/// weights and metrics (timings aside) of an uninterrupted run.
 /// </summary>
 public static class TrainingRun
 {
-    public static (RunDirectory Directory, IReadOnlyList<EpochMetrics> History) Execute(
-        TrainingConfig config, DataSplit data, ITrainingObserver? observer = null, CancellationToken cancel = default)
+    public static RunOutcome Execute(TrainingConfig config, DataSplit data, ITrainingObserver? observer = null, CancellationToken cancel = default)
     {
         config.Validate();
         using var trainer = new Trainer(config, data);
         var run = RunDirectory.Create(config.Out);
         var resolved = config.Clone();
         resolved.Out = run.Path;
-        AtomicFile.WriteAllText(run.ConfigPath, ConfigFile.Write(resolved, TrainingConfig.Keys,
-            $"OnChip training run, resolved configuration ({DateTime.UtcNow:yyyy-MM-dd HH:mm:ss} UTC)\nRe-run with: onchip train --config {run.ConfigPath} --out NEW_DIR"));
+        WriteConfig(run, resolved);
+        return Continue(trainer, run, resolved, observer, cancel, warning: null);
+    }
+
+    /// <summary>The resolved configuration a run directory was started with.</summary>
+    public static TrainingConfig ReadConfig(string directory)
+    {
+        string path = Path.Combine(directory, RunDirectory.ConfigFileName);
+        if (!Directory.Exists(directory)) throw new UserFacingException($"{directory}: no such run directory");
+        if (!File.Exists(path)) throw new UserFacingException($"{directory}: not a run directory (no {RunDirectory.ConfigFileName})");
+        var config = new TrainingConfig();
+        foreach (var (key, value) in ConfigFile.Read(path, TrainingConfig.Keys))
+        {
+            try { TrainingConfig.Keys.First(k => k.Name == key).Set(config, value); }
+            catch (ConfigException e) { throw new ConfigException($"{path}: {e.Message}"); }
+        }
+        config.Out = directory;
+        return config;
+    }
+
+    /// <summary>
+    /// Continues the run in <paramref name="config"/>.Out (as read by <see cref="ReadConfig"/>, possibly with more
+    /// epochs or another thread count) from its latest good checkpoint, or from the start if it has none yet.
+    /// </summary>
+    public static RunOutcome Resume(TrainingConfig config, DataSplit data, ITrainingObserver? observer = null, CancellationToken cancel = default)
+    {
+        config.Validate();
+        var run = RunDirectory.Open(config.Out!);
+        using var trainer = new Trainer(config, data);
+        string? warning = null;
         var log = new MetricsLog(run.MetricsPath);
-        var recorder = new Recorder(observer, log, run, trainer, resolved);
-        var history = trainer.Run(recorder, cancel);
-        return (run, history);
+        bool hasCheckpoint = File.Exists(Path.Combine(run.Path, Checkpoint.FileName)) || File.Exists(Path.Combine(run.Path, Checkpoint.PreviousFileName));
+        if (hasCheckpoint)
+        {
+            var (contents, path, skipped) = Checkpoint.Load(run.Path);
+            warning = skipped;
+            int savedThreads = contents.Metadata["threads"]?.GetValue<int>() ?? config.Threads;
+            if (savedThreads != config.Threads)
+                warning = (warning is null ? "" : warning + "; ") + $"resuming with {config.Threads} threads instead of {savedThreads}: results may differ in the last bits from an uninterrupted run";
+            trainer.RestoreState(contents, path);
+            log.Repair(trainer.CompletedEpochs, contents.Metadata["last_metrics"]?.GetValue<string>());
+        }
+        else
+        {
+            log.Repair(0, null);
+        }
+        WriteConfig(run, config);
+        return Continue(trainer, run, config, observer, cancel, warning);
+    }
+
+    private static void WriteConfig(RunDirectory run, TrainingConfig config) =>
+        AtomicFile.WriteAllText(run.ConfigPath, ConfigFile.Write(config, TrainingConfig.Keys,
+            $"OnChip training run, resolved configuration ({DateTime.UtcNow:yyyy-MM-dd HH:mm:ss} UTC)\nResume with: onchip train --resume {run.Path}; repeat with: onchip train --config {run.ConfigPath} --out NEW_DIR"));
+
+    private static RunOutcome Continue(Trainer trainer, RunDirectory run, TrainingConfig config, ITrainingObserver? observer, CancellationToken cancel, string? warning)
+    {
+        var recorder = new Recorder(observer, new MetricsLog(run.MetricsPath), run, trainer, config);
+        IReadOnlyList<EpochMetrics> history;
+        try
+        {
+            history = trainer.Run(recorder, cancel);
+        }
+        catch (DivergenceException e)
+        {
+            throw new DivergenceException(trainer.CompletedEpochs == 0
+                ? $"{e.Message}; no epoch had completed, so {run.Path} holds only config.yaml"
+                : $"{e.Message}; epochs 1..{trainer.CompletedEpochs}, their model and the last good checkpoint are kept in {run.Path}");
+        }
+        bool interrupted = trainer.CompletedEpochs < config.Epochs;
+        if (interrupted && trainer.InEpoch) SaveCheckpoint(trainer, run, lastMetrics: recorder.LastLine);
+        return new RunOutcome(run, history, trainer.CompletedEpochs, interrupted, warning);
+    }
+
+    private static void SaveCheckpoint(Trainer trainer, RunDirectory run, string? lastMetrics)
+    {
+        var (metadata, tensors) = trainer.CaptureState();
+        metadata["last_metrics"] = lastMetrics;
+        Checkpoint.Save(run.Path, metadata, tensors);
     }
 
     private sealed class Recorder(ITrainingObserver? inner, MetricsLog log, RunDirectory run, Trainer trainer, TrainingConfig config)
         : ITrainingObserver
     {
+        public string? LastLine { get; private set; }
+
         public void OnBatch(in BatchProgress progress) => inner?.OnBatch(progress);
 
         public void OnEpoch(EpochMetrics metrics)
         {
-            log.Append(metrics);
+            // Order matters for crash safety: model, then checkpoint (which carries this epoch's metrics line), then the line.
             ModelFile.Save(run.ModelPath, trainer.Network, new JsonObject
             {
                 ["t1"] = config.T1,
@@ -46,6 +127,9 @@ public static class TrainingRun
                 ["epoch"] = metrics.Epoch,
                 ["test_acc"] = double.IsFinite(metrics.TestAccuracy) ? metrics.TestAccuracy : null,
             });
+            LastLine = MetricsLog.Format(metrics, metrics.Hardware);
+            SaveCheckpoint(trainer, run, LastLine);
+            log.AppendLine(LastLine);
             inner?.OnEpoch(metrics);
         }
     }

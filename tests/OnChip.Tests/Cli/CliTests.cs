@@ -182,4 +182,55 @@ public class CliTests : IDisposable
         Assert.NotEqual(0, code);
         Assert.Contains("bptt-steps", error);
     }
+
+    [Fact]
+    public void Training_on_devices_writes_hardware_costs_per_epoch()
+    {
+        string run = Path.Combine(_dir, "dev");
+        var (code, _, error) = Run(SmallTrain(run, "--device", "ecram", "--programming", "pulse-train", "--bl", "15", "--optim", "sgd", "--lr", "0.05"));
+        Assert.True(code == 0, error);
+        var metrics = MetricsLog.Read(Path.Combine(run, "metrics.jsonl"));
+        foreach (var key in new[] { "pulses", "pulses_up", "pulses_down", "device_reads", "update_cycles", "energy_j" })
+            Assert.True(metrics[0].ContainsKey(key), key);
+        Assert.Contains("device: ecram", File.ReadAllText(Path.Combine(run, "config.yaml")));
+    }
+
+    [Theory]
+    [InlineData("--device", "ecrom", "did you mean 'ecram'")]
+    [InlineData("--programming", "pulsetrain", "programming")]
+    [InlineData("--bl", "0", "bl")]
+    public void Bad_device_options_are_named(string option, string value, string expected)
+    {
+        var (code, _, error) = Run("train", option, value, "--out", Path.Combine(_dir, "bad"));
+        Assert.NotEqual(0, code);
+        Assert.Contains(expected, error);
+    }
+
+    [Fact]
+    public void Device_config_file_overrides_the_preset_and_typos_are_named()
+    {
+        string yaml = Path.Combine(_dir, "dev.yaml");
+        File.WriteAllText(yaml, "c2c: 0.05\nbeta-d: 2\n");
+        var (code, _, error) = Run(SmallTrain(Path.Combine(_dir, "r"), "--device", "ernoult-nonlinear", "--device-config", yaml));
+        Assert.True(code == 0, error);
+        File.WriteAllText(yaml, "c2k: 0.05\n");
+        (code, _, error) = Run(SmallTrain(Path.Combine(_dir, "r2"), "--device", "ecram", "--device-config", yaml));
+        Assert.NotEqual(0, code);
+        Assert.Contains("did you mean 'c2c'", error);
+    }
+
+    [Fact]
+    public void Devices_list_and_response_curve()
+    {
+        var (code, output, _) = Run("devices", "--list");
+        Assert.Equal(0, code);
+        foreach (var preset in new[] { "ecram", "ecram-mo", "capacitor", "reram-es", "pcm", "ag-a-si", "taox-hfox", "pcmo", "alox-hfo2", "epiram", "hzo-fefet", "ernoult-linear", "ernoult-nonlinear" })
+            Assert.Contains(preset, output);
+        string csv = Path.Combine(_dir, "resp.csv");
+        (code, _, var error) = Run("devices", "--response", "ecram", "--pulses", "50", "--devices", "4", "--out", csv);
+        Assert.True(code == 0, error);
+        var lines = File.ReadAllLines(csv);
+        Assert.Equal("device,pulse,conductance", lines[0]);
+        Assert.Equal(1 + 4 * 101, lines.Length);
+    }
 }

@@ -1,0 +1,162 @@
+using System.Diagnostics;
+using OnChip.Cli;
+using OnChip.Training;
+
+namespace OnChip.Tests.Training;
+
+[CollectionDefinition(nameof(ResumeTests), DisableParallelization = true)]
+public class ResumeTestsCollection;
+
+/// <summary>
+/// Nothing is lost: a run killed at any moment (kill -9) or interrupted (SIGINT) and resumed ends with exactly the
+/// weights and metrics of an uninterrupted run (timings aside). Runs alone: it times a child process.
+/// </summary>
+[Collection(nameof(ResumeTests))]
+public class ResumeTests : IDisposable
+{
+    private static string[] Settings(int epochs) =>
+        ["--archi", "784-128-10", "--epochs", epochs.ToString(), "--rule", "ep-random-sign", "--device", "ecram", "--programming", "pulse-train",
+         "--optim", "sgd", "--lr", "0.05", "--train-limit", "4000", "--test-limit", "500", "--threads", "2"];
+    private static readonly string[] Timings = ["epoch_seconds", "eval_seconds", "examples_per_second"];
+    private readonly string _dir = Directory.CreateTempSubdirectory("onchip-resume-").FullName;
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        return (Program.Run(args, output, error), output.ToString(), error.ToString());
+    }
+
+    private string Reference()
+    {
+        string path = Path.Combine(_dir, "reference");
+        var (code, _, error) = Run(["train", .. Settings(3), "--out", path]);
+        Assert.True(code == 0, error);
+        return path;
+    }
+
+    private static Process StartChild(string outDir)
+    {
+        string cli = Path.Combine(AppContext.BaseDirectory, "OnChip.Cli.dll");
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in (string[])["exec", cli, "train", .. Settings(3), "--out", outDir]) start.ArgumentList.Add(a);
+        var process = Process.Start(start)!;
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    private static void WaitFor(Func<bool> condition, Process process)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!condition())
+        {
+            Assert.False(process.HasExited, "the child run ended before it could be interrupted");
+            Assert.True(clock.Elapsed < TimeSpan.FromMinutes(2), "timed out waiting for the child run");
+            Thread.Sleep(20);
+        }
+    }
+
+    private static void AssertSameRun(string expected, string actual)
+    {
+        Assert.Equal(File.ReadAllBytes(Path.Combine(expected, "model.onchip")), File.ReadAllBytes(Path.Combine(actual, "model.onchip")));
+        var a = MetricsLog.Read(Path.Combine(expected, "metrics.jsonl"));
+        var b = MetricsLog.Read(Path.Combine(actual, "metrics.jsonl"));
+        Assert.Equal(a.Count, b.Count);
+        for (int i = 0; i < a.Count; i++)
+            foreach (var key in a[i].Keys.Except(Timings))
+                Assert.Equal(a[i][key].ToString(), b[i][key].ToString());
+    }
+
+    [Fact]
+    public void Killed_mid_epoch_and_resumed_ends_exactly_like_an_uninterrupted_run()
+    {
+        string reference = Reference();
+        string run = Path.Combine(_dir, "killed");
+        using (var child = StartChild(run))
+        {
+            // Kill at a moment that varies with the machine: some time after the first epoch's checkpoint.
+            WaitFor(() => File.Exists(Path.Combine(run, "checkpoint.onchip")), child);
+            Thread.Sleep(150);
+            child.Kill(entireProcessTree: true);
+            child.WaitForExit();
+        }
+        Assert.True(MetricsLog.Read(Path.Combine(run, "metrics.jsonl")).Count < 3, "the kill came too late to test anything");
+        var (code, _, error) = Run("train", "--resume", run);
+        Assert.True(code == 0, error);
+        AssertSameRun(reference, run);
+    }
+
+    [Fact]
+    public void Sigint_finishes_the_batch_checkpoints_and_says_how_to_resume()
+    {
+        string reference = Reference();
+        string run = Path.Combine(_dir, "interrupted");
+        var output = new System.Text.StringBuilder();
+        using (var child = StartChild(run))
+        {
+            child.OutputDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
+            WaitFor(() => File.Exists(Path.Combine(run, "checkpoint.onchip")), child);
+            Thread.Sleep(100);
+            Process.Start("kill", ["-INT", child.Id.ToString()])!.WaitForExit();
+            Assert.True(child.WaitForExit(60_000));
+            Assert.Equal(130, child.ExitCode);
+        }
+        var (code, _, error) = Run("train", "--resume", run);
+        Assert.True(code == 0, error);
+        AssertSameRun(reference, run);
+    }
+
+    [Fact]
+    public void A_corrupt_checkpoint_is_reported_and_the_previous_one_used()
+    {
+        string reference = Reference();
+        string run = Path.Combine(_dir, "corrupt");
+        var (code, _, error) = Run(["train", .. Settings(2), "--out", run]);
+        Assert.True(code == 0, error);
+        string latest = Path.Combine(run, "checkpoint.onchip");
+        var bytes = File.ReadAllBytes(latest);
+        bytes[bytes.Length / 3] ^= 0x10;
+        File.WriteAllBytes(latest, bytes);
+        (code, _, error) = Run("train", "--resume", run, "--epochs", "3");
+        Assert.True(code == 0, error);
+        Assert.Contains("checksum", error);
+        Assert.Contains("using the previous checkpoint", error);
+        AssertSameRun(reference, run);
+    }
+
+    [Fact]
+    public void Resume_refuses_other_options_and_missing_runs()
+    {
+        var (code, _, error) = Run("train", "--resume", Path.Combine(_dir, "nothing"));
+        Assert.NotEqual(0, code);
+        Assert.Contains("no such run directory", error);
+        (code, _, error) = Run("train", "--resume", _dir, "--beta", "0.5");
+        Assert.NotEqual(0, code);
+        Assert.Contains("only --epochs and --threads", error);
+    }
+
+    [Fact]
+    public void Divergence_stops_with_a_clear_message_and_keeps_the_last_good_checkpoint()
+    {
+        string run = Path.Combine(_dir, "nan");
+        var (code, _, error) = Run("train", "--archi", "784-32-10", "--epochs", "1", "--train-limit", "500", "--test-limit", "100", "--out", run);
+        Assert.True(code == 0, error);
+        // A weight turned NaN (as a blown-up update would leave it), in an otherwise valid checkpoint.
+        string latest = Path.Combine(run, "checkpoint.onchip");
+        var contents = OnChip.Persistence.TensorArchive.Load(latest);
+        contents.Tensor("param/W0", latest).Data[7] = float.NaN;
+        OnChip.Persistence.TensorArchive.Save(latest, contents.Kind, contents.Metadata, contents.Tensors);
+        var saved = File.ReadAllBytes(latest);
+        var model = File.ReadAllBytes(Path.Combine(run, "model.onchip"));
+
+        (code, _, error) = Run("train", "--resume", run, "--epochs", "2");
+        Assert.NotEqual(0, code);
+        Assert.Contains("diverged", error);
+        Assert.Contains("last good checkpoint are kept", error);
+        Assert.DoesNotContain("   at ", error);
+        Assert.Equal(saved, File.ReadAllBytes(latest));
+        Assert.Equal(model, File.ReadAllBytes(Path.Combine(run, "model.onchip")));
+    }
+}
