@@ -3,11 +3,19 @@
 # Debian ships as dataset-fashion-mnist; install it when it is missing and we are allowed to.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The HTML report tests render reports in headless Chromium (Debian's chromium).
+packages=()
 if [ ! -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] && [ -z "${ONCHIP_DATA:-}" ]; then
+  packages+=(dataset-fashion-mnist)
+fi
+if [ ! -x /usr/bin/chromium ] && [ -z "${ONCHIP_CHROMIUM:-}" ]; then
+  packages+=(chromium)
+fi
+if [ ${#packages[@]} -gt 0 ]; then
   sudo=""
   if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
-  echo "installing Debian's dataset-fashion-mnist (needed by the accuracy tests)..."
+  echo "installing Debian's ${packages[*]} (needed by the accuracy and report tests)..."
   $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dataset-fashion-mnist
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${packages[@]}"
 fi
 exec dotnet test OnChip.slnx -c Release "$@"

@@ -17,6 +17,9 @@ public static class Program
         root.Subcommands.Add(TrainCommand.Create(output, error));
         root.Subcommands.Add(EvalCommand.Create(output, error));
         root.Subcommands.Add(GduCommand.Create(output, error));
+        root.Subcommands.Add(DevicesCommand.Create(output, error));
+        root.Subcommands.Add(ExportCommand.Create(output, error));
+        root.Subcommands.Add(ReportCommand.Create(output, error));
         var parse = root.Parse(args);
         return parse.Invoke(new InvocationConfiguration { Output = output, Error = error });
     }
