@@ -35,6 +35,8 @@ public sealed class TrainingConfig
     public int? TestLimit { get; set; }
     public int Threads { get; set; } = Environment.ProcessorCount;
     public string? Out { get; set; }
+    /// <summary>Where the weights live: ideal storage or device arrays (see <see cref="DeviceConfig"/>).</summary>
+    public DeviceConfig Devices { get; private set; } = new();
 
     public int[] ArchiSizes => NetworkSpec.ParseArchi(Archi);
     public NetworkSpec NetworkSpec => new(ArchiSizes, Act, Loss);
@@ -57,10 +59,21 @@ public sealed class TrainingConfig
         if (Loss == "ce" && sizes.Length < 3)
             throw new ConfigException($"archi: the cross-entropy readout needs a hidden layer, e.g. 784-512-10 (got {Archi})");
         LearningRates(sizes.Length - 1);
+        if (!Devices.IsIdeal)
+        {
+            var spec = Devices.ResolveSpec();
+            Devices.ResolveProgramming(spec);
+        }
         if (BpttSteps > T1) throw new ConfigException($"bptt-steps: {BpttSteps} is more than the {T1} free-phase steps (t1); use at most {T1}");
     }
 
-    public TrainingConfig Clone() => (TrainingConfig)MemberwiseClone();
+    public TrainingConfig Clone()
+    {
+        var copy = (TrainingConfig)MemberwiseClone();
+        copy.Devices = Devices.Clone();
+        copy.Lr = (float[])Lr.Clone();
+        return copy;
+    }
 
     public static IReadOnlyList<ConfigKey<TrainingConfig>> Keys { get; } =
     [
@@ -99,5 +112,6 @@ public sealed class TrainingConfig
         new("threads", "worker threads (default: all cores); results are reproducible for a given seed and thread count",
             (c, v) => c.Threads = Int("threads", v, 1, 1024), c => c.Threads.ToString()),
         new("out", "run directory (default runs/<timestamp>)", (c, v) => c.Out = v, c => c.Out),
+        .. DeviceConfig.Keys.Select(k => k.For<TrainingConfig>(c => c.Devices)),
     ];
 }

@@ -11,7 +11,7 @@ namespace OnChip.Optimizers;
 public abstract class Optimizer : IParallelJob
 {
     protected const int Chunk = 1024;
-    private readonly long[] _offsets;
+    private readonly long[] _chunkOffsets;
     private float[][] _scratch = [];
 
     protected Optimizer(IReadOnlyList<Parameter> parameters, IReadOnlyList<float> learningRates, float weightDecay)
@@ -22,8 +22,8 @@ public abstract class Optimizer : IParallelJob
         BaseLearningRates = learningRates.ToArray();
         LearningRates = learningRates.ToArray();
         WeightDecay = weightDecay;
-        _offsets = new long[parameters.Count + 1];
-        for (int i = 0; i < parameters.Count; i++) _offsets[i + 1] = _offsets[i] + parameters[i].Length;
+        _chunkOffsets = new long[parameters.Count + 1];
+        for (int i = 0; i < parameters.Count; i++) _chunkOffsets[i + 1] = _chunkOffsets[i] + (parameters[i].Length + Chunk - 1) / Chunk;
     }
 
     public abstract string Name { get; }
@@ -33,7 +33,7 @@ public abstract class Optimizer : IParallelJob
     public float[] LearningRates { get; }
     public float WeightDecay { get; }
     /// <summary>Number of steps taken (Adam's bias correction uses it).</summary>
-    public long StepCount { get; protected set; }
+    public long StepCount { get; set; }
 
     public static IReadOnlyList<string> Names { get; } = ["sgd", "adam"];
 
@@ -43,24 +43,29 @@ public abstract class Optimizer : IParallelJob
         BeginStep();
         if (_scratch.Length < pool.Workers)
             _scratch = Enumerable.Range(0, pool.Workers).Select(_ => new float[Chunk]).ToArray();
+        for (int p = 0; p < Parameters.Count; p++) Parameters[p].Storage.BeginUpdate();
         pool.Run(this);
     }
 
     protected virtual void BeginStep() { }
 
+    /// <summary>
+    /// Workers share whole chunks (chunk c of a tensor covers elements [1024c, 1024c + 1024)), so every chunk is the
+    /// same whatever the number of workers: device arrays key their random numbers by chunk.
+    /// </summary>
     void IParallelJob.Execute(int worker, int workers)
     {
-        long total = _offsets[^1];
-        long start = total * worker / workers, end = total * (worker + 1) / workers;
+        long total = _chunkOffsets[^1];
+        long first = total * worker / workers, last = total * (worker + 1) / workers;
         var scratch = _scratch[worker];
         for (int p = 0; p < Parameters.Count; p++)
         {
-            long from = Math.Max(start, _offsets[p]), to = Math.Min(end, _offsets[p + 1]);
-            for (long i = from; i < to; i += Chunk)
+            long from = Math.Max(first, _chunkOffsets[p]), to = Math.Min(last, _chunkOffsets[p + 1]);
+            var parameter = Parameters[p];
+            for (long c = from; c < to; c++)
             {
-                int offset = (int)(i - _offsets[p]);
-                int count = (int)Math.Min(Chunk, to - i);
-                var parameter = Parameters[p];
+                int offset = (int)(c - _chunkOffsets[p]) * Chunk;
+                int count = Math.Min(Chunk, parameter.Length - offset);
                 var delta = scratch.AsSpan(0, count);
                 ComputeDelta(p, offset, count, delta);
                 parameter.Storage.Apply(parameter.Value.Span, delta, offset);

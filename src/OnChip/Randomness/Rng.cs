@@ -30,6 +30,13 @@ public sealed class Rng
     }
 
     public ulong[] GetState() => [_s0, _s1, _s2, _s3];
+
+    /// <summary>Restores a state saved with <see cref="GetState"/>, in place (holders of this instance see it).</summary>
+    public void SetState(ReadOnlySpan<ulong> state)
+    {
+        if (state.Length != 4) throw new ArgumentException("an rng state has four words");
+        (_s0, _s1, _s2, _s3) = (state[0], state[1], state[2], state[3]);
+    }
     public static Rng FromState(ReadOnlySpan<ulong> state)
     {
         if (state.Length != 4) throw new ArgumentException("an rng state has four words");

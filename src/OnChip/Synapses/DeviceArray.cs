@@ -85,6 +85,31 @@ public sealed class DeviceArray : ISynapseArray
     public long Refreshes => Interlocked.Read(ref _refreshes);
     public double EnergyJoules => (PulsesUp + PulsesDown) * (double)_model.Spec.PulseEnergy + DeviceReads * (double)_model.Spec.ReadEnergy;
 
+    /// <summary>
+    /// Everything that evolves or was drawn, by name, as live references (a checkpoint saves them and restores them
+    /// in place): conductances, exact weights, per-device variability, the strategy's per-device state.
+    /// </summary>
+    public IReadOnlyList<(string Name, float[] Data)> StateBuffers
+    {
+        get
+        {
+            var list = new List<(string, float[])> { ("plus", _plus) };
+            if (_minus is not null) list.Add(("minus", _minus));
+            if (_exact is not null) list.Add(("exact", _exact));
+            list.AddRange(_plusDevices.Buffers.Select((b, i) => ($"devices+{i}", b)));
+            if (_minusDevices is not null) list.AddRange(_minusDevices.Buffers.Select((b, i) => ($"devices-{i}", b)));
+            list.AddRange(_strategy.StateBuffers.Select((b, i) => ($"strategy{i}", b)));
+            return list;
+        }
+    }
+
+    /// <summary>The counters (pulses up, down, vector reads, refreshes, update cycles), for checkpoints.</summary>
+    public long[] Counters
+    {
+        get => [PulsesUp, PulsesDown, VectorReads, Refreshes, UpdateCycles];
+        set => (_pulsesUp, _pulsesDown, _reads, _refreshes, UpdateCycles) = (value[0], value[1], value[2], value[3], value[4]);
+    }
+
     /// <summary>Conductances (g, or g⁺ and g⁻) for histograms and checkpoints.</summary>
     public float[] Plus => _plus;
     public float[]? Minus => _minus;
