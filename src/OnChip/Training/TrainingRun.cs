@@ -106,6 +106,25 @@ public static class TrainingRun
         Checkpoint.Save(run.Path, metadata, tensors);
     }
 
+    /// <summary>
+    /// conductances.csv (tensor,value): the devices' states for histograms, at most 20,000 per tensor and side
+    /// (an evenly strided sample), rewritten after every epoch.
+    /// </summary>
+    private static void WriteConductances(RunDirectory run, Trainer trainer)
+    {
+        var sb = new System.Text.StringBuilder("tensor,value\n");
+        foreach (var array in trainer.Devices)
+        {
+            foreach (var (side, values) in array.Minus is null ? [("", array.Plus)] : new[] { ("+", array.Plus), ("-", array.Minus) })
+            {
+                int stride = Math.Max(1, values.Length / 20_000);
+                for (int i = 0; i < values.Length; i += stride)
+                    sb.Append(array.Name).Append(side).Append(',').Append(values[i].ToString("G7", System.Globalization.CultureInfo.InvariantCulture)).Append('\n');
+            }
+        }
+        AtomicFile.WriteAllText(run.FilePath("conductances.csv"), sb.ToString());
+    }
+
     private sealed class Recorder(ITrainingObserver? inner, MetricsLog log, RunDirectory run, Trainer trainer, TrainingConfig config)
         : ITrainingObserver
     {
@@ -127,6 +146,7 @@ public static class TrainingRun
                 ["epoch"] = metrics.Epoch,
                 ["test_acc"] = double.IsFinite(metrics.TestAccuracy) ? metrics.TestAccuracy : null,
             });
+            if (trainer.Devices.Count > 0) WriteConductances(run, trainer);
             LastLine = MetricsLog.Format(metrics, metrics.Hardware);
             SaveCheckpoint(trainer, run, LastLine);
             log.AppendLine(LastLine);

@@ -193,6 +193,9 @@ public class CliTests : IDisposable
         foreach (var key in new[] { "pulses", "pulses_up", "pulses_down", "device_reads", "update_cycles", "energy_j" })
             Assert.True(metrics[0].ContainsKey(key), key);
         Assert.Contains("device: ecram", File.ReadAllText(Path.Combine(run, "config.yaml")));
+        var conductances = File.ReadAllLines(Path.Combine(run, "conductances.csv"));
+        Assert.Equal("tensor,value", conductances[0]);
+        Assert.Contains(conductances, l => l.StartsWith("W0,"));
     }
 
     [Theory]
@@ -232,5 +235,37 @@ public class CliTests : IDisposable
         var lines = File.ReadAllLines(csv);
         Assert.Equal("device,pulse,conductance", lines[0]);
         Assert.Equal(1 + 4 * 101, lines.Length);
+    }
+
+    [Theory]
+    [InlineData("truncated")]
+    [InlineData("magic")]
+    [InlineData("count")]
+    public void Bad_idx_files_give_one_line_naming_the_file(string problem)
+    {
+        string data = Path.Combine(_dir, "data");
+        Directory.CreateDirectory(data);
+        void Images(string name, int count, int magic = 0x803, int? bytes = null)
+        {
+            var header = new List<byte>();
+            foreach (int v in new[] { magic, count, 28, 28 }) header.AddRange(BitConverter.GetBytes(v).Reverse());
+            File.WriteAllBytes(Path.Combine(data, name), [.. header, .. new byte[bytes ?? count * 784]]);
+        }
+        void Labels(string name, int count)
+        {
+            var header = new List<byte>();
+            foreach (int v in new[] { 0x801, count }) header.AddRange(BitConverter.GetBytes(v).Reverse());
+            File.WriteAllBytes(Path.Combine(data, name), [.. header, .. new byte[count]]);
+        }
+        Images("train-images-idx3-ubyte", 20, problem == "magic" ? 0x802 : 0x803, problem == "truncated" ? 5000 : null);
+        Labels("train-labels-idx1-ubyte", problem == "count" ? 19 : 20);
+        Images("t10k-images-idx3-ubyte", 10);
+        Labels("t10k-labels-idx1-ubyte", 10);
+        var (code, _, error) = Run("train", "--data", data, "--out", Path.Combine(_dir, "r"));
+        Assert.NotEqual(0, code);
+        Assert.StartsWith("error: ", error);
+        Assert.Single(error.Trim().Split('\n'));
+        Assert.Contains("train-", error);
+        Assert.False(Directory.Exists(Path.Combine(_dir, "r")), "no run directory for a run that could not start");
     }
 }
