@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using OnChip.Randomness;
 
 namespace OnChip.Devices.Programming;
@@ -17,25 +18,33 @@ public sealed class PulseTrain(int bitLength) : ProgrammingStrategy
     public override void Plan(ReadOnlySpan<float> requested, int start, float nominal, float width, Span<float> pulses, Span<float> widths, ChunkRandom random, Span<float> scratch)
     {
         int n = requested.Length;
-        var u = scratch[..n];
+        var p = scratch[..n];
+        var none = pulses[..n];   // P(0 coincidences) = (1 − p)^BL, then the counts
+        var u = widths[..n];      // uniforms, then the widths
+        // Vectorised: p = min(|ΔW| / (BL·Δw_min), 1) and (1 − p)^BL = exp(BL·ln(1 − p)).
+        TensorPrimitives.Abs(requested, p);
+        TensorPrimitives.Multiply(p, 1f / (BitLength * nominal), p);
+        TensorPrimitives.Min(p, 1f, p);
+        TensorPrimitives.Negate(p, none);
+        TensorPrimitives.Add(none, 1f, none);
+        TensorPrimitives.Log(none, none);
+        TensorPrimitives.Multiply(none, BitLength, none);
+        TensorPrimitives.Exp(none, none);
         random.FillUniform(u);
-        float perSlot = 1f / (BitLength * nominal);
         for (int i = 0; i < n; i++)
         {
-            float p = Math.Min(MathF.Abs(requested[i]) * perSlot, 1f);
-            int count = Binomial(BitLength, p, u[i]);
+            int count = Invert(BitLength, p[i], none[i], u[i]);
             pulses[i] = requested[i] < 0 ? -count : count;
         }
         widths.Fill(width);
     }
 
-    /// <summary>Binomial(n, p) by inversion of the CDF with one uniform (fast: p is small for most devices).</summary>
-    internal static int Binomial(int n, float p, float u)
+    /// <summary>Inversion of the binomial CDF from P(0) (most devices stop at 0 or 1).</summary>
+    private static int Invert(int n, float p, float probabilityOfZero, float u)
     {
         if (p <= 0f) return 0;
         if (p >= 1f) return n;
-        double q = 1.0 - p, ratio = p / q;
-        double probability = Math.Pow(q, n), cdf = probability;
+        double ratio = p / (1.0 - p), probability = probabilityOfZero, cdf = probability;
         int k = 0;
         while (u >= cdf && k < n)
         {
