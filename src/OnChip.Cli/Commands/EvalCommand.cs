@@ -3,7 +3,6 @@ using OnChip.Cli.Output;
 using OnChip.Configuration;
 using OnChip.Data;
 using OnChip.Parallelism;
-using OnChip.Persistence;
 using OnChip.Training;
 
 namespace OnChip.Cli.Commands;
@@ -24,21 +23,17 @@ public static class EvalCommand
 
         command.SetAction(parse => CliErrors.Guard(error, () =>
         {
-            var loaded = ModelFile.Load(parse.GetValue(model)!);
+            string modelPath = parse.GetValue(model)!;
             string splitName = ConfigParse.Choice("--split", parse.GetValue(split)!, ["test", "train"]);
-            int steps = parse.GetValue(t1) is string s ? ConfigParse.Int("--t1", s, 1) : loaded.FreeSteps;
+            int? steps = parse.GetValue(t1) is string s ? ConfigParse.Int("--t1", s, 1) : null;
             int workers = parse.GetValue(threads) is string w ? ConfigParse.Int("--threads", w, 1, 1024) : Environment.ProcessorCount;
-            var split_ = DatasetLoader.Load(parse.GetValue(data));
-            var set = splitName == "test" ? split_.Test : split_.Train;
+            var loaded = DatasetLoader.Load(parse.GetValue(data));
+            var set = splitName == "test" ? loaded.Test : loaded.Train;
             if (parse.GetValue(limit) is string l) set = set.Take(ConfigParse.Int("--limit", l, 1));
-            var archi = loaded.Network.Spec.Archi;
-            if (archi[0] != set.FeatureCount || archi[^1] != set.ClassCount)
-                throw new ConfigException($"--model: the model ({loaded.Network.Spec.ArchiText}) does not fit {set.Name} ({set.FeatureCount} features, {set.ClassCount} classes)");
-
             using var pool = new WorkerPool(workers);
-            var (accuracy, loss) = new Evaluator(loaded.Network, pool).Evaluate(set, steps);
-            output.WriteLine($"model: {loaded.Network.Spec.ArchiText} {loaded.Network.Spec.Activation} {loaded.Network.Spec.Loss}, T1={steps}");
-            output.WriteLine($"{set.Name}: {set.Count} examples  accuracy {100 * accuracy:F2}%  loss {loss:F4}");
+            var result = ModelEvaluation.Evaluate(modelPath, set, steps, pool);
+            output.WriteLine($"model: {result.Description}");
+            output.WriteLine($"{set.Name}: {set.Count} examples  accuracy {100 * result.Accuracy:F2}%  loss {result.Loss:F4}");
             return 0;
         }));
         return command;

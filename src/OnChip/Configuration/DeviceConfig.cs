@@ -11,7 +11,9 @@ namespace OnChip.Configuration;
 /// </summary>
 public sealed class DeviceConfig
 {
-    public string Device { get; set; } = DevicePresets.Ideal;
+    /// <summary>A preset name, "ideal", or "auto" (the rule's default: ecram for progressive-bp, ideal otherwise).</summary>
+    public string Device { get; set; } = Auto;
+    public const string Auto = "auto";
     public string Programming { get; set; } = "auto";
     public string? DeviceConfigFile { get; set; }
     public int BitLength { get; set; } = 31;
@@ -26,14 +28,20 @@ public sealed class DeviceConfig
     public int? ReadLevels { get; set; }
     public float? BetaD { get; set; }
 
-    public bool IsIdeal => Device == DevicePresets.Ideal && DeviceConfigFile is null;
+    public bool IsIdeal => Device is DevicePresets.Ideal or Auto && DeviceConfigFile is null;
+
+    /// <summary>Replaces "auto" by the device the rule runs on by default.</summary>
+    public void ResolveAuto(string rule)
+    {
+        if (Device == Auto) Device = rule == "progressive-bp" ? "ecram" : DevicePresets.Ideal;
+    }
 
     public DeviceConfig Clone() => (DeviceConfig)MemberwiseClone();
 
     /// <summary>The preset, then the YAML file, then the single-value options, validated.</summary>
     public DeviceSpec ResolveSpec()
     {
-        var spec = Device == DevicePresets.Ideal ? new DeviceSpec { Name = "custom" } : DevicePresets.Get(Device);
+        var spec = Device is DevicePresets.Ideal or Auto ? new DeviceSpec { Name = "custom" } : DevicePresets.Get(Device);
         if (DeviceConfigFile is not null)
         {
             foreach (var (key, value) in ConfigFile.Read(DeviceConfigFile, DeviceSpec.Keys))
@@ -60,8 +68,8 @@ public sealed class DeviceConfig
 
     public static IReadOnlyList<ConfigKey<DeviceConfig>> Keys { get; } =
     [
-        new("device", "synapse storage: ideal (digital, exact) or a device preset (see onchip devices --list)",
-            (c, v) => c.Device = Choice("device", v, DevicePresets.Names), c => c.Device),
+        new("device", "synapse storage: ideal (digital, exact), a device preset (see onchip devices --list), or auto (ecram for progressive-bp, ideal otherwise)",
+            (c, v) => c.Device = Choice("device", v, [Auto, .. DevicePresets.Names]), c => c.Device),
         new("programming", "how requested changes become pulses: auto|" + string.Join("|", ProgrammingStrategy.Names),
             (c, v) => c.Programming = Choice("programming", v, ["auto", .. ProgrammingStrategy.Names]), c => c.Programming),
         new("device-config", "YAML file of device parameters overriding the preset (keys: onchip devices --keys)",

@@ -16,6 +16,7 @@ public sealed class TrainingConfig
     public string Archi { get; set; } = "784-512-10";
     public string Act { get; set; } = "mysig";
     public string Loss { get; set; } = "mse";
+    public string Model { get; set; } = "layered";
     public string Rule { get; set; } = "ep";
     public float Beta { get; set; } = 0.1f;
     public int T1 { get; set; } = 30;
@@ -53,6 +54,12 @@ public sealed class TrainingConfig
     /// <summary>Checks that the settings make sense together (single values are checked as they are parsed).</summary>
     public void Validate()
     {
+        Devices.ResolveAuto(Rule);
+        bool feedForwardRule = FeedForwardRules.Contains(Rule);
+        if (Model == "feedforward" && !feedForwardRule)
+            throw new ConfigException($"rule: a feed-forward network trains with {string.Join(" or ", FeedForwardRules)}, not '{Rule}'");
+        if (Model == "layered" && feedForwardRule)
+            throw new ConfigException($"rule: {Rule} trains feed-forward networks; add --model feedforward (or choose an energy-based rule: {string.Join(", ", LearningRule.Names)})");
         int[] sizes;
         try { sizes = ArchiSizes; }
         catch (ArgumentException e) { throw new ConfigException($"archi: {e.Message}"); }
@@ -66,6 +73,10 @@ public sealed class TrainingConfig
         }
         if (BpttSteps > T1) throw new ConfigException($"bptt-steps: {BpttSteps} is more than the {T1} free-phase steps (t1); use at most {T1}");
     }
+
+    public static IReadOnlyList<string> Models { get; } = ["layered", "feedforward"];
+    public static IReadOnlyList<string> FeedForwardRules { get; } = ["bp", "progressive-bp"];
+    public static IReadOnlyList<string> AllRules { get; } = [.. LearningRule.Names, .. FeedForwardRules];
 
     public TrainingConfig Clone()
     {
@@ -85,8 +96,10 @@ public sealed class TrainingConfig
             (c, v) => c.Act = Choice("act", v, Activation.Names), c => c.Act),
         new("loss", "mse (output layer in the dynamics) or ce (softmax readout, Laborieux et al. 2021)",
             (c, v) => c.Loss = Choice("loss", v, CostFunction.Names), c => c.Loss),
-        new("rule", "learning rule: " + string.Join("|", LearningRule.Names),
-            (c, v) => c.Rule = Choice("rule", v, LearningRule.Names), c => c.Rule),
+        new("model", "layered (energy-based network: EP rules, bptt, rbp) or feedforward (bp, progressive-bp)",
+            (c, v) => c.Model = Choice("model", v, Models), c => c.Model),
+        new("rule", "learning rule: " + string.Join("|", AllRules),
+            (c, v) => c.Rule = Choice("rule", v, AllRules), c => c.Rule),
         new("beta", "nudging strength β > 0 (the sign is set by the rule)",
             (c, v) => c.Beta = Float("beta", v, 0f, exclusiveMin: true), c => Format(c.Beta)),
         new("t1", "free-phase steps", (c, v) => c.T1 = Int("t1", v, 1), c => c.T1.ToString()),

@@ -28,6 +28,7 @@ public static class DatasetLoader
     {
         spec = string.IsNullOrWhiteSpace(spec) ? DefaultSpec : spec.Trim();
         if (spec == EmbeddedDataset.Name) return EmbeddedDataset.Load();
+        if (GeneratedDatasets.TryLoad(spec) is { } generated) return generated;
         foreach (KnownDataset known in KnownDatasets)
             if (spec == known.Name) return known.Load();
         return LoadDirectory(spec);

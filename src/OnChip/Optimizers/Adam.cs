@@ -13,7 +13,7 @@ namespace OnChip.Optimizers;
 public sealed class Adam : Optimizer
 {
     private readonly float[][] _m, _v;
-    private float _correction1, _inverseRootCorrection2;
+    private readonly float[] _correction1, _inverseRootCorrection2;
 
     public Adam(IReadOnlyList<Parameter> parameters, IReadOnlyList<float> learningRates, float weightDecay,
         float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-8f)
@@ -24,6 +24,8 @@ public sealed class Adam : Optimizer
         Epsilon = epsilon;
         _m = parameters.Select(p => new float[p.Length]).ToArray();
         _v = parameters.Select(p => new float[p.Length]).ToArray();
+        _correction1 = new float[learningRates.Count];
+        _inverseRootCorrection2 = new float[learningRates.Count];
     }
 
     public override string Name => "adam";
@@ -34,8 +36,12 @@ public sealed class Adam : Optimizer
 
     protected override void BeginStep()
     {
-        _correction1 = (float)(1 / (1 - Math.Pow(Beta1, StepCount)));
-        _inverseRootCorrection2 = (float)(1 / Math.Sqrt(1 - Math.Pow(Beta2, StepCount)));
+        for (int g = 0; g < GroupSteps.Length; g++)
+        {
+            long t = Math.Max(1, GroupSteps[g]);
+            _correction1[g] = (float)(1 / (1 - Math.Pow(Beta1, t)));
+            _inverseRootCorrection2[g] = (float)(1 / Math.Sqrt(1 - Math.Pow(Beta2, t)));
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -47,8 +53,8 @@ public sealed class Adam : Optimizer
         ref float m = ref MemoryMarshal.GetArrayDataReference(_m[index]);
         ref float v = ref MemoryMarshal.GetArrayDataReference(_v[index]);
         ref float d = ref MemoryMarshal.GetReference(delta);
-        float step = -LearningRates[p.Group] * _correction1;
-        float b1 = Beta1, c1 = 1f - Beta1, b2 = Beta2, c2 = 1f - Beta2, wd = WeightDecay, eps = Epsilon, root = _inverseRootCorrection2;
+        float step = -LearningRates[p.Group] * _correction1[p.Group];
+        float b1 = Beta1, c1 = 1f - Beta1, b2 = Beta2, c2 = 1f - Beta2, wd = WeightDecay, eps = Epsilon, root = _inverseRootCorrection2[p.Group];
 
         int i = 0;
         if (Vector512.IsHardwareAccelerated)

@@ -22,6 +22,7 @@ public abstract class Optimizer : IParallelJob
         BaseLearningRates = learningRates.ToArray();
         LearningRates = learningRates.ToArray();
         WeightDecay = weightDecay;
+        GroupSteps = new long[learningRates.Count];
         _chunkOffsets = new long[parameters.Count + 1];
         for (int i = 0; i < parameters.Count; i++) _chunkOffsets[i + 1] = _chunkOffsets[i] + (parameters[i].Length + Chunk - 1) / Chunk;
     }
@@ -32,18 +33,30 @@ public abstract class Optimizer : IParallelJob
     /// <summary>Current per-group learning rates (a schedule may change them between epochs).</summary>
     public float[] LearningRates { get; }
     public float WeightDecay { get; }
-    /// <summary>Number of steps taken (Adam's bias correction uses it).</summary>
-    public long StepCount { get; set; }
+    /// <summary>Steps taken by each group (Adam's bias correction uses them); saved in checkpoints.</summary>
+    public long[] GroupSteps { get; }
+    /// <summary>The group the current step updates, or −1 for all.</summary>
+    protected int SteppedGroup { get; private set; } = -1;
 
     public static IReadOnlyList<string> Names { get; } = ["sgd", "adam"];
 
-    public void Step(WorkerPool pool)
+    /// <summary>Updates every parameter from its gradient.</summary>
+    public void Step(WorkerPool pool) => Step(pool, -1);
+
+    /// <summary>
+    /// Updates only the parameters of one group (a synaptic layer and its bias), or all of them for −1: rules that
+    /// update layer by layer (progressive backprop) step one group at a time.
+    /// </summary>
+    public void Step(WorkerPool pool, int group)
     {
-        StepCount++;
+        for (int g = 0; g < GroupSteps.Length; g++)
+            if (group < 0 || g == group) GroupSteps[g]++;
+        SteppedGroup = group;
         BeginStep();
         if (_scratch.Length < pool.Workers)
             _scratch = Enumerable.Range(0, pool.Workers).Select(_ => new float[Chunk]).ToArray();
-        for (int p = 0; p < Parameters.Count; p++) Parameters[p].Storage.BeginUpdate();
+        for (int p = 0; p < Parameters.Count; p++)
+            if (group < 0 || Parameters[p].Group == group) Parameters[p].Storage.BeginUpdate();
         pool.Run(this);
     }
 
@@ -62,6 +75,7 @@ public abstract class Optimizer : IParallelJob
         {
             long from = Math.Max(first, _chunkOffsets[p]), to = Math.Min(last, _chunkOffsets[p + 1]);
             var parameter = Parameters[p];
+            if (SteppedGroup >= 0 && parameter.Group != SteppedGroup) continue;
             for (long c = from; c < to; c++)
             {
                 int offset = (int)(c - _chunkOffsets[p]) * Chunk;

@@ -1,17 +1,15 @@
 using OnChip.Data;
-using OnChip.Learning;
+using OnChip.Tensors;
 
 namespace OnChip.Training;
 
-/// <summary>Copies the examples of one mini-batch into the context's input rows and one-hot target rows.</summary>
+/// <summary>Copies the examples of one mini-batch into input rows and one-hot target rows.</summary>
 public static class BatchLoader
 {
-    public static void Load(BatchContext batch, Dataset data, ReadOnlySpan<int> indices)
+    public static int Load(Matrix input, Matrix targets, Dataset data, ReadOnlySpan<int> indices)
     {
-        if (indices.Length > batch.Capacity) throw new ArgumentException("more examples than the batch capacity");
+        if (indices.Length > input.Rows) throw new ArgumentException("more examples than the batch capacity");
         int features = data.FeatureCount;
-        var input = batch.Input;
-        var targets = batch.Targets;
         for (int r = 0; r < indices.Length; r++)
         {
             int i = indices[r];
@@ -20,6 +18,12 @@ public static class BatchLoader
             y.Clear();
             y[data.Labels[i]] = 1f;
         }
-        batch.Count = indices.Length;
+        return indices.Length;
     }
+
+    public static void Load(Learning.BatchContext batch, Dataset data, ReadOnlySpan<int> indices) =>
+        batch.Count = Load(batch.Input, batch.Targets, data, indices);
+
+    public static void Load(ISupervisedLearner learner, Dataset data, ReadOnlySpan<int> indices) =>
+        learner.Count = Load(learner.Input, learner.Targets, data, indices);
 }

@@ -23,8 +23,6 @@ public sealed class Trainer : IDisposable
     private readonly TrainingConfig _config;
     private readonly DataSplit _data;
     private readonly WorkerPool _pool;
-    private readonly BatchContext _batch;
-    private readonly Evaluator _evaluator;
     private readonly Rng _shuffle;
     private readonly int[] _order;
 
@@ -36,23 +34,36 @@ public sealed class Trainer : IDisposable
         var spec = config.NetworkSpec;
         CheckAgainstData(spec, data);
 
-        Network = new LayeredNetwork(spec);
-        Network.Initialize(Rng.ForStream(config.Seed, "init"), config.InitScale);
-        Devices = DeviceSetup.Attach(Network.Parameters, config.Devices, config.Seed);
         _pool = new WorkerPool(config.Threads);
-        Rule = LearningRule.Create(config.Rule, Network, config.Phases, Rng.ForStream(config.Seed, "rule"));
-        Optimizer = Optimizer.Create(config.Optim, Network.Parameters, config.LearningRates(Network.GroupCount), config.Momentum, config.Wd);
-        _batch = new BatchContext(Network, config.Batch, _pool);
-        _evaluator = new Evaluator(Network, _pool, Math.Max(config.Batch, 500));
+        Learner = CreateLearner(config, _pool);
+        Devices = DeviceSetup.Attach(Learner.Parameters, config.Devices, config.Seed);
+        Optimizer = Optimizer.Create(config.Optim, Learner.Parameters, config.LearningRates(Learner.GroupCount), config.Momentum, config.Wd);
         _shuffle = Rng.ForStream(config.Seed, "shuffle");
         _order = Enumerable.Range(0, data.Train.Count).ToArray();
     }
 
-    public LayeredNetwork Network { get; }
+    /// <summary>The model and its rule.</summary>
+    public ISupervisedLearner Learner { get; }
+    public IReadOnlyList<Parameter> Parameters => Learner.Parameters;
     /// <summary>The device arrays holding the weights (empty with ideal storage).</summary>
     public IReadOnlyList<DeviceArray> Devices { get; }
-    public LearningRule Rule { get; }
     public Optimizer Optimizer { get; }
+
+    /// <summary>Builds and initialises the network the config describes, with its rule (before any device is attached).</summary>
+    private static ISupervisedLearner CreateLearner(TrainingConfig config, WorkerPool pool)
+    {
+        var init = Rng.ForStream(config.Seed, "init");
+        if (config.Model == "feedforward")
+        {
+            var ff = new FeedForward.FeedForwardNetwork(config.NetworkSpec);
+            ff.Initialize(init, config.InitScale);
+            return new FeedForward.FeedForwardLearner(ff, new FeedForward.Backpropagation(ff, config.Rule == "progressive-bp", config.Batch), config.Batch, pool);
+        }
+        var network = new LayeredNetwork(config.NetworkSpec);
+        network.Initialize(init, config.InitScale);
+        var rule = LearningRule.Create(config.Rule, network, config.Phases, Rng.ForStream(config.Seed, "rule"));
+        return new EnergyLearner(network, rule, config.Batch, config.T1, pool);
+    }
     public int BatchesPerEpoch => (_data.Train.Count + _config.Batch - 1) / _config.Batch;
 
     private static void CheckAgainstData(NetworkSpec spec, DataSplit data)
@@ -115,12 +126,12 @@ public sealed class Trainer : IDisposable
         {
             int start = b * _config.Batch;
             int count = Math.Min(_config.Batch, train.Count - start);
-            BatchLoader.Load(_batch, train, _order.AsSpan(start, count));
-            Rule.TrainBatch(_batch, Optimizer);
-            if (!double.IsFinite(_batch.FreeLoss))
-                throw new DivergenceException($"training diverged at epoch {epoch}, batch {b + 1}: the loss is {_batch.FreeLoss} (try a smaller learning rate or β)");
-            p.Correct += _batch.CountCorrect();
-            p.Loss += _batch.FreeLoss;
+            BatchLoader.Load(Learner, train, _order.AsSpan(start, count));
+            Learner.TrainBatch(Optimizer);
+            if (!double.IsFinite(Learner.BatchLoss))
+                throw new DivergenceException($"training diverged at epoch {epoch}, batch {b + 1}: the loss is {Learner.BatchLoss} (try a smaller learning rate or β)");
+            p.Correct += Learner.CountCorrect();
+            p.Loss += Learner.BatchLoss;
             p.Seen += count;
             p.NextBatch = b + 1;
             p.TrainSeconds = secondsBefore + clock.Elapsed.TotalSeconds;
@@ -129,12 +140,12 @@ public sealed class Trainer : IDisposable
             if (cancel.IsCancellationRequested && b + 1 < batches) return null;
         }
         double trainSeconds = p.TrainSeconds;
-        foreach (var parameter in Network.Parameters)
+        foreach (var parameter in Learner.Parameters)
             if (!float.IsFinite(TensorPrimitives.MaxMagnitude(parameter.Value.Span)))  // NaN propagates through MaxMagnitude
                 throw new DivergenceException($"training diverged in epoch {epoch}: {parameter.Name} holds NaN or infinite values (try a smaller learning rate or β)");
 
         clock.Restart();
-        var (testAccuracy, testLoss) = _evaluator.Evaluate(_data.Test, _config.T1);
+        var (testAccuracy, testLoss) = Learner.Evaluate(_data.Test);
         double evalSeconds = clock.Elapsed.TotalSeconds;
         Dictionary<string, double>? hardware = null;
         if (Devices.Count > 0)
@@ -142,6 +153,11 @@ public sealed class Trainer : IDisposable
             // Per-epoch counts: training updates and training reads (the evaluation's reads are included too, as on a chip).
             hardware = DeviceSetup.Counters(Devices);
             foreach (var (key, before) in p.CountersBefore) hardware[key] -= before;
+        }
+        if (Learner.TakeEpochMeasurements() is { } measured)
+        {
+            hardware ??= [];
+            foreach (var (key, value) in measured) hardware[key] = value;
         }
         var metrics = new EpochMetrics(epoch, (double)p.Correct / p.Seen, p.Loss / p.Seen, testAccuracy, testLoss,
             trainSeconds, evalSeconds, p.Seen / trainSeconds, Optimizer.LearningRates[0], hardware);
@@ -164,7 +180,7 @@ public sealed class Trainer : IDisposable
         }
     }
 
-    public (double Accuracy, double Loss) Evaluate(Dataset data) => _evaluator.Evaluate(data, _config.T1);
+    public (double Accuracy, double Loss) Evaluate(Dataset data) => Learner.Evaluate(data);
 
     /// <summary>
     /// Everything needed to continue exactly: position (epoch, batch, running sums), data order, random streams,
@@ -176,10 +192,10 @@ public sealed class Trainer : IDisposable
         {
             ["completed_epochs"] = CompletedEpochs,
             ["threads"] = _config.Threads,
-            ["optimizer_steps"] = Optimizer.StepCount,
+            ["optimizer_steps"] = new JsonArray(Optimizer.GroupSteps.Select(n => (JsonNode)n).ToArray()),
             ["learning_rates"] = new JsonArray(Optimizer.LearningRates.Select(r => (JsonNode)r).ToArray()),
             ["shuffle_rng"] = Words(_shuffle.GetState()),
-            ["rule_rng"] = Rule.RandomStream is { } r ? Words(r.GetState()) : null,
+            ["rule_rng"] = Learner.RandomStream is { } r ? Words(r.GetState()) : null,
             ["device_counters"] = new JsonArray(Devices.Select(d => (JsonNode)new JsonArray(d.Counters.Select(c => (JsonNode)c).ToArray())).ToArray()),
         };
         if (_progress is { } p)
@@ -191,7 +207,7 @@ public sealed class Trainer : IDisposable
             };
         }
         var tensors = new List<NamedTensor> { new("order", [_order.Length], _order.Select(i => (float)i).ToArray()) };
-        tensors.AddRange(Network.Parameters.Select(p => new NamedTensor($"param/{p.Name}", p.Shape, p.Value.Data)));
+        tensors.AddRange(Learner.Parameters.Select(p => new NamedTensor($"param/{p.Name}", p.Shape, p.Value.Data)));
         tensors.AddRange(Optimizer.StateBuffers.Select((b, i) => new NamedTensor($"optimizer/{i}", [b.Length], b)));
         for (int d = 0; d < Devices.Count; d++)
             tensors.AddRange(Devices[d].StateBuffers.Select(b => new NamedTensor($"device/{d}/{b.Name}", [b.Data.Length], b.Data)));
@@ -210,7 +226,7 @@ public sealed class Trainer : IDisposable
         }
         var order = Tensor("order", _order.Length);
         for (int i = 0; i < _order.Length; i++) _order[i] = (int)order[i];
-        foreach (var p in Network.Parameters) Tensor($"param/{p.Name}", p.Length).CopyTo(p.Value.Data, 0);
+        foreach (var p in Learner.Parameters) Tensor($"param/{p.Name}", p.Length).CopyTo(p.Value.Data, 0);
         for (int i = 0; i < Optimizer.StateBuffers.Count; i++)
             Tensor($"optimizer/{i}", Optimizer.StateBuffers[i].Length).CopyTo(Optimizer.StateBuffers[i], 0);
         for (int d = 0; d < Devices.Count; d++)
@@ -219,11 +235,12 @@ public sealed class Trainer : IDisposable
             Devices[d].Counters = meta["device_counters"]![d]!.AsArray().Select(n => n!.GetValue<long>()).ToArray();
         }
         CompletedEpochs = meta["completed_epochs"]!.GetValue<int>();
-        Optimizer.StepCount = meta["optimizer_steps"]!.GetValue<long>();
+        var steps = meta["optimizer_steps"]!.AsArray();
+        for (int g = 0; g < steps.Count; g++) Optimizer.GroupSteps[g] = steps[g]!.GetValue<long>();
         var rates = meta["learning_rates"]!.AsArray();
         for (int g = 0; g < rates.Count; g++) Optimizer.LearningRates[g] = rates[g]!.GetValue<float>();
         _shuffle.SetState(FromWords(meta["shuffle_rng"]!));
-        if (Rule.RandomStream is { } rng && meta["rule_rng"] is { } ruleState) rng.SetState(FromWords(ruleState));
+        if (Learner.RandomStream is { } rng && meta["rule_rng"] is { } ruleState) rng.SetState(FromWords(ruleState));
         _progress = null;
         if (meta["progress"] is JsonObject progress)
         {

@@ -135,7 +135,7 @@ public static class TrainingRun
         public void OnEpoch(EpochMetrics metrics)
         {
             // Order matters for crash safety: model, then checkpoint (which carries this epoch's metrics line), then the line.
-            ModelFile.Save(run.ModelPath, trainer.Network, new JsonObject
+            trainer.Learner.SaveModel(run.ModelPath, new JsonObject
             {
                 ["t1"] = config.T1,
                 ["t2"] = config.T2,

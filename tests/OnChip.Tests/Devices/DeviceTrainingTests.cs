@@ -21,7 +21,7 @@ public class DeviceTrainingTests
         using var trainer = new Trainer(config, Data);
         var history = trainer.Run();
         return [.. history.SelectMany(m => new[] { m.TrainAccuracy, m.TrainLoss, m.TestAccuracy }),
-                .. trainer.Network.Parameters.SelectMany(p => p.Value.Data.Take(64).Select(v => (double)v))];
+                .. trainer.Parameters.SelectMany(p => p.Value.Data.Take(64).Select(v => (double)v))];
     }
 
     [Fact]

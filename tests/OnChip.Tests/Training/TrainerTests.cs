@@ -46,7 +46,7 @@ public class TrainerTests
             using var trainer = new Trainer(Config("ep-random-sign", seed), Subset(1000, 200));
             var h = trainer.Run();
             return [.. h.SelectMany(m => new[] { m.TrainAccuracy, m.TrainLoss, m.TestAccuracy, m.TestLoss }),
-                    .. trainer.Network.Parameters.SelectMany(p => p.Value.Data.Take(50).Select(v => (double)v))];
+                    .. trainer.Parameters.SelectMany(p => p.Value.Data.Take(50).Select(v => (double)v))];
         }
         Assert.Equal(Run(5), Run(5));
         Assert.NotEqual(Run(5), Run(6));

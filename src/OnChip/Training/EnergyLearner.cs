@@ -1,0 +1,35 @@
+using System.Text.Json.Nodes;
+using OnChip.Data;
+using OnChip.Learning;
+using OnChip.Networks;
+using OnChip.Optimizers;
+using OnChip.Parallelism;
+using OnChip.Persistence;
+using OnChip.Randomness;
+using OnChip.Tensors;
+
+namespace OnChip.Training;
+
+/// <summary>A layered energy-based network trained by one of the EP-family rules (or BPTT/RBP on its dynamics).</summary>
+public sealed class EnergyLearner(LayeredNetwork network, LearningRule rule, int capacity, int freeSteps, WorkerPool pool) : ISupervisedLearner
+{
+    private readonly BatchContext _batch = new(network, capacity, pool);
+    private readonly Evaluator _evaluator = new(network, pool, Math.Max(capacity, 500));
+
+    public LayeredNetwork Network { get; } = network;
+    public LearningRule Rule { get; } = rule;
+    public IReadOnlyList<Parameter> Parameters => Network.Parameters;
+    public int GroupCount => Network.GroupCount;
+    public Matrix Input => _batch.Input;
+    public Matrix Targets => _batch.Targets;
+    public int Capacity => _batch.Capacity;
+    public int Count { get => _batch.Count; set => _batch.Count = value; }
+    public Rng? RandomStream => Rule.RandomStream;
+    public double BatchLoss => _batch.FreeLoss;
+
+    public void TrainBatch(Optimizer optimizer) => Rule.TrainBatch(_batch, optimizer);
+    public int CountCorrect() => _batch.CountCorrect();
+    public (double Accuracy, double Loss) Evaluate(Dataset data) => _evaluator.Evaluate(data, freeSteps);
+    public IReadOnlyDictionary<string, double>? TakeEpochMeasurements() => null;
+    public void SaveModel(string path, JsonObject metadata) => ModelFile.Save(path, Network, metadata);
+}
