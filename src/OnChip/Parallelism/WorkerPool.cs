@@ -10,9 +10,11 @@ public interface IParallelJob
 }
 
 /// <summary>
-/// A fixed set of threads that run one <see cref="IParallelJob"/> at a time. The calling thread is worker 0.
-/// Built for the training hot path: handing out a job allocates nothing and costs a few microseconds, because
-/// idle workers spin briefly before they block (a relaxation issues thousands of jobs per second).
+/// A fixed set of threads that run one <see cref="IParallelJob"/> at a time. The job is cut into
+/// <see cref="Workers"/> fixed shares; whichever thread is free claims the next share, the caller included, so a
+/// worker the OS has descheduled (a busy, shared machine) delays nothing: its share is run by someone else. Results
+/// do not depend on which thread ran a share. Built for the training hot path: handing out a job allocates nothing
+/// and costs a few microseconds, because idle workers spin briefly before they block.
 /// </summary>
 public sealed class WorkerPool : IDisposable
 {
@@ -20,9 +22,11 @@ public sealed class WorkerPool : IDisposable
 
     private readonly Thread[] _threads;
     private readonly SemaphoreSlim[] _wake;
-    private IParallelJob? _job;
+    private volatile IParallelJob? _job;
     private long _generation;
-    private int _pending;
+    // (generation << 32) | next unclaimed share: a claim made for an earlier job can never take a share of this one.
+    private long _claims;
+    private int _pending;  // shares not yet finished
     private volatile bool _disposed;
     private ExceptionDispatchInfo? _failure;
 
@@ -67,23 +71,17 @@ public sealed class WorkerPool : IDisposable
 
         _job = job;
         _failure = null;
-        Volatile.Write(ref _pending, Workers - 1);
-        Interlocked.Increment(ref _generation);
+        Volatile.Write(ref _pending, Workers);
+        long generation = _generation + 1;
+        Interlocked.Exchange(ref _claims, generation << 32);
+        Volatile.Write(ref _generation, generation);
         for (int i = 0; i < _wake.Length; i++)
         {
             // Wake only a worker that has given up spinning; a spinning one sees the generation change.
             if (_wake[i].CurrentCount == 0) _wake[i].Release();
         }
 
-        try
-        {
-            job.Execute(0, Workers);
-        }
-        catch (Exception e)
-        {
-            _failure ??= ExceptionDispatchInfo.Capture(e);
-        }
-
+        RunShares(job, generation);
         var spin = new SpinWait();
         while (Volatile.Read(ref _pending) != 0) spin.SpinOnce(sleep1Threshold: -1);
         _job = null;
@@ -99,9 +97,22 @@ public sealed class WorkerPool : IDisposable
             long generation = WaitForWork(seen, wake);
             if (_disposed) return;
             seen = generation;
+            if (_job is { } job) RunShares(job, generation);
+        }
+    }
+
+    /// <summary>Claims and runs shares of the job of <paramref name="generation"/> until none is left.</summary>
+    private void RunShares(IParallelJob job, long generation)
+    {
+        while (true)
+        {
+            long claims = Volatile.Read(ref _claims);
+            int share = (int)(claims & 0xFFFF_FFFF);
+            if (claims >> 32 != generation || share >= Workers) return;
+            if (Interlocked.CompareExchange(ref _claims, claims + 1, claims) != claims) continue;
             try
             {
-                _job!.Execute(index, Workers);
+                job.Execute(share, Workers);
             }
             catch (Exception e)
             {
