@@ -107,18 +107,23 @@ public sealed class Backpropagation
         TensorPrimitives.Multiply(_delta[l].RowSpan(0, count), slope, _delta[l].RowSpan(0, count));
     }
 
+    private float[] _gap = [];
+
+    /// <summary>Adds Σ|g_progressive − g_exact| and Σ|g_exact| of layer l's weight and bias (vectorised, no allocation).</summary>
     private void Compare(int l)
     {
-        foreach (var (p, exact) in new[] { (_network.Weight(l), _exact[2 * l]), (_network.Bias(l), _exact[2 * l + 1]) })
-        {
-            var g = p.Grad.Data;
-            for (int i = 0; i < g.Length; i++)
-            {
-                _difference += Math.Abs(g[i] - exact[i]);
-                _reference += Math.Abs(exact[i]);
-            }
-            _elements += g.Length;
-        }
+        Accumulate(_network.Weight(l).Grad.Data, _exact[2 * l]);
+        Accumulate(_network.Bias(l).Grad.Data, _exact[2 * l + 1]);
+    }
+
+    private void Accumulate(float[] progressive, float[] exact)
+    {
+        if (_gap.Length < progressive.Length) _gap = new float[progressive.Length];
+        var gap = _gap.AsSpan(0, progressive.Length);
+        TensorPrimitives.Subtract(progressive, exact, gap);
+        _difference += TensorPrimitives.SumOfMagnitudes(gap);
+        _reference += TensorPrimitives.SumOfMagnitudes(exact);
+        _elements += progressive.Length;
     }
 
     /// <summary>Mean |g_progressive − g_exact| per element and the same relative to mean |g_exact|, since the last call.</summary>
