@@ -18,6 +18,7 @@ public static class RbmCommand
         var command = new Command("rbm", "Restricted Boltzmann Machines trained on-chip style by contrastive divergence (Ernoult, Grollier & Querlioz 2019).");
         command.Subcommands.Add(CreateTrain(output, error));
         command.Subcommands.Add(CreateEval(output, error));
+        command.Subcommands.Add(RbmFigureCommand.Create(output, error));
         return command;
     }
 
