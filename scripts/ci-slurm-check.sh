@@ -3,10 +3,11 @@
 # by scripts/slurm-local.sh: a 2×2 grid of tiny runs (784-32-10, 1 epoch, 300 training and 100 test images of the
 # embedded data) is submitted as an array job and followed with --wait; `onchip sweep collect` must then find
 # 4 complete runs, and submitting again must find nothing to do. Slurm is stopped (daemons by PID) on every exit.
-# Run from a checkout, as root (slurm-local.sh installs slurm-wlm and munge with apt when missing), after or
-# without a build: ./onchip builds the command line first.
+# Run from a checkout as root (slurm-local.sh installs slurm-wlm and munge with apt when missing; the daemons run as
+# root), with or without a build: ./onchip builds the command line first. .ci/run calls it after the tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+[ "$(id -u)" -eq 0 ] || { echo "ci-slurm-check: must run as root (sudo $0)" >&2; exit 1; }
 
 work="$(mktemp -d /tmp/onchip-slurm-check.XXXXXX)"
 export ONCHIP_SLURM_HOME="$work/slurm"

@@ -33,7 +33,6 @@ install_packages() {
   { command -v slurmctld && command -v slurmd && command -v sbatch; } >/dev/null 2>&1 || missing+=(slurm-wlm)
   [ ${#missing[@]} -eq 0 ] && return 0
   [ "${ONCHIP_SLURM_NO_INSTALL:-}" = 1 ] && die "missing ${missing[*]} (ONCHIP_SLURM_NO_INSTALL=1)"
-  [ "$(id -u)" -eq 0 ] || die "missing ${missing[*]}: install them (sudo apt-get install slurm-wlm munge) or run as root"
   command -v apt-get >/dev/null 2>&1 || die "missing ${missing[*]} and no apt-get to install them"
   say "installing ${missing[*]} (apt-get)..."
   # Keep the packages' services from starting (they would use /etc/slurm and /etc/munge, which we do not set up).
@@ -209,9 +208,14 @@ status() {
   return "$ok"
 }
 
+need_root() {
+  # The daemons run as root (SlurmUser=root, munged --force): a single-user test cluster, not a shared one.
+  [ "$(id -u)" -eq 0 ] || die "must run as root (the Slurm and munge daemons run as root here): sudo $0 $1"
+}
+
 case "${1:-}" in
-  start) start ;;
-  stop) stop ;;
+  start) need_root start; start ;;
+  stop) need_root stop; stop ;;
   status) status ;;
   *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
 esac
