@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using OnChip.Configuration;
+using OnChip.Devices;
 using OnChip.Persistence;
 using OnChip.Training;
 
@@ -112,6 +113,10 @@ public sealed class SweepDirectory
     {
         string dir = RunPath(run);
         string config = System.IO.Path.Combine(dir, RunDirectory.ConfigFileName);
+        var resolved = run.ToConfig();
+        var device = DeviceFile(run, resolved);
+        if (device is not null) resolved.Devices.DeviceConfigFile = device.Value.Path;
+        resolved.Devices.Parameters = [];
         if (File.Exists(config))
         {
             TrainingConfig existing;
@@ -120,7 +125,11 @@ public sealed class SweepDirectory
             {
                 throw new UserFacingException($"run {run.Id} ({DisplayPath(run)}): its config.yaml cannot be read ({e.Message}); move the directory away to run it again");
             }
-            if (SweepPlan.SettingsDifference(SweepPlan.Canonical(existing), run.Settings) is string diff)
+            string? diff = SweepPlan.SettingsDifference(SweepPlan.Canonical(existing), SweepPlan.Canonical(resolved));
+            if (diff is null && device is not null)
+                diff = File.Exists(device.Value.Path) && File.ReadAllText(device.Value.Path) == device.Value.Text ? null
+                    : $"its {DeviceFileName} is not the device parameters of the spec";
+            if (diff is not null)
                 throw new UserFacingException($"run {run.Id} ({DisplayPath(run)}): its config.yaml differs from the spec's ({diff}); " +
                                               "a sweep never overwrites a run: restore the spec, or move the run directory away");
             return;
@@ -128,10 +137,35 @@ public sealed class SweepDirectory
         if (Directory.Exists(dir) && ResultFiles.Any(f => File.Exists(System.IO.Path.Combine(dir, f))))
             throw new UserFacingException($"run {run.Id} ({DisplayPath(run)}): holds results but no config.yaml; move it away to run it again");
         Directory.CreateDirectory(dir);
-        var resolved = run.ToConfig();
+        if (device is not null) AtomicFile.WriteAllText(device.Value.Path, device.Value.Text);
         resolved.Out = dir;
         AtomicFile.WriteAllText(config, ConfigFile.Write(resolved, TrainingConfig.Keys,
             $"{header}\nrun {run.Id}: {run.Label()}\nrun it alone with: onchip train --config {config} --out {dir}"));
+    }
+
+    public const string DeviceFileName = "device.yaml";
+
+    /// <summary>
+    /// A run with dotted device parameters gets its own device-config file, RUN/device.yaml: the base's device-config
+    /// file (when one is named), then the run's parameters, which win. Null for a run without device parameters.
+    /// </summary>
+    private (string Path, string Text)? DeviceFile(SweepRun run, TrainingConfig resolved)
+    {
+        var parameters = run.DeviceParameters;
+        if (parameters.Count == 0) return null;
+        var merged = new List<KeyValuePair<string, string>>();
+        string? baseFile = resolved.Devices.DeviceConfigFile;
+        if (baseFile is not null) merged.AddRange(ConfigFile.Read(baseFile, DeviceSpec.Keys));
+        foreach (var (key, value) in parameters)
+        {
+            merged.RemoveAll(p => p.Key == key);
+            merged.Add(new(key, value));
+        }
+        var text = new System.Text.StringBuilder();
+        text.Append($"# Device parameters of sweep run {run.Id} ({run.Label()}): ")
+            .Append(baseFile is null ? "" : $"{baseFile}, then ").Append("the spec's device.* keys.\n");
+        foreach (var (key, value) in merged) text.Append(key).Append(": ").Append(ConfigFile.Quote(value)).Append('\n');
+        return (System.IO.Path.Combine(RunPath(run), DeviceFileName), text.ToString());
     }
 
     /// <summary>Where a run stands, from its files (never throws for missing or damaged files).</summary>

@@ -30,12 +30,21 @@ public sealed record SweepRun(
         return parts.Length == 0 ? "base" : string.Join(" ", parts);
     }
 
-    /// <summary>The run's resolved configuration (its <c>out</c> left unset).</summary>
+    /// <summary>The dotted <c>device.KEY</c> settings as device parameters (key without the prefix → value), in order.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> DeviceParameters =>
+        Settings.Where(s => SweepKeys.IsDevice(s.Key) && s.Value is not null)
+            .Select(s => new KeyValuePair<string, string>(SweepKeys.DeviceName(s.Key), s.Value!)).ToArray();
+
+    /// <summary>The settings of <c>onchip train</c> (the device parameters left out).</summary>
+    public IReadOnlyList<KeyValuePair<string, string?>> TrainSettings => Settings.Where(s => !SweepKeys.IsDevice(s.Key)).ToArray();
+
+    /// <summary>The run's resolved configuration (its <c>out</c> left unset; device parameters in <see cref="DeviceConfig.Parameters"/>).</summary>
     public TrainingConfig ToConfig()
     {
         var config = new TrainingConfig();
-        foreach (var (key, value) in Settings)
+        foreach (var (key, value) in TrainSettings)
             if (value is not null) TrainingConfig.Keys.First(k => k.Name == key).Set(config, value);
+        config.Devices.Parameters = DeviceParameters;
         return config;
     }
 }
@@ -96,18 +105,22 @@ public sealed class SweepPlan
                 {
                     var swept = point.Concat(draw).Append(new("seed", seed.ToString(CultureInfo.InvariantCulture))).ToList();
                     var config = new TrainingConfig { Threads = 1 };
+                    var device = new List<KeyValuePair<string, string>>();
                     string id = runs.Count.ToString(CultureInfo.InvariantCulture).PadLeft(digits, '0');
                     try
                     {
                         foreach (var (key, value) in spec.Base.Concat(swept))
-                            TrainingConfig.Keys.First(k => k.Name == key).Set(config, value);
+                            SweepKeys.Apply(config, device, key, value);
+                        config.Devices.Parameters = device;
+                        // Resolves device: auto in place, as onchip train does before it writes config.yaml.
                         config.Validate();
                     }
                     catch (ConfigException e)
                     {
                         throw new ConfigException($"{spec.Source}: run {id} ({string.Join(" ", swept.Select(s => $"{s.Key}={s.Value}"))}): {e.Message}");
                     }
-                    runs.Add(new SweepRun(runs.Count, id, $"runs/{id}", configuration, swept, Canonical(config)));
+                    runs.Add(new SweepRun(runs.Count, id, $"runs/{id}", configuration, swept,
+                        [.. Canonical(config), .. device.Select(p => new KeyValuePair<string, string?>(SweepKeys.DevicePrefix + p.Key, p.Value))]));
                 }
                 configuration++;
             }

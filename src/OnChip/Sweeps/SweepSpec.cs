@@ -40,7 +40,8 @@ public abstract record ValueForm
 /// seeds: 3                                                                  # or a list: [0, 7, 11]
 /// seed: 0                                                                   # seeds the random draws
 /// </code>
-/// Every key and value is checked against <see cref="TrainingConfig.Keys"/>; errors name the file, the section and the key.
+/// Keys are the options of <c>onchip train</c> or dotted device parameters (<c>device.up-down</c>: see <see cref="SweepKeys"/>).
+/// Every key and value is checked before anything runs; errors name the file, the section and the key.
 /// </summary>
 public sealed class SweepSpec
 {
@@ -58,8 +59,6 @@ public sealed class SweepSpec
     public IReadOnlyList<ulong> Seeds { get; init; } = [0];
     /// <summary>Seed of the random draws (the spec's <c>seed:</c>, default 0).</summary>
     public ulong RandomSeed { get; init; }
-
-    private static readonly string[] KeyNames = TrainingConfig.Keys.Select(k => k.Name).ToArray();
 
     public static SweepSpec Load(string path)
     {
@@ -158,7 +157,7 @@ public sealed class SweepSpec
                 default:
                     string? near = Suggest.Nearest(section, Sections);
                     string hint = near is not null ? $"; did you mean '{near}'?"
-                        : KeyNames.Contains(section) ? $"; settings go under base:, grid: or random: (e.g. base: {{{section}: …}})"
+                        : SweepKeys.IsKnown(section) ? $"; settings go under base:, grid: or random: (e.g. base: {{{section}: …}})"
                         : $" (expected {string.Join(", ", Sections)})";
                     throw new ConfigException($"{source}: unknown section '{section}' at line {keyNode.Start.Line}{hint}");
             }
@@ -184,16 +183,25 @@ public sealed class SweepSpec
         throw new ConfigException($"{at}: expected {expected}");
     }
 
-    /// <summary>A key of the train options; an unknown one is named with the nearest suggested.</summary>
+    /// <summary>A key of the train options or a dotted device parameter; an unknown one is named with the nearest suggested.</summary>
     private static string Key(YamlNode node, string at, IReadOnlyList<string>? extra = null)
     {
         string key = Scalar(node) ?? "";
-        if (KeyNames.Contains(key)) return key;
-        // Our config is flat: device.c2c means c2c.
-        if (key.Contains('.') && KeyNames.Contains(key[(key.LastIndexOf('.') + 1)..]))
-            throw new ConfigException($"{at}: unknown key '{key}' at line {node.Start.Line}; keys are flat (the names of onchip train's options): use '{key[(key.LastIndexOf('.') + 1)..]}'");
-        string? near = Suggest.Nearest(key, [.. KeyNames, .. extra ?? []]);
-        throw new ConfigException($"{at}: unknown key '{key}' at line {node.Start.Line}{(near is null ? "" : $"; did you mean '{near}'?")}");
+        if (SweepKeys.IsKnown(key)) return key;
+        string where = $"{at}: unknown key '{key}' at line {node.Start.Line}";
+        if (SweepKeys.IsDevice(key))
+        {
+            string? nearDevice = Suggest.Nearest(key, SweepKeys.DeviceKeys);
+            throw new ConfigException($"{where}{(nearDevice is null ? "" : $"; did you mean '{nearDevice}'?")} (device parameters: onchip devices --keys)");
+        }
+        // A device parameter without its prefix (dw-min) is the likeliest meaning of a name only devices have.
+        if (SweepKeys.DeviceKeys.Contains(SweepKeys.DevicePrefix + key))
+            throw new ConfigException($"{where}; did you mean '{SweepKeys.DevicePrefix}{key}'? (device parameters take the device. prefix)");
+        // Train options are flat: optim.lr means lr.
+        if (key.Contains('.') && SweepKeys.TrainKeys.Contains(key[(key.LastIndexOf('.') + 1)..]))
+            throw new ConfigException($"{where}; the options of onchip train are flat: use '{key[(key.LastIndexOf('.') + 1)..]}'");
+        string? near = Suggest.Nearest(key, [.. SweepKeys.TrainKeys, .. extra ?? []]);
+        throw new ConfigException($"{where}{(near is null ? "" : $"; did you mean '{near}'?")}");
     }
 
     private static void CheckNotReserved(string at, string key, string section)
@@ -213,8 +221,8 @@ public sealed class SweepSpec
     /// <summary>Checks a value against the key's parser (so a bad value is reported before anything runs).</summary>
     private static string Checked(string at, string key, string value)
     {
-        try { TrainingConfig.Keys.First(k => k.Name == key).Set(new TrainingConfig(), value); }
-        catch (ConfigException e) { throw new ConfigException($"{at}: {e.Message}"); }
+        try { SweepKeys.Check(key, value); }
+        catch (ConfigException e) { throw new ConfigException($"{at}: {(SweepKeys.IsDevice(key) ? SweepKeys.DevicePrefix : "")}{e.Message}"); }
         return value.Trim();
     }
 
@@ -252,7 +260,7 @@ public sealed class SweepSpec
                         // A key that takes whole numbers (batch, t1, …) would fail at the first draw: say so now.
                         double probe = b[0] + 0.37 * (b[1] - b[0]);
                         if (probe == Math.Floor(probe)) probe += Math.Min(0.5, (b[1] - probe) / 2);
-                        try { TrainingConfig.Keys.First(k => k.Name == key).Set(new TrainingConfig(), ConfigParse.Format((float)probe)); }
+                        try { SweepKeys.Check(key, ConfigParse.Format((float)probe)); }
                         catch (ConfigException) { throw new ConfigException($"{where}: {key} takes whole numbers; use {{int-uniform: [{Fmt(b[0])}, {Fmt(b[1])}]}}"); }
                         return new ValueForm.Continuous(b[0], b[1], form == "log-uniform");
                     }
