@@ -222,7 +222,14 @@ public sealed class SweepSpec
     private static string Checked(string at, string key, string value)
     {
         try { SweepKeys.Check(key, value); }
-        catch (ConfigException e) { throw new ConfigException($"{at}: {(SweepKeys.IsDevice(key) ? SweepKeys.DevicePrefix : "")}{e.Message}"); }
+        catch (ConfigException e)
+        {
+            // The parser names the key ("act: unknown value …"); say it once, with its device. prefix when it has one.
+            string name = SweepKeys.IsDevice(key) ? SweepKeys.DeviceName(key) : key;
+            string message = e.Message.StartsWith(name + ": ", StringComparison.Ordinal) ? e.Message[(name.Length + 2)..] : e.Message;
+            string where = at.EndsWith(": " + key, StringComparison.Ordinal) ? at : $"{at}: {key}";
+            throw new ConfigException($"{where}: {message}");
+        }
         return value.Trim();
     }
 
