@@ -115,7 +115,7 @@ public static class SweepCommand
     private static int RunLocal(SweepDirectory sweep, IReadOnlyList<RunState> todo, OnChipCommand cli, int jobs, int threads, TextWriter output)
     {
         using var held = sweep.Lock();
-        output.WriteLine($"running {todo.Count} run(s), {jobs} at a time ({threads} thread(s) each); logs in {Path.Combine(sweep.Path, "runs", "NNNN")}/stdout.log and stderr.log");
+        output.WriteLine($"running {todo.Count} run(s), {Math.Min(jobs, todo.Count)} at a time ({threads} thread(s) each); logs in {Path.Combine(sweep.Path, "runs", "NNNN")}/stdout.log and stderr.log");
         var executor = new LocalExecutor(cli, jobs, output);
         using var stop = new CancellationTokenSource();
         void OnSignal(PosixSignalContext context)

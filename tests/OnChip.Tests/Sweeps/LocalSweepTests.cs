@@ -81,4 +81,34 @@ public class LocalSweepTests : SweepTestDirectory
         Assert.True(code == 0, error);
         Assert.Contains("nothing to do", output);
     }
+
+    [Fact]
+    public void An_interrupted_run_is_resumed_from_its_checkpoint_and_ends_as_if_never_stopped()
+    {
+        string spec = WriteSpec(Base.Replace("epochs: 1", "epochs: 2") + "seeds: 2\n");
+        string sweep = Path.Combine(Dir, "sweep");
+        var (code, output, error) = Cli("sweep", spec, "--out", sweep, "--jobs", "2");
+        Assert.True(code == 0, error + output);
+        var dir = SweepDirectory.Open(sweep);
+        string run = dir.RunPath(dir.Plan.Runs[1]);
+        string metrics = Path.Combine(run, "metrics.jsonl");
+        static string[] Values(string path) => File.ReadAllLines(path).Select(l => l.Split(",\"epoch_seconds\"")[0]).ToArray();
+        var uninterrupted = Values(metrics);
+        string untouched = File.ReadAllText(Path.Combine(dir.RunPath(dir.Plan.Runs[0]), "metrics.jsonl"));
+
+        // As if killed during epoch 2: its checkpoint is the one after epoch 1 (checkpoint.prev.onchip), no model yet.
+        File.Delete(Path.Combine(run, "checkpoint.onchip"));
+        File.Delete(Path.Combine(run, RunDirectory.ModelFileName));
+        File.WriteAllLines(metrics, File.ReadAllLines(metrics).Take(1));
+        Assert.Equal(RunStatus.Partial, dir.State(dir.Plan.Runs[1]).Status);
+
+        (code, output, error) = Cli("sweep", spec, "--out", sweep);
+        Assert.True(code == 0, error + output);
+        Assert.Contains("1 complete (skipped), 1 to resume, 0 to start", output);
+        Assert.Contains("run 0001 complete", output);
+        Assert.DoesNotContain("run 0000", output);
+        Assert.Equal(uninterrupted, Values(metrics));
+        Assert.True(File.Exists(Path.Combine(run, RunDirectory.ModelFileName)));
+        Assert.Equal(untouched, File.ReadAllText(Path.Combine(dir.RunPath(dir.Plan.Runs[0]), "metrics.jsonl")));
+    }
 }
