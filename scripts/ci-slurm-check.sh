@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # End-to-end check of `onchip sweep --executor slurm` on a real (single-node) Slurm cluster started on this machine
-# by scripts/slurm-local.sh: a 2×2 grid of tiny runs (784-32-10, 1 epoch, 300 training and 100 test images of the
+# by scripts/slurm-local.sh: a 2×2 grid of tiny runs (784-32-10, 2 epochs, 300 training and 100 test images of the
 # embedded data) is submitted as an array job and followed with --wait; `onchip sweep collect` must then find
-# 4 complete runs, and submitting again must find nothing to do. Slurm is stopped (daemons by PID) on every exit.
+# 4 complete runs. Then one run is cut back to its first epoch (as if killed) and one is reset to not started:
+# submitting again must resume the first from its checkpoint and start the second, as tasks 1 and 3 only; a third
+# submission must find nothing to do. Slurm is stopped (daemons by PID) on every exit.
 # Run from a checkout as root (slurm-local.sh installs slurm-wlm and munge with apt when missing; the daemons run as
 # root), with or without a build: ./onchip builds the command line first. .ci/run calls it after the tests.
 set -euo pipefail
@@ -39,7 +41,7 @@ source "$ONCHIP_SLURM_HOME/env.sh"
 sinfo
 
 cat > "$work/spec.yaml" <<'EOF'
-base: {archi: 784-32-10, epochs: 1, train-limit: 300, test-limit: 100, threads: 1}
+base: {archi: 784-32-10, epochs: 2, train-limit: 300, test-limit: 100, threads: 1}
 grid: {beta: [0.1, 0.5], lr: [0.001, 0.01]}
 seeds: 1
 EOF
@@ -57,9 +59,25 @@ if [ "$rows" -ne 4 ] || [ "$complete" -ne 4 ]; then
   exit 1
 fi
 
+[ "$(($(wc -l < "$sweep/summary_by_config.csv") - 1))" -eq 4 ] || { say "summary_by_config.csv should have 4 configurations"; exit 1; }
+[ -s "$sweep/report.html" ] || { say "no report.html"; exit 1; }
+
+say "run 0001 as if killed in epoch 2, run 0003 as if never started: submitting again resumes and starts them"
+before="$(cut -d, -f1-5 "$sweep/runs/0001/metrics.jsonl")"
+rm "$sweep/runs/0001/checkpoint.onchip" "$sweep/runs/0001/model.onchip"
+head -n 1 "$sweep/runs/0001/metrics.jsonl" > "$work/first" && mv "$work/first" "$sweep/runs/0001/metrics.jsonl"
+find "$sweep/runs/0003" -type f ! -name config.yaml -delete
+second="$(timeout 600 ./onchip sweep "$work/spec.yaml" --out "$sweep" --executor slurm --wait --poll 1)"
+printf '%s\n' "$second"
+grep -q '2 complete (skipped), 1 to resume, 1 to start' <<< "$second" || { say "expected 2 skipped, 1 resumed, 1 started"; exit 1; }
+grep -q '^#SBATCH --array=1,3$' "$sweep/sweep.sbatch" || { say "the second array should be tasks 1 and 3"; exit 1; }
+grep -q 'onchip train --resume .*/runs/0001$' "$sweep"/logs/*_0001.out || { say "task 1 did not resume run 0001"; exit 1; }
+[ "$(cut -d, -f1-5 "$sweep/runs/0001/metrics.jsonl")" = "$before" ] || { say "the resumed run 0001 differs from its uninterrupted metrics"; exit 1; }
+./onchip sweep collect "$sweep" | grep -q '^4 run(s): 4 complete' || { say "not all 4 runs complete after the second submission"; exit 1; }
+
 say "submitting again: every run is complete, nothing to submit"
 again="$(./onchip sweep "$work/spec.yaml" --out "$sweep" --executor slurm --wait --poll 1)"
 printf '%s\n' "$again"
-grep -q 'nothing to do' <<< "$again" || { say "the second submission did not skip the finished runs"; exit 1; }
+grep -q 'nothing to do' <<< "$again" || { say "the third submission did not skip the finished runs"; exit 1; }
 
-say "ok: 4 runs through Slurm, all complete"
+say "ok: 4 runs through Slurm, resumed and restarted through Slurm, all complete"
