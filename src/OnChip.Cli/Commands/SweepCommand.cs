@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using OnChip.Cli.Output;
 using OnChip.Sweeps;
+using Spectre.Console;
 
 namespace OnChip.Cli.Commands;
 
@@ -116,7 +117,10 @@ public static class SweepCommand
     {
         using var held = sweep.Lock();
         output.WriteLine($"running {todo.Count} run(s), {Math.Min(jobs, todo.Count)} at a time ({threads} thread(s) each); logs in {Path.Combine(sweep.Path, "runs", "NNNN")}/stdout.log and stderr.log");
-        var executor = new LocalExecutor(cli, jobs, output);
+        // On a terminal, a live bar counts finished runs; each run's line is printed above it.
+        ProgressTask? bar = null;
+        var lines = ProgressReporter.IsInteractive(output) ? new LineWriter(line => AnsiConsole.MarkupLine(Markup.Escape(line))) : output;
+        var executor = new LocalExecutor(cli, jobs, lines) { Finished = _ => bar?.Increment(1) };
         using var stop = new CancellationTokenSource();
         void OnSignal(PosixSignalContext context)
         {
@@ -130,7 +134,17 @@ public static class SweepCommand
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
 
-        var results = executor.Run(sweep, todo, stop.Token);
+        IReadOnlyList<RunResult> results = [];
+        if (lines == output) results = executor.Run(sweep, todo, stop.Token);
+        else
+            AnsiConsole.Progress().AutoClear(true)
+                .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(),
+                    new ElapsedTimeColumn(), new RemainingTimeColumn())
+                .Start(ctx =>
+                {
+                    bar = ctx.AddTask($"{todo.Count} run(s)", maxValue: todo.Count);
+                    results = executor.Run(sweep, todo, stop.Token);
+                });
         var failed = results.Where(r => r.ExitCode is not (0 or 130) || (r.ExitCode == 0 && r.State.Status != RunStatus.Complete)).ToArray();
         int interrupted = results.Count(r => r.ExitCode == 130);
         int notStarted = todo.Count - results.Count;

@@ -20,6 +20,9 @@ public sealed class LocalExecutor(OnChipCommand cli, int jobs, TextWriter output
     private readonly Lock _gate = new();
     private readonly HashSet<Process> _running = [];
 
+    /// <summary>Called after each run's line is printed (under the output lock): drives a progress bar.</summary>
+    public Action<RunResult>? Finished { get; init; }
+
     /// <summary>The arguments of <c>onchip</c> that start or continue a run.</summary>
     public static string[] TrainArguments(RunState state) =>
         state.Started
@@ -44,7 +47,11 @@ public sealed class LocalExecutor(OnChipCommand cli, int jobs, TextWriter output
                 var result = RunOne(sweep, todo[i]);
                 results[i] = result;
                 int k = Interlocked.Increment(ref finished);
-                lock (_gate) output.WriteLine(Describe(sweep, result, $"[{k}/{todo.Count}]"));
+                lock (_gate)
+                {
+                    output.WriteLine(Describe(sweep, result, $"[{k}/{todo.Count}]"));
+                    Finished?.Invoke(result);
+                }
             }
         })).ToArray();
         Task.WaitAll(workers);
