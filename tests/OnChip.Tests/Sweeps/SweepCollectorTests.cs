@@ -1,5 +1,7 @@
 using System.Globalization;
+using System.Text.RegularExpressions;
 using OnChip.Reports;
+using OnChip.Tests.Reports;
 using OnChip.Sweeps;
 
 namespace OnChip.Tests.Sweeps;
@@ -100,5 +102,30 @@ public class SweepCollectorTests : SweepTestDirectory
         Assert.Contains("Configurations", html);
         Assert.Contains("beta=0.2", html);
         Assert.DoesNotContain("src=\"http", html);
+    }
+
+    [Fact]
+    public void The_report_draws_every_chart_in_headless_chromium()
+    {
+        HeadlessChromium.Require();
+        Assert.True(WebAssets.Available, "this build has no embedded chart scripts");
+        var sweep = Prepare();
+        for (int i = 0; i < 6; i++)
+        {
+            string run = sweep.RunPath(sweep.Plan.Runs[i]);
+            WriteMetrics(run, i == 5 ? 1 : 2, 0.5 + 0.05 * i);
+            // Device runs log hardware costs: they get a chart per configuration too.
+            File.WriteAllLines(Path.Combine(run, "metrics.jsonl"), File.ReadAllLines(Path.Combine(run, "metrics.jsonl"))
+                .Select(l => l.TrimEnd('}') + FormattableString.Invariant($",\"pulses\":{1000 * (i + 1)},\"energy_j\":{1e-9 * (i + 1)}}}")));
+        }
+        var result = SweepCollector.Collect(sweep.Path, _ => { }, report: true);
+        string dom = HeadlessChromium.DumpDom(result.ReportPath!);
+        var status = Regex.Match(dom, "<div id=\"status\"([^>]*)>([^<]*)</div>");
+        Assert.True(status.Success, "no status element in the rendered page");
+        // Final test acc, energy and pulses by configuration, and the mean learning curves.
+        Assert.Equal("ok: 4 charts", status.Groups[2].Value);
+        Assert.Contains("data-state=\"ok\"", status.Groups[1].Value);
+        Assert.Contains("data-warnings=\"0\"", status.Groups[1].Value);
+        Assert.Equal(4, Regex.Matches(dom, "<svg[^>]*class=\"marks\"").Count);
     }
 }
