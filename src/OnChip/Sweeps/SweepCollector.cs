@@ -341,59 +341,86 @@ public static class SweepCollector
         return mean is not double m ? "—" : std is double s ? $"{F(m)} ± {F(s)}" : F(m);
     }
 
-    /// <summary>Each run a point, the mean of each configuration a black dot with a ±1 std bar. Rows: {configuration, run, seed, value}.</summary>
+    /// <summary>
+    /// Each run a point, the mean of each configuration a black dot and, where it has two values or more, a ±1 std
+    /// bar. Rows: {configuration, run, seed, value}. Means and deviations are computed here (the bar layer only gets
+    /// configurations with a deviation: Vega-Lite's own stdev of one value is an infinite extent).
+    /// </summary>
     private static JsonObject ByConfiguration(string title, string yTitle, JsonArray rows, string format, int configurations)
     {
+        var labels = rows.Select(r => (string)r!["configuration"]!).Distinct().ToArray();
+        var means = new JsonArray();
+        var bars = new JsonArray();
+        foreach (var label in labels)
+        {
+            var values = rows.Where(r => (string)r!["configuration"]! == label).Select(r => (double)r!["value"]!).ToArray();
+            var (mean, std) = Stats(values);
+            means.Add(new JsonObject { ["configuration"] = label, ["mean"] = mean, ["n"] = values.Length });
+            if (std is double sd) bars.Add(new JsonObject { ["configuration"] = label, ["low"] = mean - sd, ["high"] = mean + sd, ["std"] = sd });
+        }
         var x = new JsonObject
         {
-            ["field"] = "configuration", ["type"] = "nominal", ["sort"] = null, ["title"] = "configuration",
+            ["field"] = "configuration", ["type"] = "nominal", ["title"] = "configuration",
+            ["scale"] = new JsonObject { ["domain"] = new JsonArray(labels.Select(l => (JsonNode)JsonValue.Create(l)!).ToArray()) },
             ["axis"] = new JsonObject { ["labelAngle"] = -30, ["labelLimit"] = 280 },
         };
-        JsonObject Y(string? aggregate) => new()
+        JsonObject Y(string field) => new()
         {
-            ["field"] = "value", ["type"] = "quantitative", ["title"] = yTitle,
+            ["field"] = field, ["type"] = "quantitative", ["title"] = yTitle,
             ["scale"] = new JsonObject { ["zero"] = false }, ["axis"] = new JsonObject { ["format"] = format },
         };
-        var mean = Y(null);
-        mean["aggregate"] = "mean";
+        var layers = new JsonArray
+        {
+            new JsonObject
+            {
+                ["data"] = new JsonObject { ["values"] = rows },
+                ["mark"] = new JsonObject { ["type"] = "point", ["opacity"] = 0.6 },
+                ["encoding"] = new JsonObject
+                {
+                    ["y"] = Y("value"),
+                    ["tooltip"] = new JsonArray(
+                        new JsonObject { ["field"] = "configuration", ["type"] = "nominal" },
+                        new JsonObject { ["field"] = "run", ["type"] = "nominal" },
+                        new JsonObject { ["field"] = "seed", ["type"] = "nominal" },
+                        new JsonObject { ["field"] = "value", ["type"] = "quantitative", ["format"] = format }),
+                },
+            },
+        };
+        if (bars.Count > 0)
+            layers.Add(new JsonObject
+            {
+                ["data"] = new JsonObject { ["values"] = bars },
+                ["mark"] = new JsonObject { ["type"] = "errorbar", ["ticks"] = true, ["color"] = "black" },
+                ["encoding"] = new JsonObject
+                {
+                    ["y"] = Y("low"),
+                    ["y2"] = new JsonObject { ["field"] = "high" },
+                    ["tooltip"] = new JsonArray(
+                        new JsonObject { ["field"] = "configuration", ["type"] = "nominal" },
+                        new JsonObject { ["field"] = "std", ["type"] = "quantitative", ["title"] = "std", ["format"] = format }),
+                },
+            });
+        layers.Add(new JsonObject
+        {
+            ["data"] = new JsonObject { ["values"] = means },
+            ["mark"] = new JsonObject { ["type"] = "point", ["filled"] = true, ["size"] = 70, ["color"] = "black" },
+            ["encoding"] = new JsonObject
+            {
+                ["y"] = Y("mean"),
+                ["tooltip"] = new JsonArray(
+                    new JsonObject { ["field"] = "configuration", ["type"] = "nominal" },
+                    new JsonObject { ["field"] = "mean", ["type"] = "quantitative", ["title"] = "mean", ["format"] = format },
+                    new JsonObject { ["field"] = "n", ["type"] = "quantitative", ["title"] = "n" }),
+            },
+        });
         return new JsonObject
         {
             ["$schema"] = ChartSpecs.Schema,
             ["title"] = title,
             ["width"] = Math.Clamp(60 * configurations, 240, 1100),
             ["height"] = 260,
-            ["data"] = new JsonObject { ["values"] = rows },
             ["encoding"] = new JsonObject { ["x"] = x },
-            ["layer"] = new JsonArray(
-                new JsonObject
-                {
-                    ["mark"] = new JsonObject { ["type"] = "point", ["opacity"] = 0.6 },
-                    ["encoding"] = new JsonObject
-                    {
-                        ["y"] = Y(null),
-                        ["tooltip"] = new JsonArray(
-                            new JsonObject { ["field"] = "configuration", ["type"] = "nominal" },
-                            new JsonObject { ["field"] = "run", ["type"] = "nominal" },
-                            new JsonObject { ["field"] = "seed", ["type"] = "nominal" },
-                            new JsonObject { ["field"] = "value", ["type"] = "quantitative", ["format"] = format }),
-                    },
-                },
-                new JsonObject
-                {
-                    ["mark"] = new JsonObject { ["type"] = "errorbar", ["extent"] = "stdev", ["ticks"] = true, ["color"] = "black" },
-                    ["encoding"] = new JsonObject { ["y"] = new JsonObject { ["field"] = "value", ["type"] = "quantitative", ["title"] = yTitle } },
-                },
-                new JsonObject
-                {
-                    ["mark"] = new JsonObject { ["type"] = "point", ["filled"] = true, ["size"] = 70, ["color"] = "black" },
-                    ["encoding"] = new JsonObject
-                    {
-                        ["y"] = mean,
-                        ["tooltip"] = new JsonArray(
-                            new JsonObject { ["field"] = "configuration", ["type"] = "nominal" },
-                            new JsonObject { ["aggregate"] = "mean", ["field"] = "value", ["type"] = "quantitative", ["title"] = "mean", ["format"] = format }),
-                    },
-                }),
+            ["layer"] = layers,
         };
     }
 }

@@ -104,8 +104,10 @@ public class SweepCollectorTests : SweepTestDirectory
         Assert.DoesNotContain("src=\"http", html);
     }
 
-    [Fact]
-    public void The_report_draws_every_chart_in_headless_chromium()
+    [Theory]
+    [InlineData(new[] { 0, 1, 2, 3 })]   // configuration 0 with a deviation bar, configuration 1 a single run
+    [InlineData(new[] { 0, 3 })]         // one complete run per configuration (as with seeds: 1): no bar, and no infinite extent
+    public void The_report_draws_every_chart_in_headless_chromium(int[] complete)
     {
         HeadlessChromium.Require();
         Assert.True(WebAssets.Available, "this build has no embedded chart scripts");
@@ -113,12 +115,14 @@ public class SweepCollectorTests : SweepTestDirectory
         for (int i = 0; i < 6; i++)
         {
             string run = sweep.RunPath(sweep.Plan.Runs[i]);
-            WriteMetrics(run, i == 5 ? 1 : 2, 0.5 + 0.05 * i);
+            WriteMetrics(run, complete.Contains(i) ? 2 : 1, 0.5 + 0.05 * i);
             // Device runs log hardware costs: they get a chart per configuration too.
             File.WriteAllLines(Path.Combine(run, "metrics.jsonl"), File.ReadAllLines(Path.Combine(run, "metrics.jsonl"))
                 .Select(l => l.TrimEnd('}') + FormattableString.Invariant($",\"pulses\":{1000 * (i + 1)},\"energy_j\":{1e-9 * (i + 1)}}}")));
         }
         var result = SweepCollector.Collect(sweep.Path, _ => { }, report: true);
+        string html = File.ReadAllText(result.ReportPath!);
+        Assert.Equal(complete.Length > 2 ? 3 : 0, Regex.Matches(html, "\"type\":\"errorbar\"").Count);
         string dom = HeadlessChromium.DumpDom(result.ReportPath!);
         var status = Regex.Match(dom, "<div id=\"status\"([^>]*)>([^<]*)</div>");
         Assert.True(status.Success, "no status element in the rendered page");
