@@ -36,16 +36,15 @@ public abstract record ValueForm
 /// <code>
 /// base: {data: fashion-mnist, archi: 784-512-10, epochs: 5, device: ecram}   # or: base: path/to/config.yaml
 /// grid: {programming: [pulse-train, mixed-precision], beta: [0.1, 0.5]}
-/// random: {count: 8, lr: {log-uniform: [1e-3, 1e-1]}}
+/// random: {count: 8, lr: {log-uniform: [1e-3, 1e-1]}}                    # and seed: N, the draws' seed (default 0)
 /// seeds: 3                                                                  # or a list: [0, 7, 11]
-/// seed: 0                                                                   # seeds the random draws
 /// </code>
 /// Keys are the options of <c>onchip train</c> or dotted device parameters (<c>device.up-down</c>: see <see cref="SweepKeys"/>).
 /// Every key and value is checked before anything runs; errors name the file, the section and the key.
 /// </summary>
 public sealed class SweepSpec
 {
-    public static readonly IReadOnlyList<string> Sections = ["base", "grid", "random", "seeds", "seed"];
+    public static readonly IReadOnlyList<string> Sections = ["base", "grid", "random", "seeds"];
 
     /// <summary>Value forms written as a one-key mapping.</summary>
     public static readonly IReadOnlyList<string> Forms = ["range", "choice", "uniform", "log-uniform", "int-uniform"];
@@ -57,7 +56,7 @@ public sealed class SweepSpec
     public int RandomCount { get; init; }
     public IReadOnlyList<(string Key, ValueForm Form)> Random { get; init; } = [];
     public IReadOnlyList<ulong> Seeds { get; init; } = [0];
-    /// <summary>Seed of the random draws (the spec's <c>seed:</c>, default 0).</summary>
+    /// <summary>Seed of the random draws (<c>random: {seed: N}</c>, default 0).</summary>
     public ulong RandomSeed { get; init; }
 
     public static SweepSpec Load(string path)
@@ -140,7 +139,13 @@ public sealed class SweepSpec
                             countGiven = true;
                             continue;
                         }
-                        string key = Key(k, at, extra: ["count"]);
+                        // Here seed: seeds the draws (the runs' seeds are the spec's seeds:, and never drawn).
+                        if (name == "seed")
+                        {
+                            randomSeed = ConfigParse.Seed($"{at}: seed", Plain(v, $"{at}: seed"));
+                            continue;
+                        }
+                        string key = Key(k, at, extra: ["count", "seed"]);
                         CheckNotReserved(at, key, "random");
                         if (random.Any(r => r.Item1 == key)) throw new ConfigException($"{at}: '{key}' appears twice");
                         random.Add((key, Form(v, $"{at}: {key}", key)));
@@ -152,8 +157,9 @@ public sealed class SweepSpec
                     seeds = ParseSeeds(value, at);
                     break;
                 case "seed":
-                    randomSeed = ConfigParse.Seed($"{at}", Plain(value, at));
-                    break;
+                    // Top-level seed: is too close to seeds: to guess which was meant.
+                    throw new ConfigException($"{at}: not a section: the runs' seeds are seeds: (a count, e.g. seeds: 3, or a list, seeds: [0, 7]); " +
+                                              "the random draws' seed goes in random: (random: {count: 8, seed: 1, …})");
                 default:
                     string? near = Suggest.Nearest(section, Sections);
                     string hint = near is not null ? $"; did you mean '{near}'?"

@@ -74,7 +74,7 @@ public class SweepSpecTests
         var second = a.Runs.Where(r => r.Setting("seed") == "0" && r.Configuration is >= 8 and < 16).Select(r => double.Parse(r.Setting("lr")!, CultureInfo.InvariantCulture));
         Assert.Equal(draws, second);
 
-        var other = Expand(IssueExample + "\nseed: 7");
+        var other = Expand(IssueExample.Replace("random: {count: 8,", "random: {count: 8, seed: 7,"));
         Assert.NotEqual(a.Runs.Select(r => r.Setting("lr")), other.Runs.Select(r => r.Setting("lr")));
     }
 
@@ -147,6 +147,7 @@ public class SweepSpecTests
     [InlineData("grid: {act: [mysig, sigmod]}", "did you mean 'sigmoid'?")]
     [InlineData("seeds: [1, 1]", "listed twice")]
     [InlineData("grid: {device.dw-min: [0]}", "device.dw-min")]
+    [InlineData("seed: 3", "the runs' seeds are seeds:")]
     [InlineData("grid: {beta: [0.1\n", "not valid YAML")]
     public void A_bad_value_or_form_is_reported_before_anything_runs(string yaml, string expected)
     {
