@@ -154,6 +154,9 @@ public sealed class SlurmExecutor(SlurmTools tools, TextWriter output)
         {
             var (code, stdout, stderr) = Exec(tools.Squeue, ["-h", "-r", "-j", jobId, "-o", "%i|%T"]);
             var live = new List<string>();
+            if (code == -1)
+                throw new UserFacingException($"--wait: cannot run {tools.Squeue} ({stderr}); job {jobId} was submitted and goes on: " +
+                                              $"when it ended, run onchip sweep collect {sweep.Path}");
             if (code != 0 && !stderr.Contains("Invalid job id", StringComparison.OrdinalIgnoreCase))
             {
                 if (++failures >= 10) throw new UserFacingException($"{tools.Squeue} keeps failing ({OneLine(stderr)}); the job {jobId} may still run: follow it with squeue -j {jobId}");

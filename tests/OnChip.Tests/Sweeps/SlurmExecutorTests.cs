@@ -134,7 +134,7 @@ public class SlurmExecutorTests : SweepTestDirectory
     }
 
     [Fact]
-    public void A_failed_submission_is_one_line()
+    public void A_failed_submission_or_a_missing_squeue_is_one_line()
     {
         var slurm = new SlurmExecutor(new SlurmTools(Sbatch: Tool("sbatch", "echo 'sbatch: error: invalid partition specified: gpu' >&2; exit 1")), TextWriter.Null);
         var e = Assert.Throws<UserFacingException>(() => slurm.Submit("x.sbatch"));
@@ -142,5 +142,10 @@ public class SlurmExecutorTests : SweepTestDirectory
         slurm = new SlurmExecutor(new SlurmTools(Sbatch: Path.Combine(Dir, "no-such-sbatch")), TextWriter.Null);
         e = Assert.Throws<UserFacingException>(() => slurm.Submit("x.sbatch"));
         Assert.Contains("is Slurm installed", e.Message);
+        // Submitted, but no squeue to follow it with: said at once, with what to do next.
+        slurm = new SlurmExecutor(new SlurmTools(Squeue: Path.Combine(Dir, "no-such-squeue")), TextWriter.Null);
+        e = Assert.Throws<UserFacingException>(() => slurm.Wait("42", Prepare(runs: 1), [0], TimeSpan.FromMilliseconds(1)));
+        Assert.Contains("job 42 was submitted and goes on", e.Message);
+        Assert.Contains("onchip sweep collect", e.Message);
     }
 }
