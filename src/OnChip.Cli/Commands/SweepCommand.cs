@@ -18,7 +18,7 @@ public static class SweepCommand
     public static Command Create(TextWriter output, TextWriter error)
     {
         var command = new Command("sweep",
-            "Run a parameter sweep: a spec (YAML: base:, grid:, random:, seeds:) over any train option expands into run directories DIR/runs/NNNN, " +
+            "Run a parameter sweep: a spec (YAML: base:, grid:, random:, seeds:) over any train option or device parameter (device.KEY) expands into run directories DIR/runs/NNNN, " +
             "run here with bounded parallelism (--executor local) or as a Slurm array job (--executor slurm). Rerunning the same command skips " +
             "finished runs and resumes unfinished ones. Summarise with: onchip sweep collect DIR.");
         var spec = new Argument<string>("SPEC") { Description = "the sweep spec (YAML)" };
