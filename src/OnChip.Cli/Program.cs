@@ -21,6 +21,7 @@ public static class Program
         root.Subcommands.Add(ExportCommand.Create(output, error));
         root.Subcommands.Add(ReportCommand.Create(output, error));
         root.Subcommands.Add(RbmCommand.Create(output, error));
+        root.Subcommands.Add(SweepCommand.Create(output, error));
         var parse = root.Parse(args);
         return parse.Invoke(new InvocationConfiguration { Output = output, Error = error });
     }

@@ -67,7 +67,7 @@ public static class ConfigFile
     }
 
     /// <summary>Plain scalars stay plain; anything YAML could misread (commas, spaces, colons, '#') is double-quoted.</summary>
-    private static string Quote(string value) =>
+    public static string Quote(string value) =>
         value.Length > 0 && value.All(c => char.IsAsciiLetterOrDigit(c) || "-_./+".Contains(c))
             ? value
             : "\"" + value.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";

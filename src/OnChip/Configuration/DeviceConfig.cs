@@ -16,6 +16,11 @@ public sealed class DeviceConfig
     public const string Auto = "auto";
     public string Programming { get; set; } = "auto";
     public string? DeviceConfigFile { get; set; }
+    /// <summary>
+    /// Device parameters (<see cref="DeviceSpec"/> keys) applied after the device-config file, before the single-value
+    /// options: what a sweep's dotted <c>device.KEY</c> settings hold until the run's own device-config file is written.
+    /// </summary>
+    public IReadOnlyList<KeyValuePair<string, string>> Parameters { get; set; } = [];
     public int BitLength { get; set; } = 31;
     public float? PulseWidth { get; set; }
     public float DeadZone { get; set; }
@@ -28,7 +33,7 @@ public sealed class DeviceConfig
     public int? ReadLevels { get; set; }
     public float? BetaD { get; set; }
 
-    public bool IsIdeal => Device is DevicePresets.Ideal or Auto && DeviceConfigFile is null;
+    public bool IsIdeal => Device is DevicePresets.Ideal or Auto && DeviceConfigFile is null && Parameters.Count == 0;
 
     /// <summary>Replaces "auto" by the device the rule runs on by default.</summary>
     public void ResolveAuto(string rule)
@@ -50,6 +55,8 @@ public sealed class DeviceConfig
                 catch (ConfigException e) { throw new ConfigException($"{DeviceConfigFile}: {e.Message}"); }
             }
         }
+        foreach (var (key, value) in Parameters)
+            DeviceSpec.Keys.First(k => k.Name == key).Set(spec, value);
         if (C2c is float c2c) spec.C2c = c2c;
         if (D2d is float d2d) spec.DwDtod = d2d;
         if (ReadNoise is float readNoise) spec.ReadNoise = readNoise;
