@@ -50,7 +50,7 @@ public static class RbmFigureCommand
         return command;
     }
 
-    internal static (RbmFigureSettings Settings, int Jobs) Parse(IReadOnlyDictionary<string, string> v)
+    public static (RbmFigureSettings Settings, int Jobs) Parse(IReadOnlyDictionary<string, string> v)
     {
         var s = new RbmFigureSettings();
         int? Limit(string key, string text) => ConfigParse.Int(key, text, 0) is var n && n > 0 ? n : null;
@@ -114,7 +114,7 @@ public static class RbmFigureCommand
                     lock (gate)
                     {
                         done++;
-                        output.WriteLine($"[{done}/{pending.Count}] {rows[i].Name} {Describe(rows[i])}: test error {100 * result.TestError:F2}% ({result.EpochSeconds:F1} s/epoch)");
+                        output.WriteLine($"[{done}/{pending.Count}] {rows[i].Name} {Describe(rows[i])}: test error {100 * result.TestError:F2}% (last 3 epochs {100 * result.TestErrorLast3:F2}%, {result.EpochSeconds:F1} s/epoch)");
                     }
                 });
             }
@@ -130,7 +130,7 @@ public static class RbmFigureCommand
         foreach (var table in finished.GroupBy(r => r.Row.Table))
         {
             output.WriteLine($"{table.Key}:");
-            foreach (var r in table) output.WriteLine($"  {Describe(r.Row),-90} test error {100 * r.TestError,6:F2}%");
+            foreach (var r in table) output.WriteLine($"  {Describe(r.Row),-90} test error {100 * r.TestError,6:F2}%  last 3 epochs {100 * r.TestErrorLast3,6:F2}%");
         }
         output.WriteLine($"tables written: {Path.Combine(directory, "figure.csv")} and {string.Join(", ", finished.Select(r => r.Row.Table).Distinct().Select(t => t + ".csv"))}");
         return 0;

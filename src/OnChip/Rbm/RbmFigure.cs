@@ -27,8 +27,11 @@ public static class RbmFigure
         public string Name => $"{Table}-{Index:D2}";
     }
 
-    /// <summary>What one finished row measured (the last epoch of its metrics.jsonl).</summary>
-    public sealed record Result(Row Row, double TestError, double ReconError, double Pulses, double EnergyJoules, double EpochSeconds, int Epochs);
+    /// <summary>
+    /// What one finished row measured: the last epoch of its metrics.jsonl, and the test error averaged over the last
+    /// (up to) three epochs, because fixed-width pulses keep the weights moving and the error fluctuates from epoch to epoch.
+    /// </summary>
+    public sealed record Result(Row Row, double TestError, double TestErrorLast3, double ReconError, double Pulses, double EnergyJoules, double EpochSeconds, int Epochs);
 
     /// <summary>Expands the chosen tables into rows (deterministic order: table, then the loops as written).</summary>
     public static IReadOnlyList<Row> Plan(RbmFigureSettings s)
@@ -92,9 +95,11 @@ public static class RbmFigure
         if (lines.Length < epochs) return null;
         try
         {
-            var last = JsonNode.Parse(lines[epochs - 1])!.AsObject();
+            var epochLines = lines.Take(epochs).Select(l => JsonNode.Parse(l)!.AsObject()).ToArray();
+            var last = epochLines[^1];
             double Get(string key) => last[key] is JsonNode n ? n.GetValue<double>() : double.NaN;
-            return new Result(row, Get("test_error"), Get("recon_error"), Get("pulses"), Get("energy_j"), Get("epoch_seconds"), epochs);
+            double last3 = epochLines.TakeLast(3).Average(e => e["test_error"] is JsonNode n ? n.GetValue<double>() : double.NaN);
+            return new Result(row, Get("test_error"), last3, Get("recon_error"), Get("pulses"), Get("energy_j"), Get("epoch_seconds"), epochs);
         }
         catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or FormatException)
         {
@@ -116,13 +121,13 @@ public static class RbmFigure
     public static string Csv(IEnumerable<Result> results)
     {
         var text = new StringBuilder("table," + string.Join(',', Columns.Select(c => c.Replace('-', '_'))) +
-                                     ",epochs,test_error,recon_error,pulses,energy_j,epoch_seconds,run\n");
+                                     ",epochs,test_error,test_error_last3,recon_error,pulses,energy_j,epoch_seconds,run\n");
         foreach (var r in results)
         {
             text.Append(r.Row.Table);
             foreach (string c in Columns) text.Append(',').Append(r.Row.Settings.GetValueOrDefault(c, ""));
             text.Append(',').Append(r.Epochs.ToString(CultureInfo.InvariantCulture));
-            foreach (double v in new[] { r.TestError, r.ReconError, r.Pulses, r.EnergyJoules, r.EpochSeconds })
+            foreach (double v in new[] { r.TestError, r.TestErrorLast3, r.ReconError, r.Pulses, r.EnergyJoules, r.EpochSeconds })
                 text.Append(',').Append(double.IsNaN(v) ? "" : v.ToString("G7", CultureInfo.InvariantCulture));
             text.Append(",runs/").Append(r.Row.Name).Append('\n');
         }
