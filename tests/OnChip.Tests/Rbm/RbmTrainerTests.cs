@@ -73,6 +73,31 @@ public class RbmTrainerTests
         Assert.Equal(first, Run(5, 1));
     }
 
+    [Theory]
+    [InlineData("ernoult-nonlinear", "rprop")]
+    [InlineData("ecram", "pulse-train")]
+    public void Device_runs_are_deterministic_per_seed_and_thread_count(string device, string programming)
+    {
+        (double[] Numbers, double Pulses) Run(ulong seed, int threads)
+        {
+            var config = Config(seed, threads: threads);
+            var keys = RbmConfig.Keys.ToDictionary(k => k.Name);
+            keys["device"].Set(config, device);
+            keys["programming"].Set(config, programming);
+            keys["c2c"].Set(config, "0.01");  // cycle-to-cycle noise draws must be reproducible too
+            config.Hidden = 40;
+            using var trainer = new RbmTrainer(config, Subset(600, 200));
+            var history = trainer.Run();
+            return ([.. history.SelectMany(h => new[] { h.Metrics.TrainLoss, h.Metrics.TestAccuracy, h.Extra["recon_error"], h.Extra["pulses"] }),
+                     .. trainer.Machine.W.Value.Data.Take(300).Select(v => (double)v)], history[^1].Extra["pulses"]);
+        }
+        var first = Run(3, 2);
+        Assert.True(first.Pulses > 0, "the device array received no pulses");
+        Assert.Equal(first.Numbers, Run(3, 2).Numbers);
+        Assert.Equal(first.Numbers, Run(3, 1).Numbers);
+        Assert.NotEqual(first.Numbers, Run(4, 2).Numbers);
+    }
+
     [Fact]
     public void Every_update_goes_through_the_parameter_storage()
     {
