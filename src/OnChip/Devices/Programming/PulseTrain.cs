@@ -1,4 +1,6 @@
+using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
 using OnChip.Randomness;
 
 namespace OnChip.Devices.Programming;
@@ -31,7 +33,21 @@ public sealed class PulseTrain(int bitLength) : ProgrammingStrategy
         TensorPrimitives.Multiply(none, BitLength, none);
         TensorPrimitives.Exp(none, none);
         random.FillUniform(u);
-        for (int i = 0; i < n; i++)
+        // Most devices get no pulse (u < P(0)): settle 16 at a time, invert the CDF only for the others.
+        int i = 0;
+        for (; i <= n - 16; i += 16)
+        {
+            var zero = Vector512.Create(none.Slice(i, 16));   // none and pulses share memory: keep P(0) here
+            ulong lanes = Vector512.GreaterThanOrEqual(Vector512.Create(u.Slice(i, 16)), zero).ExtractMostSignificantBits();
+            Vector512<float>.Zero.CopyTo(pulses.Slice(i, 16));
+            for (; lanes != 0; lanes &= lanes - 1)
+            {
+                int lane = BitOperations.TrailingZeroCount(lanes), k = i + lane;
+                int count = Invert(BitLength, p[k], zero.GetElement(lane), u[k]);
+                pulses[k] = requested[k] < 0 ? -count : count;
+            }
+        }
+        for (; i < n; i++)
         {
             int count = Invert(BitLength, p[i], none[i], u[i]);
             pulses[i] = requested[i] < 0 ? -count : count;
