@@ -2,6 +2,7 @@ using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using OnChip.Tensors;
 
 namespace OnChip.Randomness;
 
@@ -127,7 +128,7 @@ public sealed class ChunkRandom
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static (Vector512<float> Cos, Vector512<float> Sin) BoxMuller(Vector512<float> u, Vector512<float> v)
     {
-        var r = Vector512.Sqrt(Vector512.Create(-2f) * Log(Vector512<float>.One - u));
+        var r = Vector512.Sqrt(Vector512.Create(-2f) * VectorMath.Log(Vector512<float>.One - u));
         // θ = 2πv = quadrant·π/2 + a with |a| ≤ π/4; v − quadrant/4 is exact.
         var quadrant = Vector512.Round(v * 4f);
         var a = (v - quadrant * 0.25f) * (2f * MathF.PI);
@@ -153,31 +154,4 @@ public sealed class ChunkRandom
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<float> Horner(Vector512<float> x, float c0, float c1, float c2, float c3, float c4) =>
         Vector512.FusedMultiplyAdd(Horner(x, c1, c2, c3, c4), x, Vector512.Create(c0));
-
-    /// <summary>Natural logarithm of positive normal floats (Cephes logf: mantissa in [√½, √2), degree-9 polynomial).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static Vector512<float> Log(Vector512<float> x)
-    {
-        var bits = x.AsInt32();
-        var exponent = Vector512.ShiftRightArithmetic(bits, 23) - Vector512.Create(127);
-        var mantissa = ((bits & Vector512.Create(0x007FFFFF)) | Vector512.Create(0x3F800000)).AsSingle();   // [1, 2)
-        var big = Vector512.GreaterThan(mantissa, Vector512.Create(1.41421356f));
-        mantissa = Vector512.ConditionalSelect(big, mantissa * 0.5f, mantissa);
-        var e = Vector512.ConvertToSingle(exponent - big.AsInt32());   // big is −1 where true
-        var f = mantissa - Vector512<float>.One;
-        var z = f * f;
-        var p = Vector512.Create(7.0376836292E-2f);
-        p = Vector512.FusedMultiplyAdd(p, f, Vector512.Create(-1.1514610310E-1f));
-        p = Vector512.FusedMultiplyAdd(p, f, Vector512.Create(1.1676998740E-1f));
-        p = Vector512.FusedMultiplyAdd(p, f, Vector512.Create(-1.2420140846E-1f));
-        p = Vector512.FusedMultiplyAdd(p, f, Vector512.Create(1.4249322787E-1f));
-        p = Vector512.FusedMultiplyAdd(p, f, Vector512.Create(-1.6668057665E-1f));
-        p = Vector512.FusedMultiplyAdd(p, f, Vector512.Create(2.0000714765E-1f));
-        p = Vector512.FusedMultiplyAdd(p, f, Vector512.Create(-2.4999993993E-1f));
-        p = Vector512.FusedMultiplyAdd(p, f, Vector512.Create(3.3333331174E-1f));
-        var y = p * f * z;
-        y = Vector512.FusedMultiplyAdd(e, Vector512.Create(-2.12194440e-4f), y);
-        y = Vector512.FusedMultiplyAdd(z, Vector512.Create(-0.5f), y);
-        return Vector512.FusedMultiplyAdd(e, Vector512.Create(0.693359375f), f + y);
-    }
 }
