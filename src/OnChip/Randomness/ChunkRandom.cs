@@ -44,24 +44,20 @@ public sealed class ChunkRandom
         return z ^ (z >> 31);
     }
 
+    /// <summary>Eight 64-bit outputs, one per lane (xoshiro256** on state held in registers by the caller).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<ulong> RotateLeft(Vector512<ulong> x, int k) =>
-        Vector512.ShiftLeft(x, k) | Vector512.ShiftRightLogical(x, 64 - k);
-
-    /// <summary>Eight 64-bit outputs, one per lane.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private Vector512<ulong> Next()
+    private static Vector512<ulong> Next(ref Vector512<ulong> s0, ref Vector512<ulong> s1, ref Vector512<ulong> s2, ref Vector512<ulong> s3)
     {
-        var s1x5 = Vector512.ShiftLeft(_s1, 2) + _s1;
-        var rot = RotateLeft(s1x5, 7);
+        var s1x5 = Vector512.ShiftLeft(s1, 2) + s1;
+        var rot = Vector512.ShiftLeft(s1x5, 7) | Vector512.ShiftRightLogical(s1x5, 57);
         var result = Vector512.ShiftLeft(rot, 3) + rot;
-        var t = Vector512.ShiftLeft(_s1, 17);
-        _s2 ^= _s0;
-        _s3 ^= _s1;
-        _s1 ^= _s2;
-        _s0 ^= _s3;
-        _s2 ^= t;
-        _s3 = RotateLeft(_s3, 45);
+        var t = Vector512.ShiftLeft(s1, 17);
+        s2 ^= s0;
+        s3 ^= s1;
+        s1 ^= s2;
+        s0 ^= s3;
+        s2 ^= t;
+        s3 = Vector512.ShiftLeft(s3, 45) | Vector512.ShiftRightLogical(s3, 19);
         return result;
     }
 
@@ -70,19 +66,22 @@ public sealed class ChunkRandom
     public void FillUniform(Span<float> target)
     {
         var scale = Vector512.Create(1f / (1 << 24));
-        int i = 0;
-        for (; i + 16 <= target.Length; i += 16)
+        var (s0, s1, s2, s3) = (_s0, _s1, _s2, _s3);   // in registers for the loop, not fields written back every step
+        ref float t = ref MemoryMarshal.GetReference(target);
+        int i = 0, n = target.Length;
+        for (; i + 16 <= n; i += 16)
         {
-            var bits = Vector512.ShiftRightLogical(Next().AsUInt32(), 8);
-            (Vector512.ConvertToSingle(bits) * scale).StoreUnsafe(ref target[i]);
+            var bits = Vector512.ShiftRightLogical(Next(ref s0, ref s1, ref s2, ref s3).AsUInt32(), 8).AsInt32();   // < 2^24
+            (Vector512.ConvertToSingle(bits) * scale).StoreUnsafe(ref t, (nuint)i);
         }
-        if (i < target.Length)
+        if (i < n)
         {
             Span<float> rest = stackalloc float[16];
-            var bits = Vector512.ShiftRightLogical(Next().AsUInt32(), 8);
+            var bits = Vector512.ShiftRightLogical(Next(ref s0, ref s1, ref s2, ref s3).AsUInt32(), 8).AsInt32();
             (Vector512.ConvertToSingle(bits) * scale).StoreUnsafe(ref rest[0]);
-            rest[..(target.Length - i)].CopyTo(target[i..]);
+            rest[..(n - i)].CopyTo(target[i..]);
         }
+        (_s0, _s1, _s2, _s3) = (s0, s1, s2, s3);
     }
 
     /// <summary>
