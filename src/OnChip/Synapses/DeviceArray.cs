@@ -449,6 +449,20 @@ public sealed class DeviceArray : ISynapseArray
             _exact.AsSpan(start, n).CopyTo(weights);
             return;
         }
+        if (spec.ReadNoise == 0 && spec.ReadLevels <= 1)
+        {
+            // Noiseless, unquantised reads straight from the conductances (the same arithmetic as below, fewer passes).
+            if (Pair == PairMode.Single)
+            {
+                ShiftScale(_plus.AsSpan(start, n), -_model.Reference, Scale, weights);
+            }
+            else
+            {
+                TensorPrimitives.Subtract(_plus.AsSpan(start, n), _minus.AsSpan(start, n), weights);
+                TensorPrimitives.Multiply(weights, Scale, weights);
+            }
+            return;
+        }
         var plus = s.A.AsSpan(0, n);
         ReadDevices(_plus.AsSpan(start, n), plus, s);
         if (Pair == PairMode.Single)
@@ -462,6 +476,18 @@ public sealed class DeviceArray : ISynapseArray
             TensorPrimitives.Subtract(plus, minus, plus);
         }
         TensorPrimitives.Multiply(plus, Scale, weights);
+    }
+
+    /// <summary>destination = (x + shift)·scale.</summary>
+    private static void ShiftScale(ReadOnlySpan<float> x, float shift, float scale, Span<float> destination)
+    {
+        int n = x.Length, i = 0;
+        ref float source = ref MemoryMarshal.GetReference(x);
+        ref float target = ref MemoryMarshal.GetReference(destination[..n]);
+        var a = Vector512.Create(shift);
+        var b = Vector512.Create(scale);
+        for (; i <= n - 16; i += 16) ((Vector512.LoadUnsafe(ref source, (nuint)i) + a) * b).StoreUnsafe(ref target, (nuint)i);
+        for (; i < n; i++) Unsafe.Add(ref target, i) = (Unsafe.Add(ref source, i) + shift) * scale;
     }
 
     private void ReadDevices(ReadOnlySpan<float> conductance, Span<float> read, Scratch s)
