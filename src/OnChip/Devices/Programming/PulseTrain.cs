@@ -1,5 +1,5 @@
 using System.Numerics;
-using OnChip.Tensors;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using OnChip.Randomness;
 
@@ -26,19 +26,19 @@ public sealed class PulseTrain(int bitLength) : ProgrammingStrategy
         var u = widths[..n];      // uniforms, then the widths
         random.FillUniform(u);
         float perPulse = 1f / (BitLength * nominal);
-        // 16 devices at a time: p = min(|ΔW| / (BL·Δw_min), 1), P(0) = (1 − p)^BL = exp(BL·ln(1 − p)), then the count is
+        // 16 devices at a time: p = min(|ΔW| / (BL·Δw_min), 1), P(0) = (1 − p)^BL (by squaring), then the count is
         // the first k with u < P(0) + … + P(k), walking P(k + 1) = P(k)·(BL − k)/(k + 1)·p/(1 − p) while any lane needs it.
         int i = 0;
         var one = Vector512<float>.One;
         var zero = Vector512<float>.Zero;
-        var bits = Vector512.Create((float)BitLength);
+        var bits = Vector512.Create((float)BitLength);   // the count where p = 1
         for (; i <= n - 16; i += 16)
         {
             var r = Vector512.Create(requested.Slice(i, 16));
             var uniform = Vector512.Create(u.Slice(i, 16));
             var p = Vector512.Min(Vector512.Abs(r) * perPulse, one);
             var certain = Vector512.GreaterThanOrEqual(p, one);
-            var probability = Vector512.ConditionalSelect(certain, zero, VectorMath.Exp(bits * VectorMath.Log(one - p)));
+            var probability = Vector512.ConditionalSelect(certain, zero, Power(one - p, BitLength));
             var cdf = probability;
             var going = Vector512.AndNot(Vector512.GreaterThanOrEqual(uniform, cdf), certain);
             var count = Vector512.ConditionalSelect(certain, bits, zero);
@@ -58,10 +58,34 @@ public sealed class PulseTrain(int bitLength) : ProgrammingStrategy
         for (; i < n; i++)
         {
             float p = Math.Min(MathF.Abs(requested[i]) * perPulse, 1f);
-            int count = Invert(BitLength, p, MathF.Exp(BitLength * MathF.Log(1f - p)), u[i], _binomialSteps);
+            int count = Invert(BitLength, p, Power(1f - p, BitLength), u[i], _binomialSteps);
             pulses[i] = requested[i] < 0 ? -count : count;
         }
         widths.Fill(width);
+    }
+
+    /// <summary>x^e by repeated squaring (a few float roundings; cheaper than exp(e·ln x)).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Power(Vector512<float> x, int e)
+    {
+        var result = Vector512<float>.One;
+        for (; e > 0; e >>= 1)
+        {
+            if ((e & 1) != 0) result *= x;
+            x *= x;
+        }
+        return result;
+    }
+
+    private static float Power(float x, int e)
+    {
+        float result = 1f;
+        for (; e > 0; e >>= 1)
+        {
+            if ((e & 1) != 0) result *= x;
+            x *= x;
+        }
+        return result;
     }
 
     /// <summary>Inversion of the binomial CDF from P(0) (most devices stop at 0 or 1).</summary>
