@@ -1,8 +1,8 @@
-using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using OnChip.Randomness;
+using OnChip.Tensors;
 
 namespace OnChip.Devices;
 
@@ -50,9 +50,9 @@ public sealed class ErnoultDevice(DeviceSpec spec) : DeviceModel(spec)
         DevicePopulation devices, int offset, ReadOnlySpan<float> noise, Span<float> scratchA, Span<float> scratchB)
     {
         int n = state.Length;
-        var t = scratchA[..n];
-        var logs = scratchB[..n];
-        float lower = Lower, range = Range, beta = BetaD, unit = UnitK;
+        float lower = Lower, range = Range, beta = BetaD, unit = UnitK, amplitude = range / beta;
+        bool noisy = Spec.C2c > 0 && noise.Length >= n;
+        float spread = noisy ? Spec.C2c * range : 0f;
         ref float g = ref MemoryMarshal.GetReference(state);
         ref float d = ref MemoryMarshal.GetReference(direction);
         ref float w = ref MemoryMarshal.GetReference(width);
@@ -60,38 +60,13 @@ public sealed class ErnoultDevice(DeviceSpec spec) : DeviceModel(spec)
         ref float sd = ref devices.ScaleDown[offset];
         ref float lo = ref devices.Min[offset];
         ref float hi = ref devices.Max[offset];
-        ref float rt = ref MemoryMarshal.GetReference(t);
-        ref float rl = ref MemoryMarshal.GetReference(logs);
-        // t = K·e^{−βd x} (potentiation) or K·e^{−βd (1 − x)} (depression), K = (e^{βd} − 1)·width·scale.
+        ref float z = ref noisy ? ref MemoryMarshal.GetReference(noise) : ref g;
+        // One pass: t = K·e^{−βd x} (potentiation) or K·e^{−βd (1 − x)} (depression), K = (e^{βd} − 1)·width·scale;
+        // ΔG = ±(ΔG_range/βd)·ln(1 + t), ln(1 + t) from its series below SeriesLimit. Vector ln and exp: VectorMath.
         int i = 0;
         var zero = Vector512<float>.Zero;
         var one = Vector512<float>.One;
         var minusBeta = Vector512.Create(-beta);
-        for (; i <= n - 16; i += 16)
-        {
-            nuint k = (nuint)i;
-            var x = (Vector512.LoadUnsafe(ref g, k) - Vector512.Create(lower)) / Vector512.Create(range);
-            var up = Vector512.GreaterThanOrEqual(Vector512.LoadUnsafe(ref d, k), zero);
-            Vector512.ConditionalSelect(up, minusBeta * x, minusBeta * (one - x)).StoreUnsafe(ref rt, k);
-            var scale = Vector512.ConditionalSelect(up, Vector512.LoadUnsafe(ref su, k), Vector512.LoadUnsafe(ref sd, k));
-            (Vector512.Create(unit) * Vector512.LoadUnsafe(ref w, k) * scale).StoreUnsafe(ref rl, k);
-        }
-        for (; i < n; i++)
-        {
-            float x = (Unsafe.Add(ref g, i) - lower) / range;
-            bool up = Unsafe.Add(ref d, i) >= 0;
-            Unsafe.Add(ref rt, i) = up ? -beta * x : -beta * (1f - x);
-            Unsafe.Add(ref rl, i) = unit * Unsafe.Add(ref w, i) * (up ? Unsafe.Add(ref su, i) : Unsafe.Add(ref sd, i));
-        }
-        TensorPrimitives.Exp(t, t);
-        TensorPrimitives.Multiply(t, logs, t);
-        TensorPrimitives.Add(t, 1f, logs);
-        TensorPrimitives.Log(logs, logs);   // ln(1 + t), used where t ≥ SeriesLimit
-        float amplitude = range / beta;
-        bool noisy = Spec.C2c > 0 && noise.Length >= n;
-        float spread = noisy ? Spec.C2c * range : 0f;
-        ref float z = ref noisy ? ref MemoryMarshal.GetReference(noise) : ref rt;
-        i = 0;
         var small = Vector512.Create(SeriesLimit);
         var third = Vector512.Create(3f);
         var half = Vector512.Create(0.5f);
@@ -100,13 +75,17 @@ public sealed class ErnoultDevice(DeviceSpec spec) : DeviceModel(spec)
             nuint k = (nuint)i;
             var dir = Vector512.LoadUnsafe(ref d, k);
             var pulsed = ~Vector512.Equals(dir, zero);
-            if (pulsed.AsUInt32() == Vector512<uint>.Zero) continue;
-            var tt = Vector512.LoadUnsafe(ref rt, k);
-            var series = tt * (one - tt * (half - tt / third));
-            var log1p = Vector512.ConditionalSelect(Vector512.LessThan(tt, small), series, Vector512.LoadUnsafe(ref rl, k));
+            if (pulsed == Vector512<float>.Zero) continue;
+            var current = Vector512.LoadUnsafe(ref g, k);
+            var x = (current - Vector512.Create(lower)) / Vector512.Create(range);
+            var up = Vector512.GreaterThanOrEqual(dir, zero);
+            var exponent = Vector512.ConditionalSelect(up, minusBeta * x, minusBeta * (one - x));
+            var scale = Vector512.ConditionalSelect(up, Vector512.LoadUnsafe(ref su, k), Vector512.LoadUnsafe(ref sd, k));
+            var t = VectorMath.Exp(exponent) * (Vector512.Create(unit) * Vector512.LoadUnsafe(ref w, k) * scale);
+            var series = t * (one - t * (half - t / third));
+            var log1p = Vector512.ConditionalSelect(Vector512.LessThan(t, small), series, VectorMath.Log(one + t));
             var delta = dir * Vector512.Create(amplitude) * log1p;
             if (noisy) delta += Vector512.Create(spread) * Vector512.LoadUnsafe(ref z, k);
-            var current = Vector512.LoadUnsafe(ref g, k);
             var next = Vector512.Min(Vector512.Max(current + delta, Vector512.LoadUnsafe(ref lo, k)), Vector512.LoadUnsafe(ref hi, k));
             Vector512.ConditionalSelect(pulsed, next, current).StoreUnsafe(ref g, k);
         }
@@ -114,10 +93,13 @@ public sealed class ErnoultDevice(DeviceSpec spec) : DeviceModel(spec)
         {
             float dir = Unsafe.Add(ref d, i);
             if (dir == 0f) continue;
-            float tt = Unsafe.Add(ref rt, i);
-            float delta = dir * amplitude * (tt < SeriesLimit ? tt * (1f - tt * (0.5f - tt / 3f)) : Unsafe.Add(ref rl, i));
+            float current = Unsafe.Add(ref g, i);
+            float x = (current - lower) / range;
+            bool up = dir >= 0;
+            float t = MathF.Exp(up ? -beta * x : -beta * (1f - x)) * (unit * Unsafe.Add(ref w, i) * (up ? Unsafe.Add(ref su, i) : Unsafe.Add(ref sd, i)));
+            float delta = dir * amplitude * (t < SeriesLimit ? t * (1f - t * (0.5f - t / 3f)) : MathF.Log(1f + t));
             if (noisy) delta += spread * Unsafe.Add(ref z, i);
-            Unsafe.Add(ref g, i) = Math.Clamp(Unsafe.Add(ref g, i) + delta, Unsafe.Add(ref lo, i), Unsafe.Add(ref hi, i));
+            Unsafe.Add(ref g, i) = Math.Clamp(current + delta, Unsafe.Add(ref lo, i), Unsafe.Add(ref hi, i));
         }
     }
 }
