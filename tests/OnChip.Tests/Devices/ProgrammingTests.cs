@@ -199,6 +199,27 @@ public class PulseDeliveryTests
         }
     }
 
+    /// <summary>Cycle-to-cycle noise reaches every pulsed device with its own draw (sparse and dense chunks) and no other.</summary>
+    [Fact]
+    public void Every_pulsed_device_gets_its_own_noise_draw()
+    {
+        var spec = new DeviceSpec { Model = "constant-step", DwMin = 0.001f, WMin = -1f, WMax = 1f, C2c = 0.5f };
+        const int n = 3000;
+        var array = new DeviceArray("W", DeviceModel.Create(spec), new RoundedPulses(), 1f, 1f, new float[n], seed: 6);
+        var request = new float[n];
+        for (int i = 0; i < 1024; i++) request[i] = array.NominalChange;                 // dense chunk
+        for (int i = 1024; i < n; i += 7) request[i] = array.NominalChange;              // sparse chunks
+        var weights = new float[n];
+        array.BeginUpdate();
+        array.Apply(weights, request, 0);
+        var pulsed = Enumerable.Range(0, n).Where(i => request[i] != 0).Select(i => weights[i] / array.NominalChange).ToArray();
+        Assert.All(Enumerable.Range(0, n).Where(i => request[i] == 0), i => Assert.Equal(0f, weights[i]));
+        Assert.Equal(pulsed.Length, pulsed.Distinct().Count());
+        double mean = pulsed.Average(), sd = Math.Sqrt(pulsed.Average(x => (x - mean) * (x - mean)));
+        Assert.InRange(mean, 0.95, 1.05);
+        Assert.InRange(sd, 0.45, 0.55);
+    }
+
     /// <summary>One device pulsed <paramref name="count"/> times on its own.</summary>
     private static float Alone(DeviceModel model, Dictionary<string, float[]> buffers, string prefix, int i, float state, float direction, int count)
     {
