@@ -188,7 +188,8 @@ public sealed class DeviceArray : ISynapseArray
     /// when many devices take part; the later rounds (or all of them, when few devices are pulsed at all) run on the
     /// pulsed devices only, gathered in order of decreasing pulse count so that round r pulses a prefix of them: the
     /// cost is one pass over the chunk plus the pulses, not a pass over the chunk per round.
-    /// Cycle-to-cycle noise is drawn for the devices pulsed in each round.
+    /// Cycle-to-cycle noise: one draw per device of the span fired in a round (the whole chunk in the in-place round,
+    /// only the gathered devices later).
     /// </summary>
     private void Fire(Span<float> pulses, ReadOnlySpan<float> widths, int start, Scratch s)
     {
