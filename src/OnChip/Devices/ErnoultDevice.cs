@@ -1,5 +1,8 @@
-using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using OnChip.Randomness;
+using OnChip.Tensors;
 
 namespace OnChip.Devices;
 
@@ -18,8 +21,11 @@ public sealed class ErnoultDevice(DeviceSpec spec) : DeviceModel(spec)
 
     public override float NominalStep(float width) => (float)(Range / BetaD * Math.Log(1.0 + UnitK * width * Math.Exp(-BetaD * 0.5)));
 
-    /// <summary>ln(1 + t) without the cancellation of 1 + t in float when t is tiny (near-linear devices, short pulses).</summary>
-    private static float Log1P(float t) => t < 1e-3f ? t * (1f - t * (0.5f - t / 3f)) : MathF.Log(1f + t);
+    /// <summary>
+    /// Below this t, ln(1 + t) is taken from its series t(1 − t(½ − t/3)), without the cancellation of 1 + t in float
+    /// (near-linear devices, short pulses); above it, from ln of 1 + t.
+    /// </summary>
+    private const float SeriesLimit = 1e-3f;
 
     /// <summary>The per-device scale multiplies C (log-normal spread), so keep it positive with mean 1.</summary>
     public override DevicePopulation Populate(int count, Rng rng)
@@ -39,31 +45,61 @@ public sealed class ErnoultDevice(DeviceSpec spec) : DeviceModel(spec)
         return p;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Pulse(Span<float> state, ReadOnlySpan<float> direction, ReadOnlySpan<float> width,
         DevicePopulation devices, int offset, ReadOnlySpan<float> noise, Span<float> scratchA, Span<float> scratchB)
     {
         int n = state.Length;
-        var exponent = scratchA[..n];
-        var k = scratchB[..n];
-        float lower = Lower, range = Range, beta = BetaD, unit = UnitK;
-        for (int i = 0; i < n; i++)
-        {
-            float x = (state[i] - lower) / range;
-            float d = direction[i];
-            exponent[i] = d >= 0 ? -beta * x : -beta * (1f - x);
-            k[i] = unit * width[i] * (d >= 0 ? devices.ScaleUp[offset + i] : devices.ScaleDown[offset + i]);
-        }
-        TensorPrimitives.Exp(exponent, exponent);
-        TensorPrimitives.Multiply(exponent, k, exponent);
-        float amplitude = range / beta;
+        float lower = Lower, range = Range, beta = BetaD, unit = UnitK, amplitude = range / beta;
         bool noisy = Spec.C2c > 0 && noise.Length >= n;
-        for (int i = 0; i < n; i++)
+        float spread = noisy ? Spec.C2c * range : 0f;
+        ref float g = ref MemoryMarshal.GetReference(state);
+        ref float d = ref MemoryMarshal.GetReference(direction);
+        ref float w = ref MemoryMarshal.GetReference(width);
+        ref float su = ref devices.ScaleUp[offset];
+        ref float sd = ref devices.ScaleDown[offset];
+        ref float lo = ref devices.Min[offset];
+        ref float hi = ref devices.Max[offset];
+        ref float z = ref noisy ? ref MemoryMarshal.GetReference(noise) : ref g;
+        // One pass: t = K·e^{−βd x} (potentiation) or K·e^{−βd (1 − x)} (depression), K = (e^{βd} − 1)·width·scale;
+        // ΔG = ±(ΔG_range/βd)·ln(1 + t), ln(1 + t) from its series below SeriesLimit. Vector ln and exp: VectorMath.
+        int i = 0;
+        var zero = Vector512<float>.Zero;
+        var one = Vector512<float>.One;
+        var minusBeta = Vector512.Create(-beta);
+        var small = Vector512.Create(SeriesLimit);
+        var third = Vector512.Create(3f);
+        var half = Vector512.Create(0.5f);
+        for (; i <= n - 16; i += 16)
         {
-            float d = direction[i];
-            if (d == 0f) continue;
-            float delta = d * amplitude * Log1P(exponent[i]);
-            if (noisy) delta += Spec.C2c * range * noise[i];
-            state[i] = Math.Clamp(state[i] + delta, devices.Min[offset + i], devices.Max[offset + i]);
+            nuint k = (nuint)i;
+            var dir = Vector512.LoadUnsafe(ref d, k);
+            var pulsed = ~Vector512.Equals(dir, zero);
+            if (pulsed == Vector512<float>.Zero) continue;
+            var current = Vector512.LoadUnsafe(ref g, k);
+            var x = (current - Vector512.Create(lower)) / Vector512.Create(range);
+            var up = Vector512.GreaterThanOrEqual(dir, zero);
+            var exponent = Vector512.ConditionalSelect(up, minusBeta * x, minusBeta * (one - x));
+            var scale = Vector512.ConditionalSelect(up, Vector512.LoadUnsafe(ref su, k), Vector512.LoadUnsafe(ref sd, k));
+            var t = VectorMath.Exp(exponent) * (Vector512.Create(unit) * Vector512.LoadUnsafe(ref w, k) * scale);
+            var series = t * (one - t * (half - t / third));
+            var log1p = Vector512.ConditionalSelect(Vector512.LessThan(t, small), series, VectorMath.Log(one + t));
+            var delta = dir * Vector512.Create(amplitude) * log1p;
+            if (noisy) delta += Vector512.Create(spread) * Vector512.LoadUnsafe(ref z, k);
+            var next = Vector512.Min(Vector512.Max(current + delta, Vector512.LoadUnsafe(ref lo, k)), Vector512.LoadUnsafe(ref hi, k));
+            Vector512.ConditionalSelect(pulsed, next, current).StoreUnsafe(ref g, k);
+        }
+        for (; i < n; i++)
+        {
+            float dir = Unsafe.Add(ref d, i);
+            if (dir == 0f) continue;
+            float current = Unsafe.Add(ref g, i);
+            float x = (current - lower) / range;
+            bool up = dir >= 0;
+            float t = MathF.Exp(up ? -beta * x : -beta * (1f - x)) * (unit * Unsafe.Add(ref w, i) * (up ? Unsafe.Add(ref su, i) : Unsafe.Add(ref sd, i)));
+            float delta = dir * amplitude * (t < SeriesLimit ? t * (1f - t * (0.5f - t / 3f)) : MathF.Log(1f + t));
+            if (noisy) delta += spread * Unsafe.Add(ref z, i);
+            Unsafe.Add(ref g, i) = Math.Clamp(current + delta, Unsafe.Add(ref lo, i), Unsafe.Add(ref hi, i));
         }
     }
 }

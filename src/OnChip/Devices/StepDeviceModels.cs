@@ -17,8 +17,11 @@ public abstract class StepDeviceModel(DeviceSpec spec) : DeviceModel(spec)
 {
     protected override float StepScale => Spec.DwMin;
 
-    /// <summary>True when f ≡ 1 (no state dependence), which skips computing the factors.</summary>
-    protected virtual bool ConstantFactors => false;
+    /// <summary>How f is computed: constant (f ≡ 1), linear (1 + slope·w, per-device slopes, clipped at 0; computed
+    /// inside the pulse loop), or by <see cref="Factors"/> over the chunk beforehand.</summary>
+    protected enum FactorForm { Computed, Constant, Linear }
+
+    protected virtual FactorForm Form => FactorForm.Computed;
 
     /// <summary>Relative step sizes f_up(w) and f_down(w) (≥ 0) for the chunk's states.</summary>
     protected abstract void Factors(ReadOnlySpan<float> state, DevicePopulation devices, int offset, Span<float> up, Span<float> down);
@@ -35,15 +38,9 @@ public abstract class StepDeviceModel(DeviceSpec spec) : DeviceModel(spec)
         int n = state.Length;
         var up = scratchA[..n];
         var down = scratchB[..n];
-        if (ConstantFactors)
-        {
-            up.Fill(1f);
-            down.Fill(1f);
-        }
-        else
-        {
-            Factors(state, devices, offset, up, down);
-        }
+        var form = Form;
+        if (form == FactorForm.Computed) Factors(state, devices, offset, up, down);
+        bool linear = form == FactorForm.Linear, constant = form == FactorForm.Constant;
         ref float g = ref MemoryMarshal.GetReference(state);
         ref float d = ref MemoryMarshal.GetReference(direction);
         ref float w = ref MemoryMarshal.GetReference(width);
@@ -53,6 +50,8 @@ public abstract class StepDeviceModel(DeviceSpec spec) : DeviceModel(spec)
         ref float sd = ref devices.ScaleDown[offset];
         ref float lo = ref devices.Min[offset];
         ref float hi = ref devices.Max[offset];
+        ref float ku = ref devices.SlopeUp[offset];
+        ref float kd = ref devices.SlopeDown[offset];
         bool noisy = noise.Length >= n && Spec.C2c > 0;
         ref float z = ref noisy ? ref MemoryMarshal.GetReference(noise) : ref fu;
         float c2c = noisy ? Spec.C2c : 0f;
@@ -70,12 +69,28 @@ public abstract class StepDeviceModel(DeviceSpec spec) : DeviceModel(spec)
                 var rise = Vector512.GreaterThan(dir, zero);
                 var fall = Vector512.LessThan(dir, zero);
                 if ((rise | fall).AsUInt32() == Vector512<uint>.Zero) continue;  // no device of these 16 is pulsed
-                var stepUp = Vector512.LoadUnsafe(ref su, k) * Vector512.LoadUnsafe(ref fu, k);
-                var stepDown = -Vector512.LoadUnsafe(ref sd, k) * Vector512.LoadUnsafe(ref fd, k);
+                var current = Vector512.LoadUnsafe(ref g, k);
+                Vector512<float> factorUp, factorDown;
+                if (linear)
+                {
+                    factorUp = Vector512.Max(current * Vector512.LoadUnsafe(ref ku, k) + one, zero);
+                    factorDown = Vector512.Max(current * Vector512.LoadUnsafe(ref kd, k) + one, zero);
+                }
+                else if (constant)
+                {
+                    factorUp = factorDown = one;
+                }
+                else
+                {
+                    factorUp = Vector512.LoadUnsafe(ref fu, k);
+                    factorDown = Vector512.LoadUnsafe(ref fd, k);
+                }
+                var stepUp = Vector512.LoadUnsafe(ref su, k) * factorUp;
+                var stepDown = -Vector512.LoadUnsafe(ref sd, k) * factorDown;
                 var step = Vector512.ConditionalSelect(rise, stepUp, Vector512.ConditionalSelect(fall, stepDown, zero));
                 step *= Vector512.LoadUnsafe(ref w, k);
                 if (noisy) step *= Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref z, k), vc2c, one);
-                var next = Vector512.LoadUnsafe(ref g, k) + step;
+                var next = current + step;
                 next = Vector512.Min(Vector512.Max(next, Vector512.LoadUnsafe(ref lo, k)), Vector512.LoadUnsafe(ref hi, k));
                 next.StoreUnsafe(ref g, k);
             }
@@ -84,10 +99,14 @@ public abstract class StepDeviceModel(DeviceSpec spec) : DeviceModel(spec)
         {
             float dir = Unsafe.Add(ref d, i);
             if (dir == 0f) continue;
-            float step = dir > 0 ? Unsafe.Add(ref su, i) * Unsafe.Add(ref fu, i) : -Unsafe.Add(ref sd, i) * Unsafe.Add(ref fd, i);
+            float current = Unsafe.Add(ref g, i);
+            float factor = linear ? Math.Max(current * Unsafe.Add(ref dir > 0 ? ref ku : ref kd, i) + 1f, 0f)
+                : constant ? 1f
+                : Unsafe.Add(ref dir > 0 ? ref fu : ref fd, i);
+            float step = dir > 0 ? Unsafe.Add(ref su, i) * factor : -Unsafe.Add(ref sd, i) * factor;
             step *= Unsafe.Add(ref w, i);
             if (noisy) step *= MathF.FusedMultiplyAdd(Unsafe.Add(ref z, i), c2c, 1f);
-            Unsafe.Add(ref g, i) = Math.Clamp(Unsafe.Add(ref g, i) + step, Unsafe.Add(ref lo, i), Unsafe.Add(ref hi, i));
+            Unsafe.Add(ref g, i) = Math.Clamp(current + step, Unsafe.Add(ref lo, i), Unsafe.Add(ref hi, i));
         }
     }
 }
@@ -95,7 +114,7 @@ public abstract class StepDeviceModel(DeviceSpec spec) : DeviceModel(spec)
 /// <summary>Constant step: w ← clip(w ± dw).</summary>
 public sealed class ConstantStepDevice(DeviceSpec spec) : StepDeviceModel(spec)
 {
-    protected override bool ConstantFactors => true;
+    protected override FactorForm Form => FactorForm.Constant;
     protected override void Factors(ReadOnlySpan<float> state, DevicePopulation devices, int offset, Span<float> up, Span<float> down) { }
 }
 
@@ -117,6 +136,8 @@ public sealed class LinearStepDevice(DeviceSpec spec) : StepDeviceModel(spec)
         }
         return p;
     }
+
+    protected override FactorForm Form => FactorForm.Linear;
 
     protected override void Factors(ReadOnlySpan<float> state, DevicePopulation devices, int offset, Span<float> up, Span<float> down)
     {

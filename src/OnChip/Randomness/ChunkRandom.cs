@@ -1,6 +1,8 @@
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using OnChip.Tensors;
 
 namespace OnChip.Randomness;
 
@@ -42,24 +44,20 @@ public sealed class ChunkRandom
         return z ^ (z >> 31);
     }
 
+    /// <summary>Eight 64-bit outputs, one per lane (xoshiro256** on state held in registers by the caller).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<ulong> RotateLeft(Vector512<ulong> x, int k) =>
-        Vector512.ShiftLeft(x, k) | Vector512.ShiftRightLogical(x, 64 - k);
-
-    /// <summary>Eight 64-bit outputs, one per lane.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private Vector512<ulong> Next()
+    private static Vector512<ulong> Next(ref Vector512<ulong> s0, ref Vector512<ulong> s1, ref Vector512<ulong> s2, ref Vector512<ulong> s3)
     {
-        var s1x5 = Vector512.ShiftLeft(_s1, 2) + _s1;
-        var rot = RotateLeft(s1x5, 7);
+        var s1x5 = Vector512.ShiftLeft(s1, 2) + s1;
+        var rot = Vector512.ShiftLeft(s1x5, 7) | Vector512.ShiftRightLogical(s1x5, 57);
         var result = Vector512.ShiftLeft(rot, 3) + rot;
-        var t = Vector512.ShiftLeft(_s1, 17);
-        _s2 ^= _s0;
-        _s3 ^= _s1;
-        _s1 ^= _s2;
-        _s0 ^= _s3;
-        _s2 ^= t;
-        _s3 = RotateLeft(_s3, 45);
+        var t = Vector512.ShiftLeft(s1, 17);
+        s2 ^= s0;
+        s3 ^= s1;
+        s1 ^= s2;
+        s0 ^= s3;
+        s2 ^= t;
+        s3 = Vector512.ShiftLeft(s3, 45) | Vector512.ShiftRightLogical(s3, 19);
         return result;
     }
 
@@ -68,42 +66,91 @@ public sealed class ChunkRandom
     public void FillUniform(Span<float> target)
     {
         var scale = Vector512.Create(1f / (1 << 24));
-        int i = 0;
-        for (; i + 16 <= target.Length; i += 16)
+        var (s0, s1, s2, s3) = (_s0, _s1, _s2, _s3);   // in registers for the loop, not fields written back every step
+        ref float t = ref MemoryMarshal.GetReference(target);
+        int i = 0, n = target.Length;
+        for (; i + 16 <= n; i += 16)
         {
-            var bits = Vector512.ShiftRightLogical(Next().AsUInt32(), 8);
-            (Vector512.ConvertToSingle(bits) * scale).StoreUnsafe(ref target[i]);
+            var bits = Vector512.ShiftRightLogical(Next(ref s0, ref s1, ref s2, ref s3).AsUInt32(), 8).AsInt32();   // < 2^24
+            (Vector512.ConvertToSingle(bits) * scale).StoreUnsafe(ref t, (nuint)i);
         }
-        if (i < target.Length)
+        if (i < n)
         {
             Span<float> rest = stackalloc float[16];
-            var bits = Vector512.ShiftRightLogical(Next().AsUInt32(), 8);
+            var bits = Vector512.ShiftRightLogical(Next(ref s0, ref s1, ref s2, ref s3).AsUInt32(), 8).AsInt32();
             (Vector512.ConvertToSingle(bits) * scale).StoreUnsafe(ref rest[0]);
-            rest[..(target.Length - i)].CopyTo(target[i..]);
+            rest[..(n - i)].CopyTo(target[i..]);
         }
+        (_s0, _s1, _s2, _s3) = (s0, s1, s2, s3);
     }
 
-    /// <summary>Standard normal floats (Box–Muller on bulk uniforms).</summary>
+    /// <summary>
+    /// Standard normal floats (Box–Muller on bulk uniforms u, v: the first half r·cos θ, the second r·sin θ with
+    /// r = √(−2 ln(1 − u)), θ = 2πv), in one vectorised pass with polynomial ln, sin and cos (errors of a few ulp).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void FillGaussian(Span<float> target)
     {
         int n = target.Length, half = (n + 1) / 2;
+        if (half > 1024) throw new ArgumentException("at most 2048 values per call");
         var u = _scratch.AsSpan(0, half);
         var v = _scratch.AsSpan(1024, half);
-        if (half > 1024) throw new ArgumentException("at most 2048 values per call");
         FillUniform(u);
         FillUniform(v);
-        // r = √(−2 ln(1 − u)), θ = 2πv: z0 = r cos θ, z1 = r sin θ
-        TensorPrimitives.Negate(u, u);
-        TensorPrimitives.Add(u, 1f, u);
-        TensorPrimitives.Log(u, u);
-        TensorPrimitives.Multiply(u, -2f, u);
-        TensorPrimitives.Sqrt(u, u);
-        TensorPrimitives.Multiply(v, 2f * MathF.PI, v);
-        var first = target[..half];
-        TensorPrimitives.Cos(v, first);
-        TensorPrimitives.Sin(v, v);
-        TensorPrimitives.Multiply(v, u, v);
-        TensorPrimitives.Multiply(first, u, first);
+        ref float ru = ref MemoryMarshal.GetReference(u);
+        ref float rv = ref MemoryMarshal.GetReference(v);
+        ref float rt = ref MemoryMarshal.GetReference(target);
+        int i = 0;
+        for (; i + 16 <= half; i += 16)
+        {
+            var (c, s) = BoxMuller(Vector512.LoadUnsafe(ref ru, (nuint)i), Vector512.LoadUnsafe(ref rv, (nuint)i));
+            c.StoreUnsafe(ref rt, (nuint)i);
+            s.StoreUnsafe(ref rv, (nuint)i);
+        }
+        if (i < half)
+        {
+            Span<float> a = stackalloc float[16], b = stackalloc float[16];
+            a.Clear();
+            b.Clear();
+            u[i..].CopyTo(a);
+            v[i..].CopyTo(b);
+            var (c, s) = BoxMuller(Vector512.Create((ReadOnlySpan<float>)a), Vector512.Create((ReadOnlySpan<float>)b));
+            c.CopyTo(a);
+            s.CopyTo(b);
+            a[..(half - i)].CopyTo(target[i..]);
+            b[..(half - i)].CopyTo(v[i..]);
+        }
         v[..(n - half)].CopyTo(target[half..]);
     }
+
+    /// <summary>(r cos θ, r sin θ) for r = √(−2 ln(1 − u)), θ = 2πv, u and v in [0, 1).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector512<float> Cos, Vector512<float> Sin) BoxMuller(Vector512<float> u, Vector512<float> v)
+    {
+        var r = Vector512.Sqrt(Vector512.Create(-2f) * VectorMath.Log(Vector512<float>.One - u));
+        // θ = 2πv = quadrant·π/2 + a with |a| ≤ π/4; v − quadrant/4 is exact.
+        var quadrant = Vector512.Round(v * 4f);
+        var a = (v - quadrant * 0.25f) * (2f * MathF.PI);
+        var a2 = a * a;
+        var sin = a + a * a2 * Horner(a2, -1f / 6, 1f / 120, -1f / 5040, 1f / 362880);
+        var cos = Vector512<float>.One + a2 * Horner(a2, -0.5f, 1f / 24, -1f / 720, 1f / 40320, -1f / 3628800);
+        var q = Vector512.ConvertToInt32(quadrant) & Vector512.Create(3);
+        var swap = Vector512.Equals(q & Vector512.Create(1), Vector512.Create(1)).AsSingle();   // quadrants 1, 3
+        var c = Vector512.ConditionalSelect(swap, sin, cos);
+        var s = Vector512.ConditionalSelect(swap, cos, sin);
+        var negateCos = Vector512.Equals(q, Vector512.Create(1)) | Vector512.Equals(q, Vector512.Create(2));
+        var negateSin = Vector512.Equals(q, Vector512.Create(2)) | Vector512.Equals(q, Vector512.Create(3));
+        var signBit = Vector512.Create(-0f);
+        c ^= negateCos.AsSingle() & signBit;
+        s ^= negateSin.AsSingle() & signBit;
+        return (r * c, r * s);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Horner(Vector512<float> x, float c0, float c1, float c2, float c3) =>
+        Vector512.FusedMultiplyAdd(Vector512.FusedMultiplyAdd(Vector512.FusedMultiplyAdd(Vector512.Create(c3), x, Vector512.Create(c2)), x, Vector512.Create(c1)), x, Vector512.Create(c0));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Horner(Vector512<float> x, float c0, float c1, float c2, float c3, float c4) =>
+        Vector512.FusedMultiplyAdd(Horner(x, c1, c2, c3, c4), x, Vector512.Create(c0));
 }

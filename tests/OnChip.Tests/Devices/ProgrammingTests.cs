@@ -145,3 +145,172 @@ public class ProgrammingTests
         Assert.Equal(Run(), Run());
     }
 }
+
+public class PulseDeliveryTests
+{
+    /// <summary>
+    /// Every device gets exactly its planned pulses, one after the other, whichever way the array groups them (a dense
+    /// chunk fired in place, a sparse one gathered and sorted by count, a count beyond the counting sort): compared with
+    /// pulsing each device alone through the model, for a state-dependent (linear-step) device without noise.
+    /// </summary>
+    [Theory]
+    [InlineData(PairMode.Single)]
+    [InlineData(PairMode.Pair)]
+    public void Every_device_gets_exactly_its_pulses_in_dense_and_sparse_chunks(PairMode pair)
+    {
+        var spec = new DeviceSpec { Model = "linear-step", DwMin = 0.001f, WMin = -1f, WMax = 1f, GammaUp = 0.4f, GammaDown = 0.3f,
+            DwDtod = 0.1f, BoundsDtod = 0.05f, GammaDtod = 0.05f, Pair = pair };
+        var model = DeviceModel.Create(spec);
+        const int n = 2500;
+        var rng = new Rng(5);
+        var initial = Enumerable.Range(0, n).Select(_ => 0.2f * (float)rng.NextGaussian()).ToArray();
+        var array = new DeviceArray("W", model, new RoundedPulses(), 1f, 1f, initial, seed: 2);
+        var counts = new int[n];
+        for (int i = 0; i < 1024; i++) counts[i] = (rng.NextInt(2) == 0 ? -1 : 1) * (1 + rng.NextInt(30));        // dense chunk
+        for (int i = 1024; i < 2048; i += 37) counts[i] = (rng.NextInt(2) == 0 ? -1 : 1) * (1 + rng.NextInt(9)); // sparse chunk
+        counts[1500] = 1500;                                                                                    // beyond the counting sort
+        for (int i = 2048; i < n; i += 3) counts[i] = rng.NextInt(2) == 0 ? -1 : 2;                              // partial chunk
+        Assert.True(array.MaxPulsesPerUpdate > 1500);
+        var plus = (float[])array.Plus.Clone();
+        var minus = array.Minus is null ? null : (float[])array.Minus.Clone();
+        var buffers = array.StateBuffers.ToDictionary(b => b.Name, b => b.Data);
+        var weights = new float[n];
+        array.BeginUpdate();
+        array.Apply(weights, counts.Select(c => c * array.NominalChange).ToArray(), 0);
+
+        long pulses = 0;
+        for (int i = 0; i < n; i++)
+        {
+            int c = Math.Abs(counts[i]);
+            float d = Math.Sign(counts[i]);
+            pulses += c;
+            Assert.Equal(Alone(model, buffers, "devices+", i, plus[i], d, c), array.Plus[i]);
+            if (minus is not null) Assert.Equal(Alone(model, buffers, "devices-", i, minus[i], -d, c), array.Minus![i]);
+        }
+        if (pair == PairMode.Single)
+        {
+            Assert.Equal(counts.Where(c => c > 0).Sum(), array.PulsesUp);
+            Assert.Equal(-counts.Where(c => c < 0).Sum(), array.PulsesDown);
+        }
+        else
+        {
+            Assert.Equal(pulses, array.PulsesUp);
+            Assert.Equal(pulses, array.PulsesDown);
+        }
+    }
+
+    /// <summary>Cycle-to-cycle noise reaches every pulsed device with its own draw (sparse and dense chunks) and no other.</summary>
+    [Fact]
+    public void Every_pulsed_device_gets_its_own_noise_draw()
+    {
+        var spec = new DeviceSpec { Model = "constant-step", DwMin = 0.001f, WMin = -1f, WMax = 1f, C2c = 0.5f };
+        const int n = 3000;
+        var array = new DeviceArray("W", DeviceModel.Create(spec), new RoundedPulses(), 1f, 1f, new float[n], seed: 6);
+        var request = new float[n];
+        for (int i = 0; i < 1024; i++) request[i] = array.NominalChange;                 // dense chunk
+        for (int i = 1024; i < n; i += 7) request[i] = array.NominalChange;              // sparse chunks
+        var weights = new float[n];
+        array.BeginUpdate();
+        array.Apply(weights, request, 0);
+        var pulsed = Enumerable.Range(0, n).Where(i => request[i] != 0).Select(i => weights[i] / array.NominalChange).ToArray();
+        Assert.All(Enumerable.Range(0, n).Where(i => request[i] == 0), i => Assert.Equal(0f, weights[i]));
+        Assert.Equal(pulsed.Length, pulsed.Distinct().Count());
+        double mean = pulsed.Average(), sd = Math.Sqrt(pulsed.Average(x => (x - mean) * (x - mean)));
+        Assert.InRange(mean, 0.95, 1.05);
+        Assert.InRange(sd, 0.45, 0.55);
+    }
+
+    /// <summary>One device pulsed <paramref name="count"/> times on its own.</summary>
+    private static float Alone(DeviceModel model, Dictionary<string, float[]> buffers, string prefix, int i, float state, float direction, int count)
+    {
+        var one = new DevicePopulation(1);
+        var fields = new[] { one.ScaleUp, one.ScaleDown, one.Min, one.Max, one.SlopeUp, one.SlopeDown };
+        for (int f = 0; f < fields.Length; f++) fields[f][0] = buffers[prefix + f][i];
+        var g = new[] { state };
+        for (int k = 0; k < count; k++) model.Pulse(g, [direction], [1f], one, 0, [], new float[1], new float[1]);
+        return g[0];
+    }
+}
+
+/// <summary>The vectorised loops (16 lanes at a time) agree with the element-by-element code they replace (the tails).</summary>
+public class VectorisedPathTests
+{
+    [Theory]
+    [InlineData("sign")]
+    [InlineData("rprop")]
+    [InlineData("mixed-precision")]
+    [InlineData("pulse-round")]
+    [InlineData("pulse-stochastic")]
+    [InlineData("pulse-train")]
+    public void Strategies_plan_the_same_in_vector_lanes_and_one_by_one(string name)
+    {
+        const int n = 37;
+        var options = new ProgrammingOptions(BitLength: 7, DeadZone: 0.3f, Threshold: 1.5f);
+        var wide = ProgrammingStrategy.Create(name, options);
+        var narrow = Enumerable.Range(0, n).Select(_ => ProgrammingStrategy.Create(name, options)).ToArray();
+        wide.Attach(n);
+        foreach (var s in narrow) s.Attach(1);
+        var rng = new Rng(4);
+        var random = new ChunkRandom();
+        var u = new float[n];
+        for (int step = 0; step < 30; step++)
+        {
+            var requested = Enumerable.Range(0, n).Select(i => i % 9 == 0 ? 0f : (float)(2.5 * rng.NextGaussian())).ToArray();
+            var pulses = new float[n];
+            var widths = new float[n];
+            random.Reseed((ulong)step);
+            wide.Plan(requested, 0, 1f, 0.05f, pulses, widths, random, new float[n]);
+            random.Reseed((ulong)step);
+            random.FillUniform(u);   // the random strategies draw one uniform per element, in order
+            for (int i = 0; i < n; i++)
+            {
+                // The random strategies draw element i's uniform as u[i], which one element alone would not: check their rule.
+                if (name is "pulse-stochastic")
+                {
+                    Assert.Equal(MathF.Floor(requested[i] / 1f + u[i]), pulses[i]);
+                    continue;
+                }
+                if (name is "pulse-train")
+                {
+                    Assert.True(Math.Abs(pulses[i]) <= 7 && (pulses[i] == 0 || Math.Sign(pulses[i]) == Math.Sign(requested[i])));
+                    continue;
+                }
+                var p = new float[1];
+                var w = new float[1];
+                narrow[i].Plan([requested[i]], 0, 1f, 0.05f, p, w, random, new float[1]);
+                Assert.Equal(p[0], pulses[i]);
+                Assert.Equal(w[0], widths[i]);
+            }
+        }
+        for (int b = 0; b < wide.StateBuffers.Count; b++)
+            Assert.Equal(narrow.Select(s => s.StateBuffers[b][0]).ToArray(), wide.StateBuffers[b]);
+    }
+
+    [Theory]
+    [InlineData(0.005f, 0f)]
+    [InlineData(3f, 0f)]
+    [InlineData(3f, 0.02f)]
+    public void Ernoult_pulses_agree_in_vector_lanes_and_one_by_one(float betaD, float c2c)
+    {
+        var model = DeviceModel.Create(new DeviceSpec { Model = "exp", BetaD = betaD, OnOff = 13f, C2c = c2c, DwDtod = 0.2f });
+        const int n = 37;
+        var devices = model.Populate(n, new Rng(3));
+        var rng = new Rng(8);
+        var state = Enumerable.Range(0, n).Select(_ => model.Lower + (float)rng.NextDouble() * model.Range).ToArray();
+        var direction = Enumerable.Range(0, n).Select(i => (float)(i % 3 - 1)).ToArray();
+        var width = Enumerable.Range(0, n).Select(i => i % 4 == 0 ? 1e-4f : 0.01f * (1 + i % 5)).ToArray();
+        var noise = Enumerable.Range(0, n).Select(_ => (float)rng.NextGaussian()).ToArray();
+        var wide = (float[])state.Clone();
+        model.Pulse(wide, direction, width, devices, 0, c2c > 0 ? noise : [], new float[n], new float[n]);
+        for (int i = 0; i < n; i++)
+        {
+            var one = new DevicePopulation(1);
+            (one.ScaleUp[0], one.ScaleDown[0], one.Min[0], one.Max[0]) = (devices.ScaleUp[i], devices.ScaleDown[i], devices.Min[i], devices.Max[i]);
+            var g = new[] { state[i] };
+            model.Pulse(g, [direction[i]], [width[i]], one, 0, c2c > 0 ? [noise[i]] : [], new float[1], new float[1]);
+            Assert.True(Math.Abs(g[0] - wide[i]) <= 1e-6f * model.Range, $"device {i}: {wide[i]} vs {g[0]}");
+            if (direction[i] == 0) Assert.Equal(state[i], wide[i]);
+            else Assert.NotEqual(state[i], wide[i]);
+        }
+    }
+}

@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using OnChip.Configuration;
 using OnChip.Randomness;
 
@@ -64,7 +65,9 @@ public sealed class RoundedPulses : ProgrammingStrategy
 
     public override void Plan(ReadOnlySpan<float> requested, int start, float nominal, float width, Span<float> pulses, Span<float> widths, ChunkRandom random, Span<float> scratch)
     {
-        for (int i = 0; i < requested.Length; i++) pulses[i] = MathF.Round(requested[i] / nominal, MidpointRounding.ToEven);
+        var n = pulses[..requested.Length];
+        TensorPrimitives.Divide(requested, nominal, n);
+        TensorPrimitives.Round(n, MidpointRounding.ToEven, n);
         widths.Fill(width);
     }
 }
@@ -77,8 +80,11 @@ public sealed class StochasticPulses : ProgrammingStrategy
     public override void Plan(ReadOnlySpan<float> requested, int start, float nominal, float width, Span<float> pulses, Span<float> widths, ChunkRandom random, Span<float> scratch)
     {
         var u = scratch[..requested.Length];
+        var n = pulses[..requested.Length];
         random.FillUniform(u);
-        for (int i = 0; i < requested.Length; i++) pulses[i] = MathF.Floor(requested[i] / nominal + u[i]);
+        TensorPrimitives.Divide(requested, nominal, n);
+        TensorPrimitives.Add(n, u, n);
+        TensorPrimitives.Floor(n, n);
         widths.Fill(width);
     }
 }

@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using OnChip.Randomness;
 
 namespace OnChip.Devices.Programming;
@@ -8,13 +9,26 @@ namespace OnChip.Devices.Programming;
 /// </summary>
 public sealed class SignProgramming(float deadZone) : ProgrammingStrategy
 {
+    /// <summary>sign(x) lane by lane (0 for 0).</summary>
+    internal static Vector512<float> Sign(Vector512<float> x) =>
+        Vector512.ConditionalSelect(Vector512.GreaterThan(x, Vector512<float>.Zero), Vector512<float>.One, Vector512<float>.Zero)
+        - Vector512.ConditionalSelect(Vector512.LessThan(x, Vector512<float>.Zero), Vector512<float>.One, Vector512<float>.Zero);
+
     public override string Name => "sign";
     public float DeadZone { get; } = deadZone;
 
     public override void Plan(ReadOnlySpan<float> requested, int start, float nominal, float width, Span<float> pulses, Span<float> widths, ChunkRandom random, Span<float> scratch)
     {
         float zone = DeadZone * nominal;
-        for (int i = 0; i < requested.Length; i++)
+        int n = requested.Length, i = 0;
+        var limit = Vector512.Create(zone);
+        for (; i <= n - 16; i += 16)
+        {
+            var r = Vector512.Create(requested.Slice(i, 16));
+            var outside = Vector512.GreaterThan(Vector512.Abs(r), limit);
+            (Vector512.ConditionalSelect(outside, Sign(r), Vector512<float>.Zero)).CopyTo(pulses.Slice(i, 16));
+        }
+        for (; i < n; i++)
         {
             float r = requested[i];
             pulses[i] = MathF.Abs(r) > zone ? MathF.Sign(r) : 0f;
@@ -45,7 +59,30 @@ public sealed class RpropProgramming : ProgrammingStrategy
 
     public override void Plan(ReadOnlySpan<float> requested, int start, float nominal, float width, Span<float> pulses, Span<float> widths, ChunkRandom random, Span<float> scratch)
     {
-        for (int i = 0; i < requested.Length; i++)
+        int n = requested.Length, i = 0;
+        var initial = Vector512.Create(width);
+        var zero = Vector512<float>.Zero;
+        var current = _width.AsSpan(start, n);
+        var lastSign = _lastSign.AsSpan(start, n);
+        var lastWidth = _lastWidth.AsSpan(start, n);
+        for (; i <= n - 16; i += 16)
+        {
+            var w = Vector512.Create(current.Slice(i, 16));
+            w = Vector512.ConditionalSelect(Vector512.Equals(w, zero), initial, w);   // first use: Δt0
+            var sign = SignProgramming.Sign(Vector512.Create(requested.Slice(i, 16)));
+            var last = Vector512.Create(lastSign.Slice(i, 16));
+            var lastW = Vector512.Create(lastWidth.Slice(i, 16));
+            var none = Vector512.Equals(sign, zero);
+            var flip = Vector512.AndNot(Vector512.Equals(sign, -last), none);
+            var repeat = Vector512.AndNot(Vector512.Equals(sign, last), none);
+            var next = Vector512.ConditionalSelect(flip, w * Shrink, Vector512.ConditionalSelect(repeat, Vector512.Min(w * Grow, initial), w));
+            next.CopyTo(current.Slice(i, 16));
+            sign.CopyTo(pulses.Slice(i, 16));
+            Vector512.ConditionalSelect(none, w, Vector512.ConditionalSelect(flip, lastW, next)).CopyTo(widths.Slice(i, 16));
+            Vector512.ConditionalSelect(none, last, Vector512.ConditionalSelect(flip, zero, sign)).CopyTo(lastSign.Slice(i, 16));
+            Vector512.ConditionalSelect(none | flip, lastW, next).CopyTo(lastWidth.Slice(i, 16));
+        }
+        for (; i < n; i++)
         {
             int d = start + i;
             if (_width[d] == 0f) _width[d] = width;  // first use: Δt0
@@ -88,13 +125,24 @@ public sealed class MixedPrecisionProgramming(float threshold) : ProgrammingStra
 
     public override void Plan(ReadOnlySpan<float> requested, int start, float nominal, float width, Span<float> pulses, Span<float> widths, ChunkRandom random, Span<float> scratch)
     {
-        for (int i = 0; i < requested.Length; i++)
+        int n = requested.Length, i = 0;
+        var accumulator = _accumulator.AsSpan(start, n);
+        var step = Vector512.Create(nominal);
+        var threshold = Vector512.Create(Threshold * nominal);
+        for (; i <= n - 16; i += 16)
         {
-            int d = start + i;
-            float chi = _accumulator[d] + requested[i];
-            float n = MathF.Abs(chi) >= Threshold * nominal ? MathF.Truncate(chi / nominal) : 0f;
-            _accumulator[d] = chi - n * nominal;
-            pulses[i] = n;
+            var chi = Vector512.Create(accumulator.Slice(i, 16)) + Vector512.Create(requested.Slice(i, 16));
+            var whole = Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(Vector512.Abs(chi), threshold),
+                Vector512.Truncate(chi / step), Vector512<float>.Zero);
+            (chi - whole * step).CopyTo(accumulator.Slice(i, 16));
+            whole.CopyTo(pulses.Slice(i, 16));
+        }
+        for (; i < n; i++)
+        {
+            float chi = accumulator[i] + requested[i];
+            float count = MathF.Abs(chi) >= Threshold * nominal ? MathF.Truncate(chi / nominal) : 0f;
+            accumulator[i] = chi - count * nominal;
+            pulses[i] = count;
         }
         widths.Fill(width);
     }

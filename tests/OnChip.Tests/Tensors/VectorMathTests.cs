@@ -1,0 +1,35 @@
+using System.Runtime.Intrinsics;
+using OnChip.Tensors;
+
+namespace OnChip.Tests.Tensors;
+
+public class VectorMathTests
+{
+    [Fact]
+    public void Log_and_exp_are_accurate_to_a_few_ulp()
+    {
+        var rng = new OnChip.Randomness.Rng(1);
+        var lane = new float[16];
+        for (int trial = 0; trial < 2000; trial++)
+        {
+            for (int i = 0; i < 16; i++) lane[i] = MathF.Pow(10f, (float)(rng.NextDouble() * 60 - 30));   // 1e-30 … 1e30
+            lane[0] = 1f;
+            lane[1] = 1f - 5.96e-8f;
+            var log = VectorMath.Log(Vector512.Create(lane));
+            for (int i = 0; i < 16; i++)
+            {
+                double expected = Math.Log(lane[i]);
+                Assert.True(Math.Abs(log[i] - expected) <= 4e-7 * Math.Max(1, Math.Abs(expected)), $"ln {lane[i]}: {log[i]} vs {expected}");
+            }
+            for (int i = 0; i < 16; i++) lane[i] = (float)(rng.NextDouble() * 170 - 86);
+            lane[0] = 0f;
+            lane[1] = -100f;
+            var exp = VectorMath.Exp(Vector512.Create(lane));
+            for (int i = 0; i < 16; i++)
+            {
+                double expected = lane[i] < -87.3f ? 0 : Math.Exp(lane[i]);
+                Assert.True(Math.Abs(exp[i] - expected) <= 4e-7 * expected, $"exp {lane[i]}: {exp[i]} vs {expected}");
+            }
+        }
+    }
+}
