@@ -26,6 +26,7 @@ public sealed class WorkerPool : IDisposable
     private long _generation;
     // (generation << 32) | next unclaimed share: a claim made for an earlier job can never take a share of this one.
     private long _claims;
+    private long _pinnedGeneration = -1;  // the generation whose shares are pinned to their threads (RunOnEachThread)
     private int _pending;  // shares not yet finished
     private volatile bool _disposed;
     private ExceptionDispatchInfo? _failure;
@@ -59,8 +60,16 @@ public sealed class WorkerPool : IDisposable
         return (start, end);
     }
 
-    /// <summary>Runs <paramref name="job"/> on every worker and returns when all have finished.</summary>
-    public void Run(IParallelJob job)
+    /// <summary>Runs <paramref name="job"/>'s shares on whichever threads are free and returns when all have finished.</summary>
+    public void Run(IParallelJob job) => Dispatch(job, pinned: false);
+
+    /// <summary>
+    /// Runs share i on worker thread i (the caller is share 0), for per-thread work such as reading thread-local
+    /// counters. Unlike <see cref="Run"/>, every thread must get the CPU, so keep it off the hot path.
+    /// </summary>
+    public void RunOnEachThread(IParallelJob job) => Dispatch(job, pinned: true);
+
+    private void Dispatch(IParallelJob job, bool pinned)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (Workers == 1)
@@ -73,7 +82,9 @@ public sealed class WorkerPool : IDisposable
         _failure = null;
         Volatile.Write(ref _pending, Workers);
         long generation = _generation + 1;
-        Interlocked.Exchange(ref _claims, generation << 32);
+        Volatile.Write(ref _pinnedGeneration, pinned ? generation : -1);
+        // Pinned shares are not claimable: the share field starts past the last share.
+        Interlocked.Exchange(ref _claims, (generation << 32) | (pinned ? (uint)Workers : 0u));
         Volatile.Write(ref _generation, generation);
         for (int i = 0; i < _wake.Length; i++)
         {
@@ -81,7 +92,8 @@ public sealed class WorkerPool : IDisposable
             if (_wake[i].CurrentCount == 0) _wake[i].Release();
         }
 
-        RunShares(job, generation);
+        if (pinned) RunShare(job, 0);
+        else RunShares(job, generation);
         var spin = new SpinWait();
         while (Volatile.Read(ref _pending) != 0) spin.SpinOnce(sleep1Threshold: -1);
         _job = null;
@@ -97,7 +109,10 @@ public sealed class WorkerPool : IDisposable
             long generation = WaitForWork(seen, wake);
             if (_disposed) return;
             seen = generation;
-            if (_job is { } job) RunShares(job, generation);
+            if (_job is not { } job) continue;
+            // A worker that saw an older generation finds neither its pin nor a claimable share of a newer job.
+            if (Volatile.Read(ref _pinnedGeneration) == generation) RunShare(job, index);
+            else RunShares(job, generation);
         }
     }
 
@@ -110,16 +125,21 @@ public sealed class WorkerPool : IDisposable
             int share = (int)(claims & 0xFFFF_FFFF);
             if (claims >> 32 != generation || share >= Workers) return;
             if (Interlocked.CompareExchange(ref _claims, claims + 1, claims) != claims) continue;
-            try
-            {
-                job.Execute(share, Workers);
-            }
-            catch (Exception e)
-            {
-                _failure ??= ExceptionDispatchInfo.Capture(e);
-            }
-            Interlocked.Decrement(ref _pending);
+            RunShare(job, share);
         }
+    }
+
+    private void RunShare(IParallelJob job, int share)
+    {
+        try
+        {
+            job.Execute(share, Workers);
+        }
+        catch (Exception e)
+        {
+            _failure ??= ExceptionDispatchInfo.Capture(e);
+        }
+        Interlocked.Decrement(ref _pending);
     }
 
     private long WaitForWork(long seen, SemaphoreSlim wake)

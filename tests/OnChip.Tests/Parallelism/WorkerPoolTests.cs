@@ -79,4 +79,30 @@ public class WorkerPoolTests
         pool.Run(job);
         Assert.All(job.Runs, r => Assert.Equal(1, r));
     }
+
+    /// <summary>Records which thread ran each share.</summary>
+    private sealed class ThreadRecordingJob(int workers) : IParallelJob
+    {
+        public readonly int[] Threads = new int[workers];
+        public void Execute(int worker, int workers) => Threads[worker] = Environment.CurrentManagedThreadId;
+    }
+
+    [Fact]
+    public void Pinned_jobs_run_each_share_on_its_own_thread_even_mixed_with_claimed_jobs()
+    {
+        using var pool = new WorkerPool(3);
+        int[]? first = null;
+        for (int round = 0; round < 5_000; round++)
+        {
+            var pinned = new ThreadRecordingJob(3);
+            pool.RunOnEachThread(pinned);
+            Assert.Equal(Environment.CurrentManagedThreadId, pinned.Threads[0]);
+            Assert.Equal(3, pinned.Threads.Distinct().Count());
+            first ??= pinned.Threads;
+            Assert.Equal(first, pinned.Threads);  // the same thread for the same share, every time
+            var claimed = new CountingJob(3);
+            pool.Run(claimed);
+            Assert.All(claimed.Runs, r => Assert.Equal(1, r));
+        }
+    }
 }

@@ -54,7 +54,7 @@ internal sealed class AllocationProbe(int workers) : IParallelJob
 
     public long Total(WorkerPool pool)
     {
-        pool.Run(this);
+        pool.RunOnEachThread(this);  // each thread reads its own counter
         long total = 0;
         foreach (long b in _bytes) total += b;  // no LINQ: the probe itself must not allocate
         return total;
