@@ -31,11 +31,11 @@ public sealed class Trainer : IDisposable
         config.Validate();
         _config = config;
         _data = data;
-        var spec = config.NetworkSpec;
+        var spec = config.NetworkSpecFor(data.Train);
         CheckAgainstData(spec, data);
 
         _pool = new WorkerPool(config.Threads);
-        Learner = CreateLearner(config, _pool);
+        Learner = CreateLearner(config, spec, _pool);
         Devices = DeviceSetup.Attach(Learner.Parameters, config.Devices, config.Seed);
         Optimizer = Optimizer.Create(config.Optim, Learner.Parameters, config.LearningRates(Learner.GroupCount), config.Momentum, config.Wd);
         _shuffle = Rng.ForStream(config.Seed, "shuffle");
@@ -50,7 +50,7 @@ public sealed class Trainer : IDisposable
     public Optimizer Optimizer { get; }
 
     /// <summary>Builds and initialises the network the config describes, with its rule (before any device is attached).</summary>
-    private static ISupervisedLearner CreateLearner(TrainingConfig config, WorkerPool pool)
+    private static ISupervisedLearner CreateLearner(TrainingConfig config, NetworkSpec spec, WorkerPool pool)
     {
         var init = Rng.ForStream(config.Seed, "init");
         if (config.Model == "feedforward")
@@ -59,7 +59,7 @@ public sealed class Trainer : IDisposable
             ff.Initialize(init, config.InitScale);
             return new FeedForward.FeedForwardLearner(ff, new FeedForward.Backpropagation(ff, config.Rule == "progressive-bp", config.Batch), config.Batch, pool);
         }
-        var network = new LayeredNetwork(config.NetworkSpec);
+        var network = new LayeredNetwork(spec);
         network.Initialize(init, config.InitScale);
         var rule = LearningRule.Create(config.Rule, network, config.Phases, Rng.ForStream(config.Seed, "rule"));
         return new EnergyLearner(network, rule, config.Batch, config.T1, pool);
@@ -70,6 +70,8 @@ public sealed class Trainer : IDisposable
     {
         if (spec.Archi[0] != data.Train.FeatureCount)
             throw new ConfigException($"archi: the input size {spec.Archi[0]} does not match the {data.Train.FeatureCount} features of {data.Train.Name} (use {data.Train.FeatureCount}-…)");
+        if (spec.Conv is not null && spec.Archi[^1] != data.Train.ClassCount)
+            throw new ConfigException($"fc: the output size {spec.Archi[^1]} does not match the {data.Train.ClassCount} classes of {data.Train.Name} (end --fc with {data.Train.ClassCount})");
         if (spec.Archi[^1] != data.Train.ClassCount)
             throw new ConfigException($"archi: the output size {spec.Archi[^1]} does not match the {data.Train.ClassCount} classes of {data.Train.Name} (use …-{data.Train.ClassCount})");
     }
