@@ -30,6 +30,8 @@ public sealed class TrainingConfig
     public string? Strides { get; set; }
     /// <summary>Fully connected sizes after the conv layers; the last is the output (readout with CE).</summary>
     public string Fc { get; set; } = "10";
+    /// <summary>Layer update order of the relaxation: sync (all layers at once) or async (odd then even layers, Scellier 2023).</summary>
+    public string UpdateOrder { get; set; } = "sync";
     public float Beta { get; set; } = 0.1f;
     public int T1 { get; set; } = 30;
     public int T2 { get; set; } = 10;
@@ -124,6 +126,8 @@ public sealed class TrainingConfig
             var spec = Devices.ResolveSpec();
             Devices.ResolveProgramming(spec);
         }
+        if (UpdateOrder != "sync" && Rule is "bptt" or "rbp")
+            throw new ConfigException($"update-order: {Rule} differentiates the synchronous dynamics; use --update-order sync (async works with {string.Join(", ", LearningRule.Names.Where(n => n is not ("bptt" or "rbp")))})");
         if (BpttSteps > T1) throw new ConfigException($"bptt-steps: {BpttSteps} is more than the {T1} free-phase steps (t1); use at most {T1}");
     }
 
@@ -159,6 +163,8 @@ public sealed class TrainingConfig
             (c, v) => c.Loss = Choice("loss", v, CostFunction.Names), c => c.Loss),
         new("model", "layered (energy-based network: EP rules, bptt, rbp), conv (energy-based conv net, see --channels) or feedforward (bp, progressive-bp)",
             (c, v) => c.Model = Choice("model", v, Models), c => c.Model),
+        new("update-order", "relaxation order: sync (every layer from the previous step) or async (odd layers, then even layers: Scellier et al. 2023, far fewer steps)",
+            (c, v) => c.UpdateOrder = Choice("update-order", v, Dynamics.UpdateOrders.Names), c => c.UpdateOrder),
         new("channels", "conv: output channels per conv layer, e.g. 32-64 or 128-256-512-512",
             (c, v) => c.Channels = Checked(v, x => ConvSpec.ParseList("channels", x, 1)), c => c.Channels),
         new("kernels", "conv: kernel size per conv layer, e.g. 5-5", (c, v) => c.Kernels = Checked(v, x => ConvSpec.ParseList("kernels", x, 1)), c => c.Kernels),

@@ -81,6 +81,8 @@ public sealed class LayeredNetwork
     }
 
     public NetworkSpec Spec { get; }
+    /// <summary>How relaxations update the layers (a property of the dynamics, not of Φ: equilibria are the same).</summary>
+    public Dynamics.UpdateOrder UpdateOrder { get; set; }
     public Activation Activation { get; }
     public CostFunction Cost { get; }
     /// <summary>Sizes of the state layers, the clamped input (layer 0) included.</summary>

@@ -26,6 +26,7 @@ public static class ModelFile
         meta["archi"] = network.Spec.ArchiText;
         meta["activation"] = network.Spec.Activation;
         meta["loss"] = network.Spec.Loss;
+        meta["update_order"] = Dynamics.UpdateOrders.Name(network.UpdateOrder);
         if (network.Spec.Conv is { } conv)
         {
             meta["input"] = conv.InputText;
@@ -52,6 +53,8 @@ public static class ModelFile
                 ? new NetworkSpec(NetworkSpec.ParseArchi(Required(contents, "archi", path)), Required(contents, "activation", path), Required(contents, "loss", path))
                 : NetworkSpec.Convolutional(ReadConv(contents, path), Required(contents, "activation", path), Required(contents, "loss", path));
             network = new LayeredNetwork(spec);
+            // Older files have no update order: they were relaxed synchronously.
+            if (contents.Metadata["update_order"]?.GetValue<string>() is { } order) network.UpdateOrder = Dynamics.UpdateOrders.Parse(order);
         }
         catch (ArgumentException e)
         {

@@ -59,7 +59,7 @@ public sealed class Trainer : IDisposable
             ff.Initialize(init, config.InitScale);
             return new FeedForward.FeedForwardLearner(ff, new FeedForward.Backpropagation(ff, config.Rule == "progressive-bp", config.Batch), config.Batch, pool);
         }
-        var network = new LayeredNetwork(spec);
+        var network = new LayeredNetwork(spec) { UpdateOrder = Dynamics.UpdateOrders.Parse(config.UpdateOrder) };
         network.Initialize(init, config.InitScale);
         var rule = LearningRule.Create(config.Rule, network, config.Phases, Rng.ForStream(config.Seed, "rule"));
         return new EnergyLearner(network, rule, config.Batch, config.T1, pool);

@@ -18,6 +18,8 @@ public sealed class ConvInteraction : Interaction
     private readonly Parameter[] _parameters;
     private readonly int _chunk;
     private readonly DriveJob _job;
+    /// <summary>Max-pooling winners per row from the last <see cref="AddDrives"/> (Relaxation only).</summary>
+    private int[] _rowWinners = [];
 
     public ConvInteraction(int lower, int upper, Parameter kernel, ConvGeometry geometry)
     {
@@ -45,6 +47,30 @@ public sealed class ConvInteraction : Interaction
         RunRows(pool, layer, states, null, drive, start, count);
     }
 
+    public override void EnsureCapacity(int rows)
+    {
+        if (Geometry.Pool == PoolKind.Max && _rowWinners.Length < rows * Geometry.OutSize) _rowWinners = new int[rows * Geometry.OutSize];
+    }
+
+    /// <summary>
+    /// Both drives from one convolution of the lower layer: its max-pooling winners route the upper layer back down.
+    /// With <paramref name="lowerUnchanged"/>, a lone lower drive reuses the winners of the previous call (the
+    /// alternating order computes the upper drive from the same lower states half a step earlier).
+    /// </summary>
+    public override void AddDrives(int[] layers, Matrix[] states, Matrix[] drives, int start, int count, bool lowerUnchanged)
+    {
+        bool up = false, low = false;
+        foreach (int l in layers)
+        {
+            if (l == Upper) up = true;
+            else if (l == Lower) low = true;
+        }
+        Kernel.Storage.RecordReads(count);
+        bool stored = Geometry.Pool == PoolKind.Max && _rowWinners.Length >= (start + count) * Geometry.OutSize;
+        DriveRows(up ? drives[Upper] : null, low ? drives[Lower] : null, states, null, start, count,
+            store: stored, reuse: stored && lowerUnchanged && !up);
+    }
+
     public override void AddDriveDirectional(int layer, Matrix[] states, Matrix?[] direction, Matrix target, int start, int count, WorkerPool pool)
     {
         int other = layer == Upper ? Lower : Upper;
@@ -56,7 +82,7 @@ public sealed class ConvInteraction : Interaction
     {
         if (pool.Workers == 1 || count < 2)
         {
-            DriveRows(layer, states, direction, target, start, count);
+            DriveRows(layer == Upper ? target : null, layer == Lower ? target : null, states, direction, start, count, store: false, reuse: false);
             return;
         }
         _job.Set(layer, states, direction, target, start, count);
@@ -64,41 +90,41 @@ public sealed class ConvInteraction : Interaction
     }
 
     /// <summary>
-    /// target[rows] += drive on <paramref name="layer"/> (direction null), or its linearisation along direction
-    /// (the other layer's direction replaces its state; the winners stay those of the states).
+    /// upTarget[rows] += drive on the upper layer and lowTarget[rows] += drive on the lower one (either may be null),
+    /// or with a direction their linearisations along it (the other layer's direction replaces its state; the
+    /// winners stay those of the states). <paramref name="store"/> keeps the winners per row; <paramref name="reuse"/> takes them from there.
     /// </summary>
-    private void DriveRows(int layer, Matrix[] states, Matrix?[]? direction, Matrix target, int start, int count)
+    private void DriveRows(Matrix? upTarget, Matrix? lowTarget, Matrix[] states, Matrix?[]? direction, int start, int count, bool store, bool reuse)
     {
         var g = Geometry;
         var k = Kernel.Value.Data;
         bool max = g.Pool == PoolKind.Max;
         var s = ConvScratch.For(g, _chunk);
+        int cols = g.Positions * g.PatchSize;
         for (int r0 = start; r0 < start + count; r0 += _chunk)
         {
             int n = Math.Min(_chunk, start + count - r0);
-            if (layer == Upper)
+            var winners = store ? _rowWinners.AsSpan(r0 * g.OutSize, n * g.OutSize) : s.Winners.AsSpan(0, n * g.OutSize);
+            if (upTarget is not null || (max && !reuse))
             {
                 Forward(states[Lower], r0, n, s, k);
-                for (int i = 0; i < n; i++) Pooling.ChooseWinners(g, s.Z.AsSpan(i * g.ConvSize, g.ConvSize), s.Winners.AsSpan(i * g.OutSize, g.OutSize));
+                for (int i = 0; i < n; i++) Pooling.ChooseWinners(g, s.Z.AsSpan(i * g.ConvSize, g.ConvSize), winners.Slice(i * g.OutSize, g.OutSize));
+            }
+            if (upTarget is not null)
+            {
                 if (direction is not null) Forward(direction[Lower]!, r0, n, s, k);
                 for (int i = 0; i < n; i++)
-                    Pooling.Select(g, s.Z.AsSpan(i * g.ConvSize, g.ConvSize), s.Winners.AsSpan(i * g.OutSize, g.OutSize), target.Row(r0 + i));
+                    Pooling.Select(g, s.Z.AsSpan(i * g.ConvSize, g.ConvSize), winners.Slice(i * g.OutSize, g.OutSize), upTarget.Row(r0 + i));
             }
-            else
+            if (lowTarget is not null)
             {
-                if (max)
-                {
-                    Forward(states[Lower], r0, n, s, k);
-                    for (int i = 0; i < n; i++) Pooling.ChooseWinners(g, s.Z.AsSpan(i * g.ConvSize, g.ConvSize), s.Winners.AsSpan(i * g.OutSize, g.OutSize));
-                }
                 var up = direction is null ? states[Upper] : direction[Upper]!;
                 for (int i = 0; i < n; i++)
-                    Pooling.Transpose(g, up.Row(r0 + i), s.Winners.AsSpan(i * g.OutSize, g.OutSize), s.Dz.AsSpan(i * g.ConvSize, g.ConvSize));
+                    Pooling.Transpose(g, up.Row(r0 + i), winners.Slice(i * g.OutSize, g.OutSize), s.Dz.AsSpan(i * g.ConvSize, g.ConvSize));
                 // patches of the drive = Pᵀ(s_up) · K, then folded back onto the image (col2im)
                 Gemm.Multiply(false, false, n * g.Positions, g.PatchSize, g.OutChannels, 1f,
-                    s.Dz.AsSpan(0, n * g.ConvSize), g.OutChannels, k, g.PatchSize, 0f, s.Col.AsSpan(0, n * g.Positions * g.PatchSize), g.PatchSize);
-                int cols = g.Positions * g.PatchSize;
-                for (int i = 0; i < n; i++) Im2Col.ScatterAdd(g, s.Col.AsSpan(i * cols, cols), target.Row(r0 + i));
+                    s.Dz.AsSpan(0, n * g.ConvSize), g.OutChannels, k, g.PatchSize, 0f, s.Col.AsSpan(0, n * cols), g.PatchSize);
+                for (int i = 0; i < n; i++) Im2Col.ScatterAdd(g, s.Col.AsSpan(i * cols, cols), lowTarget.Row(r0 + i));
             }
         }
     }
@@ -192,7 +218,7 @@ public sealed class ConvInteraction : Interaction
         public void Execute(int worker, int workers)
         {
             var (a, b) = WorkerPool.Share(_count, worker, workers);
-            owner.DriveRows(_layer, _states, _direction, _target!, _start + a, b - a);
+            owner.DriveRows(_layer == owner.Upper ? _target : null, _layer == owner.Lower ? _target : null, _states, _direction, _start + a, b - a, store: false, reuse: false);
         }
     }
 }
