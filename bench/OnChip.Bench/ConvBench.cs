@@ -33,7 +33,7 @@ public static class ConvBench
         config.Validate();
         var data = DatasetLoader.Load(config.Data).Train;
         using var pool = new WorkerPool(config.Threads);
-        var network = new LayeredNetwork(config.NetworkSpecFor(data));
+        var network = new LayeredNetwork(config.NetworkSpecFor(data)) { UpdateOrder = Dynamics.UpdateOrders.Parse(config.UpdateOrder) };
         network.Initialize(Rng.ForStream(config.Seed, "init"));
         var rule = LearningRule.Create(config.Rule, network, config.Phases, Rng.ForStream(config.Seed, "rule"));
         var batch = new BatchContext(network, config.Batch, pool) { Count = config.Batch };
@@ -50,7 +50,7 @@ public static class ConvBench
             var w = network.Parameter($"W{g}").Value;
             stepFlops += 2 * 2.0 * w.Rows * w.Cols;
         }
-        Console.WriteLine($"conv bench: {config.NetworkText} {config.Act} {config.Loss}, {config.Rule}, T1 = {config.T1}, T2 = {config.T2}, batch {config.Batch}, " +
+        Console.WriteLine($"conv bench: {config.NetworkText} {config.Act} {config.Loss}, {config.Rule}, {config.UpdateOrder}, T1 = {config.T1}, T2 = {config.T2}, batch {config.Batch}, " +
                           $"{config.Threads} threads, {batches} batches per repetition, {data.Name}");
         Console.WriteLine($"  FLOPs per relaxation step and example: {stepFlops / 1e6:F2} M (conv layers above the input: forward + transpose; fc layers)");
 
@@ -78,6 +78,39 @@ public static class ConvBench
         double gflops = stepFlops * config.Batch / perStep / 1e9;
         Console.WriteLine($"  training: {perThousand:F2} s per 1,000 examples (median of {reps}; all: {string.Join(", ", train.Select(t => t.ToString("F2")))})");
         Console.WriteLine($"  one free-phase step of the batch: {perStep * 1e3:F2} ms → {gflops:F1} GFLOP/s");
+
+        // Steps to convergence of the free phase, for both update orders, on the network as trained above.
+        foreach (var dynamics in new[] { Dynamics.UpdateOrder.Synchronous, Dynamics.UpdateOrder.Alternating })
+        {
+            network.UpdateOrder = dynamics;
+            var residuals = Residuals(batch, 400);
+            string Steps(double tol) { int i = Array.FindIndex(residuals, r => r < tol); return i < 0 ? "> 400" : (i + 1).ToString(); }
+            Console.WriteLine($"  {Dynamics.UpdateOrders.Name(dynamics),-5} steps until max|s^t − s^(t−1)| < 1e-2: {Steps(1e-2)}, < 1e-3: {Steps(1e-3)}, < 1e-4: {Steps(1e-4)} (residual after 400: {residuals[^1]:E1})");
+        }
+    }
+
+    /// <summary>max |s^t − s^(t−1)| over the batch after each of <paramref name="steps"/> free steps from s = 0.</summary>
+    private static double[] Residuals(BatchContext batch, int steps)
+    {
+        var state = batch.Free;
+        batch.Relaxation.PrepareStaticDrive(state, batch.Count, batch.Pool);
+        state.ClearRows(0, batch.Count);
+        var previous = state.Layers.Select(m => m.Clone()).ToArray();
+        var result = new double[steps];
+        for (int t = 0; t < steps; t++)
+        {
+            batch.Relaxation.Relax(state, null, 0f, 1, batch.Count, batch.Pool);
+            double r = 0;
+            for (int l = 1; l < state.Layers.Length; l++)
+            {
+                var now = state[l].Data;
+                var before = previous[l].Data;
+                for (int i = 0; i < batch.Count * state[l].Cols; i++) r = Math.Max(r, Math.Abs(now[i] - before[i]));
+                Array.Copy(now, before, now.Length);
+            }
+            result[t] = r;
+        }
+        return result;
     }
 
     private static double Median(List<double> values)

@@ -30,6 +30,11 @@ public sealed class TrainingConfig
     public string? Strides { get; set; }
     /// <summary>Fully connected sizes after the conv layers; the last is the output (readout with CE).</summary>
     public string Fc { get; set; } = "10";
+    /// <summary>Per-channel standardisation of the inputs with training-set statistics.</summary>
+    public bool Normalize { get; set; }
+    /// <summary>Random crops (zero padding <see cref="CropPadding"/>) and horizontal flips of training images.</summary>
+    public bool Augment { get; set; }
+    public int CropPadding { get; set; } = 4;
     /// <summary>Layer update order of the relaxation: sync (all layers at once) or async (odd then even layers, Scellier 2023).</summary>
     public string UpdateOrder { get; set; } = "sync";
     public float Beta { get; set; } = 0.1f;
@@ -165,6 +170,12 @@ public sealed class TrainingConfig
             (c, v) => c.Model = Choice("model", v, Models), c => c.Model),
         new("update-order", "relaxation order: sync (every layer from the previous step) or async (odd layers, then even layers: Scellier et al. 2023, far fewer steps)",
             (c, v) => c.UpdateOrder = Choice("update-order", v, Dynamics.UpdateOrders.Names), c => c.UpdateOrder),
+        new("normalize", "standardise each input channel with the training set's mean and standard deviation (saved with the model)",
+            (c, v) => c.Normalize = Bool("normalize", v), c => c.Normalize ? "true" : "false", isFlag: true),
+        new("augment", "augment training images: random crop of the image zero-padded by crop-padding pixels, and horizontal flip",
+            (c, v) => c.Augment = Bool("augment", v), c => c.Augment ? "true" : "false", isFlag: true),
+        new("crop-padding", "augment: padding of the random crop in pixels (0: flips only)",
+            (c, v) => c.CropPadding = Int("crop-padding", v, 0, 64), c => c.CropPadding.ToString()),
         new("channels", "conv: output channels per conv layer, e.g. 32-64 or 128-256-512-512",
             (c, v) => c.Channels = Checked(v, x => ConvSpec.ParseList("channels", x, 1)), c => c.Channels),
         new("kernels", "conv: kernel size per conv layer, e.g. 5-5", (c, v) => c.Kernels = Checked(v, x => ConvSpec.ParseList("kernels", x, 1)), c => c.Kernels),
