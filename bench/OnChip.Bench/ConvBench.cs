@@ -15,7 +15,7 @@ namespace OnChip.Bench;
 /// Seconds of conv-net training per 1,000 examples (the reference PyTorch configuration: Fashion-MNIST,
 /// channels 32-64, kernels 5-5, max pools, CE readout, T1 = 200, T2 = 10, batch 100) and the speed of one
 /// relaxation step in GFLOP/s. Usage: <c>conv [--rule ep-symmetric] [--threads N] [--reps 3] [--examples 1000]
-/// [--update-order sync|async] [any conv option: --channels --kernels --pools --paddings --fc --t1 --t2 --batch --data]</c>.
+/// [--update-order sync|async] [--model model.onchip] [any conv option: --channels --kernels --pools --paddings --fc --t1 --t2 --batch --data]</c>.
 /// </summary>
 public static class ConvBench
 {
@@ -23,18 +23,22 @@ public static class ConvBench
     {
         var config = new TrainingConfig { Model = "conv", Loss = "ce", Rule = "ep-symmetric", T1 = 200, T2 = 10, Batch = 100, Data = "embedded" };
         int reps = 3, examples = 1000;
+        string? modelPath = null;
         for (int i = 0; i + 1 < args.Length; i += 2)
         {
             string key = args[i].TrimStart('-');
             if (key == "reps") reps = int.Parse(args[i + 1]);
             else if (key == "examples") examples = int.Parse(args[i + 1]);
+            else if (key == "model") modelPath = args[i + 1];
             else TrainingConfig.Keys.First(k => k.Name == key).Set(config, args[i + 1]);
         }
         config.Validate();
         var data = DatasetLoader.Load(config.Data).Train;
         using var pool = new WorkerPool(config.Threads);
-        var network = new LayeredNetwork(config.NetworkSpecFor(data)) { UpdateOrder = Dynamics.UpdateOrders.Parse(config.UpdateOrder) };
-        network.Initialize(Rng.ForStream(config.Seed, "init"));
+        // --model: start from trained weights (convergence is slower in a trained net than at initialisation)
+        var network = modelPath is null ? new LayeredNetwork(config.NetworkSpecFor(data)) : Persistence.ModelFile.Load(modelPath).Network;
+        network.UpdateOrder = Dynamics.UpdateOrders.Parse(config.UpdateOrder);
+        if (modelPath is null) network.Initialize(Rng.ForStream(config.Seed, "init"));
         var rule = LearningRule.Create(config.Rule, network, config.Phases, Rng.ForStream(config.Seed, "rule"));
         var batch = new BatchContext(network, config.Batch, pool) { Count = config.Batch };
         var optimizer = Optimizer.Create("adam", network.Parameters, config.LearningRates(network.GroupCount), 0f, 0f);
@@ -78,6 +82,20 @@ public static class ConvBench
         double gflops = stepFlops * config.Batch / perStep / 1e9;
         Console.WriteLine($"  training: {perThousand:F2} s per 1,000 examples (median of {reps}; all: {string.Join(", ", train.Select(t => t.ToString("F2")))})");
         Console.WriteLine($"  one free-phase step of the batch: {perStep * 1e3:F2} ms → {gflops:F1} GFLOP/s");
+
+        // Cost of a step in each update order, measured alternately so that load changes hit both alike.
+        var stepTimes = new[] { new List<double>(), new List<double>() };
+        var configured = network.UpdateOrder;
+        for (int rep = 0; rep < 2 * reps; rep++)
+            foreach (var dynamics in new[] { Dynamics.UpdateOrder.Synchronous, Dynamics.UpdateOrder.Alternating })
+            {
+                network.UpdateOrder = dynamics;
+                clock.Restart();
+                batch.RunFreePhase(50);
+                stepTimes[(int)dynamics].Add(clock.Elapsed.TotalSeconds / 50);
+            }
+        network.UpdateOrder = configured;
+        Console.WriteLine($"  one step of the batch, measured alternately: sync {Median(stepTimes[0]) * 1e3:F2} ms, async {Median(stepTimes[1]) * 1e3:F2} ms");
 
         // Steps to convergence of the free phase, for both update orders, on the network as trained above.
         foreach (var dynamics in new[] { Dynamics.UpdateOrder.Synchronous, Dynamics.UpdateOrder.Alternating })

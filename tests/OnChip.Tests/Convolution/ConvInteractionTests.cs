@@ -9,23 +9,29 @@ namespace OnChip.Tests.Convolution;
 /// <summary>The conv + pooling interaction against the loop-by-loop reference, and its adjoint identities.</summary>
 public class ConvInteractionTests
 {
-    public static TheoryData<char, int, int, bool, int> Cases()
+    public static TheoryData<char, int, int, bool, int, int> Cases()
     {
-        var data = new TheoryData<char, int, int, bool, int>();
+        var data = new TheoryData<char, int, int, bool, int, int>();
         foreach (char pool in "mai")
             foreach (var (padding, stride) in new[] { (0, 1), (1, 1), (2, 1), (1, 2) })
                 foreach (bool channelsLast in new[] { false, true })
-                    data.Add(pool, padding, stride, channelsLast, 3);
-        data.Add('m', 0, 1, true, 5);
-        data.Add('a', 2, 1, false, 5);
+                    data.Add(pool, padding, stride, channelsLast, 3, 3);
+        data.Add('m', 0, 1, true, 5, 3);
+        data.Add('a', 2, 1, false, 5, 3);
+        // 16 and 32 channels (in and out): the vectorised col2im and max-pooling paths
+        foreach (var (padding, stride) in new[] { (0, 1), (1, 1), (2, 2) })
+        {
+            data.Add('m', padding, stride, true, 3, 16);
+            data.Add('i', padding, stride, true, 5, 32);
+        }
         return data;
     }
 
-    private static ConvGeometry Geometry(char pool, int padding, int stride, bool channelsLast, int kernel)
+    private static ConvGeometry Geometry(char pool, int padding, int stride, bool channelsLast, int kernel, int channels = 3)
     {
         // Sizes chosen so that the convolution output divides into 2x2 pooling windows when there is pooling.
         int size = pool == 'i' ? 7 : (stride == 1 ? 8 + kernel - 1 - 2 * padding : 2 * (4 - 1) + kernel - 2 * padding);
-        return new ConvGeometry(3, size, size, 4, kernel, padding, stride, PoolKinds.Parse(pool), channelsLast);
+        return new ConvGeometry(channels, size, size, channels == 3 ? 4 : channels, kernel, padding, stride, PoolKinds.Parse(pool), channelsLast);
     }
 
     private sealed record Setup(ConvGeometry G, ConvInteraction Conv, Matrix[] States, int Rows);
@@ -53,9 +59,9 @@ public class ConvInteractionTests
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void Drives_and_kernel_gradient_match_the_reference(char pool, int padding, int stride, bool channelsLast, int kernel)
+    public void Drives_and_kernel_gradient_match_the_reference(char pool, int padding, int stride, bool channelsLast, int kernel, int channels)
     {
-        var s = Create(Geometry(pool, padding, stride, channelsLast, kernel), rows: 5, seed: 7);
+        var s = Create(Geometry(pool, padding, stride, channelsLast, kernel, channels), rows: 5, seed: 7);
         var g = s.G;
         var k = D(s.Conv.Kernel.Value.Span);
         using var pool2 = new WorkerPool(2);

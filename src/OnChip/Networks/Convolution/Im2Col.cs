@@ -1,4 +1,7 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace OnChip.Networks.Convolution;
 
@@ -52,6 +55,11 @@ public static class Im2Col
     /// <summary><paramref name="image"/> += col2im(<paramref name="col"/>): the transpose of <see cref="Gather"/>.</summary>
     public static void ScatterAdd(ConvGeometry g, ReadOnlySpan<float> col, Span<float> image)
     {
+        if (g.InputChannelsLast && g.InChannels % 16 == 0 && g.InChannels <= 256 && Vector512.IsHardwareAccelerated)
+        {
+            GatherAdd(g, col, image);
+            return;
+        }
         int k = g.Kernel, cin = g.InChannels, patch = g.PatchSize;
         int row = 0;
         for (int oy = 0; oy < g.ConvHeight; oy++)
@@ -83,6 +91,43 @@ public static class Im2Col
                         }
                     }
                 }
+            }
+        }
+    }
+
+    /// <summary>
+    /// col2im organised by input pixel: each pixel's channel run sums, in registers, the patch entries of every output
+    /// position that covers it, then is written once. Scattering patch by patch instead reads and writes the image
+    /// k·k times over and was the slowest part of a conv relaxation step.
+    /// </summary>
+    private static void GatherAdd(ConvGeometry g, ReadOnlySpan<float> col, Span<float> image)
+    {
+        int k = g.Kernel, cin = g.InChannels, patch = g.PatchSize, s = g.Stride, p = g.Padding;
+        int vectors = cin / 16;
+        Span<Vector512<float>> acc = stackalloc Vector512<float>[16];
+        ref float colRef = ref MemoryMarshal.GetReference(col);
+        ref float imageRef = ref MemoryMarshal.GetReference(image);
+        for (int y = 0; y < g.InHeight; y++)
+        {
+            for (int x = 0; x < g.InWidth; x++)
+            {
+                ref float pixel = ref Unsafe.Add(ref imageRef, (y * g.InWidth + x) * cin);
+                for (int v = 0; v < vectors; v++) acc[v] = Vector512.LoadUnsafe(ref pixel, (nuint)(16 * v));
+                for (int ky = 0; ky < k; ky++)
+                {
+                    int ty = y + p - ky;  // = oy·s
+                    if (ty < 0 || ty % s != 0 || ty / s >= g.ConvHeight) continue;
+                    int oy = ty / s;
+                    for (int kx = 0; kx < k; kx++)
+                    {
+                        int tx = x + p - kx;
+                        if (tx < 0 || tx % s != 0 || tx / s >= g.ConvWidth) continue;
+                        int ox = tx / s;
+                        ref float src = ref Unsafe.Add(ref colRef, (oy * g.ConvWidth + ox) * patch + (ky * k + kx) * cin);
+                        for (int v = 0; v < vectors; v++) acc[v] += Vector512.LoadUnsafe(ref src, (nuint)(16 * v));
+                    }
+                }
+                for (int v = 0; v < vectors; v++) acc[v].StoreUnsafe(ref pixel, (nuint)(16 * v));
             }
         }
     }

@@ -1,4 +1,7 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace OnChip.Networks.Convolution;
 
@@ -14,6 +17,11 @@ public static class Pooling
     public static void ChooseWinners(ConvGeometry g, ReadOnlySpan<float> z, Span<int> winners)
     {
         if (g.Pool != PoolKind.Max) return;
+        if (g.OutChannels % 16 == 0 && Vector512.IsHardwareAccelerated)
+        {
+            ChooseWinners512(g, z, winners);
+            return;
+        }
         int c = g.OutChannels, right = c, down = g.ConvWidth * c;
         for (int oy = 0; oy < g.OutHeight; oy++)
             for (int ox = 0; ox < g.OutWidth; ox++)
@@ -28,6 +36,35 @@ public static class Pooling
                     if (z[below] > z[best]) best = below;
                     if (z[below + right] > z[best]) best = below + right;
                     winners[o + ch] = best;
+                }
+            }
+    }
+
+    /// <summary>The same comparisons, 16 channels at a time (strict "greater" keeps the first maximum, as the scalar loop).</summary>
+    private static void ChooseWinners512(ConvGeometry g, ReadOnlySpan<float> z, Span<int> winners)
+    {
+        int c = g.OutChannels, right = c, down = g.ConvWidth * c;
+        ref float zRef = ref MemoryMarshal.GetReference(z);
+        ref int wRef = ref MemoryMarshal.GetReference(winners);
+        var lanes = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+        for (int oy = 0; oy < g.OutHeight; oy++)
+            for (int ox = 0; ox < g.OutWidth; ox++)
+            {
+                int o = (oy * g.OutWidth + ox) * c;
+                int first = (2 * oy * g.ConvWidth + 2 * ox) * c;
+                for (int ch = 0; ch < c; ch += 16)
+                {
+                    int at = first + ch;
+                    var best = Vector512.LoadUnsafe(ref zRef, (nuint)at);
+                    var index = lanes + Vector512.Create(at);
+                    foreach (int offset in (ReadOnlySpan<int>)[right, down, down + right])
+                    {
+                        var v = Vector512.LoadUnsafe(ref zRef, (nuint)(at + offset));
+                        var greater = Vector512.GreaterThan(v, best);
+                        best = Vector512.ConditionalSelect(greater, v, best);
+                        index = Vector512.ConditionalSelect(greater.AsInt32(), lanes + Vector512.Create(at + offset), index);
+                    }
+                    index.StoreUnsafe(ref Unsafe.Add(ref wRef, o + ch));
                 }
             }
     }
