@@ -41,10 +41,10 @@ public static class ConvPartsBench
         var parts = new (string Name, Action Body, double Flops)[]
         {
             ("im2col (gather patches)", () => { for (int r = 0; r < rows; r++) Im2Col.Gather(g, input.AsSpan(r * g.InSize, g.InSize), col.AsSpan((r % chunk) * cols, cols)); }, 0),
-            ("forward GEMM col·Kᵀ", () => { for (int r = 0; r < rows; r += chunk) Gemm.Multiply(false, true, chunk * g.Positions, g.OutChannels, g.PatchSize, 1f, col, g.PatchSize, kernel, g.PatchSize, 0f, z.AsSpan(r * g.ConvSize), g.OutChannels); }, gemmFlops),
+            ("forward GEMM col·Kᵀ", () => { for (int r = 0; r < rows; r += chunk) Gemm.Multiply(false, true, Math.Min(chunk, rows - r) * g.Positions, g.OutChannels, g.PatchSize, 1f, col, g.PatchSize, kernel, g.PatchSize, 0f, z.AsSpan(r * g.ConvSize), g.OutChannels); }, gemmFlops),
             ("max-pool winners + select", () => { for (int r = 0; r < rows; r++) { Pooling.ChooseWinners(g, z.AsSpan(r * g.ConvSize, g.ConvSize), winners.AsSpan(r * g.OutSize, g.OutSize)); Pooling.Select(g, z.AsSpan(r * g.ConvSize, g.ConvSize), winners.AsSpan(r * g.OutSize, g.OutSize), output.AsSpan(r * g.OutSize, g.OutSize)); } }, 0),
             ("pool transpose (unpool)", () => { for (int r = 0; r < rows; r++) Pooling.Transpose(g, upper.AsSpan(r * g.OutSize, g.OutSize), winners.AsSpan(r * g.OutSize, g.OutSize), dz.AsSpan(r * g.ConvSize, g.ConvSize)); }, 0),
-            ("transpose GEMM dz·K", () => { for (int r = 0; r < rows; r += chunk) Gemm.Multiply(false, false, chunk * g.Positions, g.PatchSize, g.OutChannels, 1f, dz.AsSpan(r * g.ConvSize), g.OutChannels, kernel, g.PatchSize, 0f, col, g.PatchSize); }, gemmFlops),
+            ("transpose GEMM dz·K", () => { for (int r = 0; r < rows; r += chunk) Gemm.Multiply(false, false, Math.Min(chunk, rows - r) * g.Positions, g.PatchSize, g.OutChannels, 1f, dz.AsSpan(r * g.ConvSize), g.OutChannels, kernel, g.PatchSize, 0f, col, g.PatchSize); }, gemmFlops),
             ("col2im (scatter-add)", () => { for (int r = 0; r < rows; r++) Im2Col.ScatterAdd(g, col.AsSpan((r % chunk) * cols, cols), drive.AsSpan(r * g.InSize, g.InSize)); }, 0),
         };
         Console.WriteLine($"conv parts: {g.InChannels}x{g.InHeight}x{g.InWidth} → {g.OutChannels} channels, {g.Kernel}x{g.Kernel}, max pool, {rows} examples in chunks of {chunk}, 1 thread; median of {reps}");
