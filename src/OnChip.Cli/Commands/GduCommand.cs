@@ -38,7 +38,11 @@ public static class GduCommand
         {
             var clash = explicitKeys.Intersect(["archi", "act", "loss", "init-scale", "channels", "kernels", "pools", "paddings", "strides", "fc"]).ToArray();
             if (clash.Length > 0) throw new ConfigException($"--{clash[0]}: not allowed with --model (the model defines the network)");
-            network = ModelFile.Load(modelPath).Network;
+            var model = ModelFile.Load(modelPath);
+            network = model.Network;
+            if (ChannelNormalization.FromMetadata(model.Metadata) is { } normalization) data = normalization.Apply(data);
+            // The check compares EP with BPTT through the synchronous dynamics, whatever order the model trained with.
+            network.UpdateOrder = Dynamics.UpdateOrder.Synchronous;
         }
         else
         {

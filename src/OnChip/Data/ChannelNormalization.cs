@@ -43,4 +43,12 @@ public sealed record ChannelNormalization(float[] Mean, float[] Std)
     }
 
     public DataSplit Apply(DataSplit split) => new(Apply(split.Train), Apply(split.Test));
+
+    /// <summary>The statistics a model file's metadata holds (normalize_mean, normalize_std), or null.</summary>
+    public static ChannelNormalization? FromMetadata(System.Text.Json.Nodes.JsonObject metadata)
+    {
+        if (metadata["normalize_mean"]?.GetValue<string>() is not { } mean || metadata["normalize_std"]?.GetValue<string>() is not { } std) return null;
+        static float[] Floats(string text) => text.Split(',').Select(v => float.Parse(v, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        return new ChannelNormalization(Floats(mean), Floats(std));
+    }
 }

@@ -11,9 +11,6 @@ public static class ModelEvaluation
 {
     public sealed record Result(string Description, double Accuracy, double Loss);
 
-    private static float[] Floats(string text) =>
-        text.Split(',').Select(v => float.Parse(v, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
-
     public static Result Evaluate(string path, Dataset data, int? freeSteps, WorkerPool pool)
     {
         var contents = TensorArchive.Load(path);
@@ -24,8 +21,7 @@ public static class ModelEvaluation
                 var model = ModelFile.Load(path);
                 CheckFits(model.Network.Spec.Archi, data, path);
                 // A model trained on standardised inputs is evaluated on inputs standardised the same way.
-                if (model.Metadata["normalize_mean"]?.GetValue<string>() is { } mean && model.Metadata["normalize_std"]?.GetValue<string>() is { } std)
-                    data = new ChannelNormalization(Floats(mean), Floats(std)).Apply(data);
+                if (ChannelNormalization.FromMetadata(model.Metadata) is { } normalization) data = normalization.Apply(data);
                 int steps = freeSteps ?? model.FreeSteps;
                 var (accuracy, loss) = new Evaluator(model.Network, pool).Evaluate(data, steps);
                 var spec = model.Network.Spec;

@@ -39,5 +39,10 @@ public class CifarSmokeTests : IDisposable
         var (evalCode, evalOut, evalErr) = Run("eval", "--model", Path.Combine(run, "model.onchip"), "--data", data);
         Assert.True(evalCode == 0, evalErr);
         Assert.Contains($"accuracy {100 * accuracy:F2}%", evalOut);
+        // The GDU check runs on the trained conv model, through the synchronous dynamics although it trained async.
+        var (gduCode, gduOut, gduErr) = Run("gdu", "--model", Path.Combine(run, "model.onchip"), "--data", data, "--batch", "8",
+            "--t1", "20", "--t2", "5", "--out", Path.Combine(_dir, "gdu"));
+        Assert.True(gduCode == 0, gduErr);
+        Assert.Contains("W3", gduOut);
     }
 }
