@@ -116,6 +116,22 @@ public class ConvConfigTests : IDisposable
         foreach (var p in network.Parameters) Assert.Equal(p.Value.Data, loaded.Parameter(p.Name).Value.Data);
     }
 
+    /// <summary>Rows relax independently and no product is split along its sum, so the thread count changes nothing.</summary>
+    [Theory]
+    [InlineData("sync", false)]
+    [InlineData("async", true)]
+    public void Conv_training_is_bitwise_the_same_on_one_and_two_threads(string order, bool augment)
+    {
+        float[] Train(int threads)
+        {
+            var config = FromYaml($"model: conv\nchannels: 4-16\nkernels: 5-5\nloss: ce\nrule: ep-symmetric\nt1: 12\nt2: 4\nepochs: 1\nbatch: 50\nupdate-order: {order}\naugment: {augment}\nthreads: {threads}\n");
+            using var trainer = new Trainer(config, Small);
+            trainer.RunNextEpoch(null);
+            return trainer.Parameters.SelectMany(p => p.Value.Data).ToArray();
+        }
+        Assert.Equal(Train(1), Train(2));
+    }
+
     /// <summary>A kernel is an ordinary parameter tensor, so it lives on a device array like any weight matrix.</summary>
     [Fact]
     public void Conv_kernels_train_on_device_arrays()
