@@ -158,7 +158,7 @@ public sealed class TrainingConfig
 
     public static IReadOnlyList<ConfigKey<TrainingConfig>> Keys { get; } =
     [
-        new("data", "dataset: embedded (ships with OnChip), fashion-mnist, mnist, or a directory of IDX files",
+        new("data", "dataset: embedded (ships with OnChip), fashion-mnist, mnist, cifar10, cifar100, or a directory of IDX or CIFAR binary files",
             (c, v) => c.Data = v.Length > 0 ? v : throw new ConfigException("data: must not be empty"), c => c.Data),
         new("archi", "layer sizes from input to output, e.g. 784-512-10 or 784-256-256-10",
             (c, v) => { NetworkSpec.ParseArchi(v); c.Archi = v; }, c => c.Archi),
