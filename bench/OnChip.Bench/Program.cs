@@ -21,6 +21,12 @@ switch (args[0])
     case "synapses":
         SynapseBench.Run(args[1..]);
         return 0;
+    case "conv":
+        ConvBench.Run(args[1..]);
+        return 0;
+    case "conv-parts":
+        ConvPartsBench.Run(args[1..]);
+        return 0;
     case "gemm":
         GemmBench.Run(args[1..]);
         return 0;
@@ -37,5 +43,7 @@ static void PrintUsage()
     Console.Error.WriteLine("  phases [--threads N] [--batches 2000] [--archi 784-512-10] [--batch 50]   median µs per batch of each stage of an EP step");
     Console.Error.WriteLine("  rbm [--epochs 4] [--threads N] [--data fashion-mnist] [--train-limit 40000] [any rbm train option]   seconds of RBM training per epoch");
     Console.Error.WriteLine("  synapses [--device ecram] [--programming pulse-train] [--updates 200] [--pulses 0.15]   ns per weight per update of one 784x512 device array (one thread)");
+    Console.Error.WriteLine("  conv [--rule ep-symmetric] [--threads N] [--reps 3] [--examples 1000] [--update-order sync|async] [--model model.onchip] [any conv option]   seconds of conv-net training per 1,000 examples, GFLOP/s of a relaxation step");
+    Console.Error.WriteLine("  conv-parts [--reps 20] [--chunk 8]   ms of each kernel of a conv layer's relaxation step, one thread");
     Console.Error.WriteLine("  gemm [reps] [--isa scalar|avx2|avx512] [--shape NAME]   GFLOP/s of Gemm.Multiply on the training shapes");
 }

@@ -27,23 +27,29 @@ public static class GduCommand
     public static int Execute(GduConfig config, IReadOnlySet<string> explicitKeys, TextWriter output)
     {
         var shared = config.Shared;
+        // gdu's --model names a model file, so an untrained conv net is asked for by giving its conv layers.
+        if (explicitKeys.Contains("channels")) shared.Model = "conv";
         shared.Validate();
         if (shared.T2 > shared.T1) throw new ConfigException($"t2: BPTT runs through the last t2 = {shared.T2} of the t1 = {shared.T1} free steps; t2 must not exceed t1");
 
+        var data = DatasetLoader.Load(shared.Data).Train;
         LayeredNetwork network;
         if (config.Model is string modelPath)
         {
-            var clash = explicitKeys.Intersect(["archi", "act", "loss", "init-scale"]).ToArray();
+            var clash = explicitKeys.Intersect(["archi", "act", "loss", "init-scale", "channels", "kernels", "pools", "paddings", "strides", "fc"]).ToArray();
             if (clash.Length > 0) throw new ConfigException($"--{clash[0]}: not allowed with --model (the model defines the network)");
-            network = ModelFile.Load(modelPath).Network;
+            var model = ModelFile.Load(modelPath);
+            network = model.Network;
+            if (ChannelNormalization.FromMetadata(model.Metadata) is { } normalization) data = normalization.Apply(data);
+            // The check compares EP with BPTT through the synchronous dynamics, whatever order the model trained with.
+            network.UpdateOrder = Dynamics.UpdateOrder.Synchronous;
         }
         else
         {
-            network = new LayeredNetwork(shared.NetworkSpec);
+            network = new LayeredNetwork(shared.NetworkSpecFor(data));
             network.Initialize(Rng.ForStream(shared.Seed, "init"), shared.InitScale);
         }
 
-        var data = DatasetLoader.Load(shared.Data).Train;
         var archi = network.Spec.Archi;
         if (archi[0] != data.FeatureCount || archi[^1] != data.ClassCount)
             throw new ConfigException($"archi: the network ({network.Spec.ArchiText}) does not fit {data.Name} ({data.FeatureCount} features, {data.ClassCount} classes)");

@@ -10,7 +10,8 @@ public sealed class GduConfig
     public bool Symmetric { get; set; }
     public string? Model { get; set; }
 
-    private static readonly string[] SharedKeys = ["data", "archi", "act", "loss", "beta", "t1", "t2", "batch", "init-scale", "seed", "threads", "out"];
+    private static readonly string[] SharedKeys = ["data", "archi", "act", "loss", "beta", "t1", "t2", "batch", "init-scale", "seed", "threads", "out",
+        "channels", "kernels", "pools", "paddings", "strides", "fc"];
 
     public static IReadOnlyList<ConfigKey<GduConfig>> Keys { get; } =
     [

@@ -18,10 +18,10 @@ public static class DatasetLoader
     /// <summary>System-wide dataset root used by Debian's dataset-* packages.</summary>
     public const string SystemDataRoot = "/usr/share/datasets";
 
-    public static IReadOnlyList<KnownDataset> KnownDatasets { get; } = [KnownDataset.FashionMnist, KnownDataset.Mnist];
+    public static IReadOnlyList<KnownDataset> KnownDatasets { get; } = [KnownDataset.FashionMnist, KnownDataset.Mnist, KnownDataset.Cifar10, KnownDataset.Cifar100];
 
     /// <summary>Directory layouts tried, in order, for a directory spec.</summary>
-    public static IReadOnlyList<IDatasetFormat> Formats { get; } = [IdxFormat.Instance];
+    public static IReadOnlyList<IDatasetFormat> Formats { get; } = [IdxFormat.Instance, CifarFormat.Cifar10, CifarFormat.Cifar100];
 
     /// <summary>Loads the dataset named by <paramref name="spec"/> (null or blank means <see cref="DefaultSpec"/>).</summary>
     public static DataSplit Load(string? spec = null)

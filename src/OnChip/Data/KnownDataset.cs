@@ -27,6 +27,22 @@ public sealed record KnownDataset(string Name, IDatasetFormat Format, IReadOnlyL
         "Put the four standard MNIST files train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz "
         + "and t10k-labels-idx1-ubyte.gz (from any MNIST mirror; raw or .gz) into one of those directories.");
 
+    /// <summary>CIFAR-10, binary version: 50,000 + 10,000 32×32 colour images of 10 classes.</summary>
+    public static KnownDataset Cifar10 { get; } = new(
+        "cifar10",
+        CifarFormat.Cifar10,
+        ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"],
+        "Put the files of the binary version (cifar-10-binary.tar.gz from https://www.cs.toronto.edu/~kriz/cifar.html, "
+        + "i.e. data_batch_1.bin … data_batch_5.bin and test_batch.bin) into one of those directories.");
+
+    /// <summary>CIFAR-100, binary version: 50,000 + 10,000 32×32 colour images of 100 classes (fine labels).</summary>
+    public static KnownDataset Cifar100 { get; } = new(
+        "cifar100",
+        CifarFormat.Cifar100,
+        Enumerable.Range(0, 100).Select(i => i.ToString()).ToArray(),
+        "Put the files of the binary version (cifar-100-binary.tar.gz from https://www.cs.toronto.edu/~kriz/cifar.html, "
+        + "i.e. train.bin and test.bin) into one of those directories.");
+
     /// <summary>The directories searched, in order, for this dataset (see <see cref="DatasetLoader.SearchDirectories"/>).</summary>
     public IReadOnlyList<string> SearchDirectories() => DatasetLoader.SearchDirectories(Name);
 

@@ -1,3 +1,4 @@
+using OnChip.Networks.Convolution;
 using OnChip.Networks.Costs;
 using OnChip.Networks.Interactions;
 using OnChip.Randomness;
@@ -8,6 +9,8 @@ namespace OnChip.Networks;
 /// A layered energy-based network ("prototypical" setting of Ernoult et al. 2019): input s0 clamped, state layers
 /// s1…sN, dense couplings W_n between s_n and s_{n+1}, biases b_n. With the MSE cost the output layer sN is a state
 /// layer; with the cross-entropy readout the last coupling becomes the readout and sN leaves the dynamics.
+/// A conv net (<see cref="NetworkSpec.Conv"/>) replaces the first couplings by <see cref="ConvInteraction"/>s with
+/// per-channel biases; its image layers are stored channels-last (H, W, C), the input as the dataset gives it.
 /// Parameter names: W_n couples layer n to n+1, b_n is the bias of layer n (so W0, b1, W1, b2, … for any cost).
 /// </summary>
 public sealed class LayeredNetwork
@@ -33,8 +36,23 @@ public sealed class LayeredNetwork
         LayerSizes = archi[..stateLayers];
         var parameters = new List<Parameter>();
         var interactions = new List<Interaction>();
+        var convs = spec.Conv?.Geometries() ?? [];
+        if (convs.Count > stateLayers - 1)
+            throw new ArgumentException($"fc: with {spec.Loss} the conv layers need a state layer above them (add an fc size)");
         for (int n = 0; n + 1 < stateLayers; n++)
         {
+            if (n < convs.Count)
+            {
+                // A conv layer: kernel W_n (Cout × k·k·Cin) and one bias per output channel.
+                var g = convs[n];
+                var kernel = new Parameter($"W{n}", g.OutChannels, g.PatchSize, group: n);
+                var bias = new Parameter($"b{n + 1}", 1, g.OutChannels, group: n);
+                parameters.Add(kernel);
+                parameters.Add(bias);
+                interactions.Add(new ConvInteraction(n, n + 1, kernel, g));
+                interactions.Add(new ChannelBiasInteraction(n + 1, bias, g.OutHeight * g.OutWidth));
+                continue;
+            }
             var w = new Parameter($"W{n}", archi[n + 1], archi[n], group: n);
             var b = new Parameter($"b{n + 1}", 1, archi[n + 1], group: n);
             parameters.Add(w);
@@ -63,6 +81,8 @@ public sealed class LayeredNetwork
     }
 
     public NetworkSpec Spec { get; }
+    /// <summary>How relaxations update the layers (a property of the dynamics, not of Φ: equilibria are the same).</summary>
+    public Dynamics.UpdateOrder UpdateOrder { get; set; }
     public Activation Activation { get; }
     public CostFunction Cost { get; }
     /// <summary>Sizes of the state layers, the clamped input (layer 0) included.</summary>
@@ -101,9 +121,11 @@ public sealed class LayeredNetwork
     /// </summary>
     public void Initialize(Rng rng, float scale = 1f)
     {
+        // fan-in of a group: the columns of its weight (lower-layer size for a dense W, k·k·Cin for a conv kernel)
+        var fanIns = Parameters.Where(p => p.Name.StartsWith('W')).ToDictionary(p => p.Group, p => p.Value.Cols);
         foreach (var p in Parameters)
         {
-            int fanIn = Spec.Archi[p.Group];
+            int fanIn = fanIns[p.Group];
             float bound = scale / MathF.Sqrt(fanIn);
             rng.FillUniform(p.Value.Span, -bound, bound);
         }

@@ -1,8 +1,16 @@
+using OnChip.Networks.Convolution;
+
 namespace OnChip.Networks;
 
-/// <summary>What defines a layered energy-based network: sizes (input first), neuron activation, cost.</summary>
-public sealed record NetworkSpec(int[] Archi, string Activation, string Loss)
+/// <summary>
+/// What defines a layered energy-based network: sizes (input first), neuron activation, cost, and for a conv net
+/// the conv layers (<see cref="Conv"/>), whose flat sizes then make up the start of <see cref="Archi"/>.
+/// </summary>
+public sealed record NetworkSpec(int[] Archi, string Activation, string Loss, ConvSpec? Conv = null)
 {
+    /// <summary>A conv net: the architecture follows from the conv layers and the input shape.</summary>
+    public static NetworkSpec Convolutional(ConvSpec conv, string activation, string loss) => new(conv.Archi(), activation, loss, conv);
+
     public static int[] ParseArchi(string text)
     {
         var parts = text.Split('-', StringSplitOptions.TrimEntries);

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using OnChip.Networks;
+using OnChip.Networks.Convolution;
 
 namespace OnChip.Persistence;
 
@@ -12,7 +13,7 @@ public sealed record LoadedModel(LayeredNetwork Network, JsonObject Metadata)
 
 /// <summary>
 /// Model files (<c>model.onchip</c>) of layered EP networks: a <see cref="TensorArchive"/> of kind "layered-ep"
-/// whose metadata holds the architecture, activation and loss, and whose tensors are the parameters by name
+/// whose metadata holds the architecture, activation and loss (and for conv nets the input shape and conv layers), and whose tensors are the parameters by name
 /// (W_n of shape [n_{n+1}, n_n], b_n of shape [n_n]).
 /// </summary>
 public static class ModelFile
@@ -25,6 +26,17 @@ public static class ModelFile
         meta["archi"] = network.Spec.ArchiText;
         meta["activation"] = network.Spec.Activation;
         meta["loss"] = network.Spec.Loss;
+        meta["update_order"] = Dynamics.UpdateOrders.Name(network.UpdateOrder);
+        if (network.Spec.Conv is { } conv)
+        {
+            meta["input"] = conv.InputText;
+            meta["channels"] = conv.ChannelsText;
+            meta["kernels"] = conv.KernelsText;
+            meta["pools"] = conv.PoolsText;
+            meta["paddings"] = conv.PaddingsText;
+            meta["strides"] = conv.StridesText;
+            meta["fc"] = conv.FcText;
+        }
         var tensors = network.Parameters.Select(p => new NamedTensor(p.Name, p.Shape, p.Value.Data)).ToArray();
         TensorArchive.Save(path, Kind, meta, tensors);
     }
@@ -37,11 +49,12 @@ public static class ModelFile
         LayeredNetwork network;
         try
         {
-            var spec = new NetworkSpec(
-                NetworkSpec.ParseArchi(Required(contents, "archi", path)),
-                Required(contents, "activation", path),
-                Required(contents, "loss", path));
+            var spec = contents.Metadata["channels"] is null
+                ? new NetworkSpec(NetworkSpec.ParseArchi(Required(contents, "archi", path)), Required(contents, "activation", path), Required(contents, "loss", path))
+                : NetworkSpec.Convolutional(ReadConv(contents, path), Required(contents, "activation", path), Required(contents, "loss", path));
             network = new LayeredNetwork(spec);
+            // Older files have no update order: they were relaxed synchronously.
+            if (contents.Metadata["update_order"]?.GetValue<string>() is { } order) network.UpdateOrder = Dynamics.UpdateOrders.Parse(order);
         }
         catch (ArgumentException e)
         {
@@ -55,6 +68,18 @@ public static class ModelFile
             t.Data.CopyTo(p.Value.Data, 0);
         }
         return new LoadedModel(network, contents.Metadata);
+    }
+
+    private static ConvSpec ReadConv(TensorArchive.Contents contents, string path)
+    {
+        var (c, h, w) = ConvSpec.ParseShape(Required(contents, "input", path));
+        return new ConvSpec(c, h, w,
+            ConvSpec.ParseList("channels", Required(contents, "channels", path), 1),
+            ConvSpec.ParseList("kernels", Required(contents, "kernels", path), 1),
+            ConvSpec.ParsePools(Required(contents, "pools", path)),
+            ConvSpec.ParseList("paddings", Required(contents, "paddings", path), 0),
+            ConvSpec.ParseList("strides", Required(contents, "strides", path), 1),
+            ConvSpec.ParseList("fc", Required(contents, "fc", path), 1));
     }
 
     private static string Required(TensorArchive.Contents contents, string key, string path) =>

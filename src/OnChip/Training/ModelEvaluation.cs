@@ -20,6 +20,8 @@ public static class ModelEvaluation
             {
                 var model = ModelFile.Load(path);
                 CheckFits(model.Network.Spec.Archi, data, path);
+                // A model trained on standardised inputs is evaluated on inputs standardised the same way.
+                if (ChannelNormalization.FromMetadata(model.Metadata) is { } normalization) data = normalization.Apply(data);
                 int steps = freeSteps ?? model.FreeSteps;
                 var (accuracy, loss) = new Evaluator(model.Network, pool).Evaluate(data, steps);
                 var spec = model.Network.Spec;

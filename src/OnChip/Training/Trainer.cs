@@ -22,6 +22,8 @@ public sealed class Trainer : IDisposable
 {
     private readonly TrainingConfig _config;
     private readonly DataSplit _data;
+    private readonly Augmentation? _augmentation;
+    private readonly Rng _augmentRng;
     private readonly WorkerPool _pool;
     private readonly Rng _shuffle;
     private readonly int[] _order;
@@ -30,17 +32,27 @@ public sealed class Trainer : IDisposable
     {
         config.Validate();
         _config = config;
+        if (config.Normalize)
+        {
+            Normalization = ChannelNormalization.Of(data.Train);
+            data = Normalization.Apply(data);
+        }
         _data = data;
-        var spec = config.NetworkSpec;
+        if (config.Augment) _augmentation = new Augmentation(data.Train.Channels, data.Train.Height, data.Train.Width, config.CropPadding, flip: true);
+        _augmentRng = Rng.ForStream(config.Seed, "augment");
+        var spec = config.NetworkSpecFor(data.Train);
         CheckAgainstData(spec, data);
 
         _pool = new WorkerPool(config.Threads);
-        Learner = CreateLearner(config, _pool);
+        Learner = CreateLearner(config, spec, _pool);
         Devices = DeviceSetup.Attach(Learner.Parameters, config.Devices, config.Seed);
         Optimizer = Optimizer.Create(config.Optim, Learner.Parameters, config.LearningRates(Learner.GroupCount), config.Momentum, config.Wd);
         _shuffle = Rng.ForStream(config.Seed, "shuffle");
         _order = Enumerable.Range(0, data.Train.Count).ToArray();
     }
+
+    /// <summary>The input standardisation (with --normalize), applied to both splits; null otherwise.</summary>
+    public ChannelNormalization? Normalization { get; }
 
     /// <summary>The model and its rule.</summary>
     public ISupervisedLearner Learner { get; }
@@ -50,7 +62,7 @@ public sealed class Trainer : IDisposable
     public Optimizer Optimizer { get; }
 
     /// <summary>Builds and initialises the network the config describes, with its rule (before any device is attached).</summary>
-    private static ISupervisedLearner CreateLearner(TrainingConfig config, WorkerPool pool)
+    private static ISupervisedLearner CreateLearner(TrainingConfig config, NetworkSpec spec, WorkerPool pool)
     {
         var init = Rng.ForStream(config.Seed, "init");
         if (config.Model == "feedforward")
@@ -59,7 +71,7 @@ public sealed class Trainer : IDisposable
             ff.Initialize(init, config.InitScale);
             return new FeedForward.FeedForwardLearner(ff, new FeedForward.Backpropagation(ff, config.Rule == "progressive-bp", config.Batch), config.Batch, pool);
         }
-        var network = new LayeredNetwork(config.NetworkSpec);
+        var network = new LayeredNetwork(spec) { UpdateOrder = Dynamics.UpdateOrders.Parse(config.UpdateOrder) };
         network.Initialize(init, config.InitScale);
         var rule = LearningRule.Create(config.Rule, network, config.Phases, Rng.ForStream(config.Seed, "rule"));
         return new EnergyLearner(network, rule, config.Batch, config.T1, pool);
@@ -70,6 +82,8 @@ public sealed class Trainer : IDisposable
     {
         if (spec.Archi[0] != data.Train.FeatureCount)
             throw new ConfigException($"archi: the input size {spec.Archi[0]} does not match the {data.Train.FeatureCount} features of {data.Train.Name} (use {data.Train.FeatureCount}-…)");
+        if (spec.Conv is not null && spec.Archi[^1] != data.Train.ClassCount)
+            throw new ConfigException($"fc: the output size {spec.Archi[^1]} does not match the {data.Train.ClassCount} classes of {data.Train.Name} (end --fc with {data.Train.ClassCount})");
         if (spec.Archi[^1] != data.Train.ClassCount)
             throw new ConfigException($"archi: the output size {spec.Archi[^1]} does not match the {data.Train.ClassCount} classes of {data.Train.Name} (use …-{data.Train.ClassCount})");
     }
@@ -127,6 +141,7 @@ public sealed class Trainer : IDisposable
             int start = b * _config.Batch;
             int count = Math.Min(_config.Batch, train.Count - start);
             BatchLoader.Load(Learner, train, _order.AsSpan(start, count));
+            _augmentation?.Apply(Learner.Input, count, _augmentRng);
             Learner.TrainBatch(Optimizer);
             if (!double.IsFinite(Learner.BatchLoss))
                 throw new DivergenceException($"training diverged at epoch {epoch}, batch {b + 1}: the loss is {Learner.BatchLoss} (try a smaller learning rate or β)");
@@ -195,6 +210,7 @@ public sealed class Trainer : IDisposable
             ["optimizer_steps"] = new JsonArray(Optimizer.GroupSteps.Select(n => (JsonNode)n).ToArray()),
             ["learning_rates"] = new JsonArray(Optimizer.LearningRates.Select(r => (JsonNode)r).ToArray()),
             ["shuffle_rng"] = Words(_shuffle.GetState()),
+            ["augment_rng"] = Words(_augmentRng.GetState()),
             ["rule_rng"] = Learner.RandomStream is { } r ? Words(r.GetState()) : null,
             ["device_counters"] = new JsonArray(Devices.Select(d => (JsonNode)new JsonArray(d.Counters.Select(c => (JsonNode)c).ToArray())).ToArray()),
         };
@@ -240,6 +256,7 @@ public sealed class Trainer : IDisposable
         var rates = meta["learning_rates"]!.AsArray();
         for (int g = 0; g < rates.Count; g++) Optimizer.LearningRates[g] = rates[g]!.GetValue<float>();
         _shuffle.SetState(FromWords(meta["shuffle_rng"]!));
+        if (meta["augment_rng"] is { } augmentState) _augmentRng.SetState(FromWords(augmentState));
         if (Learner.RandomStream is { } rng && meta["rule_rng"] is { } ruleState) rng.SetState(FromWords(ruleState));
         _progress = null;
         if (meta["progress"] is JsonObject progress)

@@ -137,6 +137,8 @@ public static class TrainingRun
             // Order matters for crash safety: model, then checkpoint (which carries this epoch's metrics line), then the line.
             trainer.Learner.SaveModel(run.ModelPath, new JsonObject
             {
+                ["normalize_mean"] = trainer.Normalization is { } n ? string.Join(',', n.Mean.Select(v => v.ToString("R", System.Globalization.CultureInfo.InvariantCulture))) : null,
+                ["normalize_std"] = trainer.Normalization is { } m ? string.Join(',', m.Std.Select(v => v.ToString("R", System.Globalization.CultureInfo.InvariantCulture))) : null,
                 ["t1"] = config.T1,
                 ["t2"] = config.T2,
                 ["beta"] = config.Beta,

@@ -45,6 +45,33 @@ public class AllocationTests
         }
         Assert.True(fewest == 0, $"{fewest} bytes allocated in 20 training steps");
     }
+
+    [Theory]
+    [InlineData("ep-symmetric", "mm", Dynamics.UpdateOrder.Synchronous)]
+    [InlineData("ep", "am", Dynamics.UpdateOrder.Alternating)]
+    [InlineData("bptt", "ma", Dynamics.UpdateOrder.Synchronous)]
+    public void Conv_training_steps_allocate_nothing(string rule, string pools, Dynamics.UpdateOrder order)
+    {
+        using var pool = new WorkerPool(2);
+        var (network, batch) = Convolution.ConvLearningTests.Tiny(pools, "ce", "mysig", batchSize: 20, pool: pool, channels: [4, 8], size: 12);
+        network.UpdateOrder = order;
+        var learning = LearningRule.Create(rule, network, new PhaseSettings(0.1f, 20, 5), new Randomness.Rng(1));
+        var optim = Optimizer.Create("adam", network.Parameters, [1e-3f, 1e-3f, 1e-3f], 0f, 0f);
+        for (int i = 0; i < 30; i++) learning.TrainBatch(batch, optim);
+        var probe = new AllocationProbe(pool.Workers);
+        long fewest = long.MaxValue;
+        for (int round = 0; round < 10 && fewest > 0; round++)
+        {
+            long before = probe.Total(pool);
+            for (int i = 0; i < 10; i++)
+            {
+                learning.TrainBatch(batch, optim);
+                batch.CountCorrect();
+            }
+            fewest = Math.Min(fewest, probe.Total(pool) - before);
+        }
+        Assert.True(fewest == 0, $"{fewest} bytes allocated in 10 conv training steps");
+    }
 }
 
 /// <summary>Reads each worker thread's own allocation counter.</summary>

@@ -30,6 +30,20 @@ public abstract class Interaction
     public abstract void AddDrive(int layer, Matrix[] states, Matrix drive, int start, int count, WorkerPool pool);
 
     /// <summary>
+    /// drives[l][rows] += ∂Φ_term/∂s_l for every l in <paramref name="layers"/> (layers of this term), rows [start, start+count),
+    /// on the calling thread. A term may share work between its drives (a conv term convolves its lower layer once for
+    /// both). <paramref name="lowerUnchanged"/>: the caller guarantees that the lower layer's rows are unchanged since
+    /// this term's previous AddDrives call on them, so anything computed from them then may be reused.
+    /// </summary>
+    public virtual void AddDrives(int[] layers, Matrix[] states, Matrix[] drives, int start, int count, bool lowerUnchanged)
+    {
+        foreach (int layer in layers) AddDrive(layer, states, drives[layer], start, count, WorkerPool.Serial);
+    }
+
+    /// <summary>Prepares per-row memory for batches of up to <paramref name="rows"/> rows (called before parallel use).</summary>
+    public virtual void EnsureCapacity(int rows) { }
+
+    /// <summary>
     /// θ.Grad ← keep·θ.Grad + coef · Σ_rows (∂Φ_term/∂θ(a) − ∂Φ_term/∂θ(b)) over rows [0, count); <paramref name="b"/>
     /// null means zero. <paramref name="keep"/> is 0 (overwrite, no need to clear first) or 1 (accumulate).
     /// </summary>

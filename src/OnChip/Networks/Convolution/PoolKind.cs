@@ -1,0 +1,32 @@
+namespace OnChip.Networks.Convolution;
+
+/// <summary>
+/// Pooling after a convolution, as in Laborieux et al. 2021: 2×2 windows with stride 2 ('m' max, 'a' average),
+/// or none ('i', identity). Written as one letter per conv layer on the command line (--pools mm).
+/// </summary>
+public enum PoolKind
+{
+    Max,
+    Average,
+    None,
+}
+
+public static class PoolKinds
+{
+    public const string Letters = "mai";
+
+    public static PoolKind Parse(char letter) => letter switch
+    {
+        'm' => PoolKind.Max,
+        'a' => PoolKind.Average,
+        'i' => PoolKind.None,
+        _ => throw new ArgumentException($"unknown pool '{letter}' (expected m = 2x2 max, a = 2x2 average, i = none)"),
+    };
+
+    public static char Letter(PoolKind kind) => kind switch
+    {
+        PoolKind.Max => 'm',
+        PoolKind.Average => 'a',
+        _ => 'i',
+    };
+}
