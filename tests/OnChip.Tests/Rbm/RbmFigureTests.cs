@@ -1,3 +1,4 @@
+using OnChip;
 using OnChip.Cli.Commands;
 using OnChip.Configuration;
 using OnChip.Rbm;
@@ -41,6 +42,9 @@ public class RbmFigureTests
         var e = Assert.Throws<ConfigException>(() => RbmFigureCommand.Parse(new Dictionary<string, string> { ["--tables"] = "nonlin" }));
         Assert.Contains("nonlinearity", e.Message);
         Assert.Throws<ConfigException>(() => RbmFigureCommand.Parse(new Dictionary<string, string> { ["--widths"] = "0.01,-1" }));
+        var (settings, jobs) = RbmFigureCommand.Parse(new Dictionary<string, string> { ["--tables"] = "c2c" });
+        var unwritable = Assert.Throws<UserFacingException>(() => RbmFigureCommand.Execute(settings, "/proc/onchip-figure", jobs, TextWriter.Null));
+        Assert.Contains("/proc/onchip-figure", unwritable.Message);
     }
 
     [Fact]
