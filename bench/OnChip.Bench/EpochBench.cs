@@ -27,27 +27,12 @@ public static class EpochBench
         Console.WriteLine($"epoch bench: {data.Train.Count} examples, {config.Archi} {config.Act} {config.Loss}, rule {config.Rule}, " +
                           $"batch {config.Batch}, T1={config.T1} T2={config.T2}, {config.Threads} threads, {config.Epochs} epochs");
         using var trainer = new Trainer(config, data);
-        var seconds = new List<double>();
-        var cpu = new List<double>();
-        var process = System.Diagnostics.Process.GetCurrentProcess();
+        var times = new EpochTimes();
         for (int epoch = 1; epoch <= config.Epochs; epoch++)
         {
-            process.Refresh();
-            var before = process.TotalProcessorTime;
-            var m = trainer.RunNextEpoch(null)!;
-            process.Refresh();
-            double used = (process.TotalProcessorTime - before).TotalSeconds;
-            seconds.Add(m.EpochSeconds);
-            cpu.Add(used);
+            var (m, used) = times.Run(() => trainer.RunNextEpoch(null)!, m => m.EpochSeconds);
             Console.WriteLine($"  epoch {epoch}: {m.EpochSeconds:F3} s train  ({m.ExamplesPerSecond:F0} ex/s)  {used:F3} s cpu (whole epoch, incl. test)  test acc {100 * m.TestAccuracy:F2}%");
         }
-        var steady = seconds.Skip(1).Order().ToArray();
-        if (steady.Length > 0)
-        {
-            Console.WriteLine($"seconds per epoch (epochs 2..{config.Epochs}): min {steady[0]:F3}  median {steady[steady.Length / 2]:F3}  max {steady[^1]:F3}");
-            // CPU time is less disturbed by other jobs on a shared machine than wall time (with --threads 1, no spinning).
-            var steadyCpu = cpu.Skip(1).Order().ToArray();
-            Console.WriteLine($"cpu seconds per epoch (epochs 2..{config.Epochs}): min {steadyCpu[0]:F3}  median {steadyCpu[steadyCpu.Length / 2]:F3}  max {steadyCpu[^1]:F3}");
-        }
+        times.PrintSummary();
     }
 }

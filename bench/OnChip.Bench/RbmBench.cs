@@ -33,26 +33,14 @@ public static class RbmBench
                           $"{(config.Persistent ? "PCD" : "CD")}-{config.CdK}, {config.Chains} chain(s), batch {config.Batch}, binarize {config.Binarize}, " +
                           $"{config.Threads} threads, {config.Epochs} epochs");
         using var trainer = new RbmTrainer(config, data);
-        var seconds = new List<double>();
-        var cpu = new List<double>();
-        var process = System.Diagnostics.Process.GetCurrentProcess();
+        var times = new EpochTimes();
         for (int epoch = 1; epoch <= config.Epochs; epoch++)
         {
-            process.Refresh();
-            var before = process.TotalProcessorTime;
-            var r = trainer.RunEpoch(epoch, null)!;
-            process.Refresh();
-            cpu.Add((process.TotalProcessorTime - before).TotalSeconds);
-            seconds.Add(r.Metrics.EpochSeconds);
+            int current = epoch;
+            var (r, _) = times.Run(() => trainer.RunEpoch(current, null)!, r => r.Metrics.EpochSeconds);
             Console.WriteLine($"  epoch {epoch}: {r.Metrics.EpochSeconds:F3} s train  ({r.Metrics.ExamplesPerSecond:F0} ex/s)  " +
                               $"test error {100 * r.Extra["test_error"]:F2}%  recon {r.Extra["recon_error"]:F4}  eval {r.Metrics.EvalSeconds:F3} s");
         }
-        var steady = seconds.Skip(1).Order().ToArray();
-        if (steady.Length > 0)
-        {
-            Console.WriteLine($"seconds per epoch (epochs 2..{config.Epochs}): min {steady[0]:F3}  median {steady[steady.Length / 2]:F3}  max {steady[^1]:F3}");
-            var steadyCpu = cpu.Skip(1).Order().ToArray();   // whole epoch incl. evaluation; steadier than wall time on a shared machine
-            Console.WriteLine($"cpu seconds per epoch (epochs 2..{config.Epochs}): min {steadyCpu[0]:F3}  median {steadyCpu[steadyCpu.Length / 2]:F3}  max {steadyCpu[^1]:F3}");
-        }
+        times.PrintSummary();
     }
 }
