@@ -3,6 +3,7 @@ using System.Globalization;
 using OnChip.Cli.Output;
 using OnChip.Configuration;
 using OnChip.Rbm;
+using OnChip.Training;
 
 namespace OnChip.Cli.Commands;
 
@@ -88,17 +89,7 @@ public static class RbmFigureCommand
         var rows = RbmFigure.Plan(settings);
         if (rows.Count == 0) throw new ConfigException("--tables: nothing to run");
         foreach (var row in rows) RbmFigure.Config(settings, row, directory);  // every row's settings are valid before any training
-        try
-        {
-            Directory.CreateDirectory(directory);
-            string probe = Path.Combine(directory, $".write-test-{Environment.ProcessId}");
-            File.WriteAllText(probe, "");
-            File.Delete(probe);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new UserFacingException($"--out {directory}: cannot create or write the directory ({e.Message})");
-        }
+        RunDirectory.Create(directory, "", []);  // created and checked writable now; finished runs inside are kept
 
         var results = new RbmFigure.Result?[rows.Count];
         var pending = new List<int>();
