@@ -28,21 +28,14 @@ public class AllocationTests
         var learning = LearningRule.Create(rule, network, new PhaseSettings(0.1f, 30, 10), new Randomness.Rng(1));
         var optim = Optimizer.Create(optimizer, network.Parameters, [1e-3f, 1e-3f, 1e-3f], 0.5f, 1e-4f);
         for (int i = 0; i < 50; i++) learning.TrainBatch(batch, optim);
-        // Count only the threads that train (this one and the pool's workers): the test runner's own threads allocate.
-        // The runtime may still allocate while it re-compiles hot methods, so take the best of several rounds: an
-        // allocation in the hot path would show up in every round.
-        var probe = new AllocationProbe(pool.Workers);
-        long fewest = long.MaxValue;
-        for (int round = 0; round < 10 && fewest > 0; round++)
+        long fewest = AllocationProbe.FewestBytes(pool, () =>
         {
-            long before = probe.Total(pool);
             for (int i = 0; i < 20; i++)
             {
                 learning.TrainBatch(batch, optim);
                 batch.CountCorrect();
             }
-            fewest = Math.Min(fewest, probe.Total(pool) - before);
-        }
+        });
         Assert.True(fewest == 0, $"{fewest} bytes allocated in 20 training steps");
     }
 
@@ -58,18 +51,14 @@ public class AllocationTests
         var learning = LearningRule.Create(rule, network, new PhaseSettings(0.1f, 20, 5), new Randomness.Rng(1));
         var optim = Optimizer.Create("adam", network.Parameters, [1e-3f, 1e-3f, 1e-3f], 0f, 0f);
         for (int i = 0; i < 30; i++) learning.TrainBatch(batch, optim);
-        var probe = new AllocationProbe(pool.Workers);
-        long fewest = long.MaxValue;
-        for (int round = 0; round < 10 && fewest > 0; round++)
+        long fewest = AllocationProbe.FewestBytes(pool, () =>
         {
-            long before = probe.Total(pool);
             for (int i = 0; i < 10; i++)
             {
                 learning.TrainBatch(batch, optim);
                 batch.CountCorrect();
             }
-            fewest = Math.Min(fewest, probe.Total(pool) - before);
-        }
+        });
         Assert.True(fewest == 0, $"{fewest} bytes allocated in 10 conv training steps");
     }
 }
@@ -78,6 +67,24 @@ public class AllocationTests
 internal sealed class AllocationProbe(int workers) : IParallelJob
 {
     private readonly long[] _bytes = new long[workers];
+
+    /// <summary>
+    /// The fewest bytes <paramref name="steps"/> allocated in up to 10 rounds, counting only the threads that train (the
+    /// caller and the pool's workers; the test runner's own threads allocate). The runtime may still allocate while it
+    /// re-compiles hot methods, so the best round counts: an allocation in the hot path shows up in every round.
+    /// </summary>
+    public static long FewestBytes(WorkerPool pool, Action steps)
+    {
+        var probe = new AllocationProbe(pool.Workers);
+        long fewest = long.MaxValue;
+        for (int round = 0; round < 10 && fewest > 0; round++)
+        {
+            long before = probe.Total(pool);
+            steps();
+            fewest = Math.Min(fewest, probe.Total(pool) - before);
+        }
+        return fewest;
+    }
 
     public long Total(WorkerPool pool)
     {
