@@ -15,6 +15,8 @@ public class ProgrammingTests
     [InlineData(0.37f)]
     [InlineData(2.6f)]
     [InlineData(-11.2f)]
+    [InlineData(30.1f)]    // p = 0.97: q^BL for q = p would underflow to 0 in float
+    [InlineData(-29.5f)]
     public void Pulse_train_delivers_the_requested_change_on_average(float pulsesRequested)
     {
         const int n = 20_000;
@@ -29,6 +31,50 @@ public class ProgrammingTests
         Assert.True(Math.Abs(mean - requested) < 3 * se + 1e-9, $"mean {mean:E4} vs requested {requested:E4} (se {se:E2})");
         Assert.True(se > 0, "the pulse count is random");
         Assert.True(weights.Max(w => Math.Abs(w)) <= 31 * array.NominalChange * 1.0001, "at most BL pulses");
+    }
+
+    /// <summary>Pulse counts are Binomial(BL, p): mean BL·p and variance BL·p(1 − p), on both sides of p = ½.</summary>
+    [Theory]
+    [InlineData(0.01f)]
+    [InlineData(0.3f)]
+    [InlineData(0.8f)]
+    [InlineData(0.97f)]
+    public void Pulse_train_counts_are_binomial(float p)
+    {
+        const int n = 40_000, bl = 31;
+        var array = Ideal(n, "pulse-train", new ProgrammingOptions(BitLength: bl));
+        var weights = new float[n];
+        array.BeginUpdate();
+        for (int start = 0; start < n; start += 1024)
+            array.Apply(weights, Enumerable.Repeat(p * bl * array.NominalChange, Math.Min(1024, n - start)).ToArray(), start);
+        var counts = weights.Select(w => Math.Round(w / array.NominalChange)).ToArray();
+        double mean = counts.Average(), variance = counts.Select(c => (c - mean) * (c - mean)).Sum() / (n - 1);
+        double expectedVariance = bl * p * (1 - p);
+        Assert.InRange(mean, bl * p - 4 * Math.Sqrt(expectedVariance / n), bl * p + 4 * Math.Sqrt(expectedVariance / n));
+        Assert.InRange(variance / expectedVariance, 0.9, 1.1);
+    }
+
+    /// <summary>
+    /// A uniform draw just below 1 must not walk the inversion to BL when the float CDF sums to slightly less than 1:
+    /// with 0.05 pulses requested, 4 or more pulses have probability ~2e-6 and 31 essentially none.
+    /// </summary>
+    [Fact]
+    public void Pulse_train_never_jumps_to_the_full_bit_length_for_small_requests()
+    {
+        const int n = 1 << 22;
+        var array = Ideal(1024, "pulse-train", new ProgrammingOptions(BitLength: 31));
+        var weights = new float[1024];
+        var request = Enumerable.Repeat(0.05f * array.NominalChange, 1024).ToArray();
+        float largest = 0;
+        for (int update = 0; update < n / 1024; update++)
+        {
+            array.BeginUpdate();
+            weights.AsSpan().Clear();
+            array.Apply(weights, request, 0);
+            largest = Math.Max(largest, weights.Max());
+            array.Plus.AsSpan().Fill(0f);   // back to zero weight (the reference state of the single device)
+        }
+        Assert.InRange(largest / array.NominalChange, 1, 6);
     }
 
     [Fact]
