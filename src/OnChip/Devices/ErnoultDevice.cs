@@ -17,7 +17,8 @@ public sealed class ErnoultDevice(DeviceSpec spec) : DeviceModel(spec)
 {
     private float BetaD => Spec.BetaD;
     /// <summary>(βd/ΔG)·C·Δt_max: the factor K of a unit-width pulse.</summary>
-    private float UnitK => (float)(Math.Exp(BetaD) - 1.0);  // in double: e^{βd} − 1 for βd ≪ 1
+    private float UnitK => _unitK;
+    private readonly float _unitK = (float)(Math.Exp(spec.BetaD) - 1.0);  // in double: e^{βd} − 1 for βd ≪ 1
 
     public override float NominalStep(float width) => (float)(Range / BetaD * Math.Log(1.0 + UnitK * width * Math.Exp(-BetaD * 0.5)));
 
@@ -68,7 +69,7 @@ public sealed class ErnoultDevice(DeviceSpec spec) : DeviceModel(spec)
         var one = Vector512<float>.One;
         var minusBeta = Vector512.Create(-beta);
         var small = Vector512.Create(SeriesLimit);
-        var third = Vector512.Create(3f);
+        var third = Vector512.Create(1f / 3f);
         var half = Vector512.Create(0.5f);
         for (; i <= n - 16; i += 16)
         {
@@ -77,12 +78,12 @@ public sealed class ErnoultDevice(DeviceSpec spec) : DeviceModel(spec)
             var pulsed = ~Vector512.Equals(dir, zero);
             if (pulsed == Vector512<float>.Zero) continue;
             var current = Vector512.LoadUnsafe(ref g, k);
-            var x = (current - Vector512.Create(lower)) / Vector512.Create(range);
+            var x = (current - Vector512.Create(lower)) * Vector512.Create(1f / range);
             var up = Vector512.GreaterThanOrEqual(dir, zero);
             var exponent = Vector512.ConditionalSelect(up, minusBeta * x, minusBeta * (one - x));
             var scale = Vector512.ConditionalSelect(up, Vector512.LoadUnsafe(ref su, k), Vector512.LoadUnsafe(ref sd, k));
             var t = VectorMath.Exp(exponent) * (Vector512.Create(unit) * Vector512.LoadUnsafe(ref w, k) * scale);
-            var series = t * (one - t * (half - t / third));
+            var series = t * (one - t * (half - t * third));
             var log1p = Vector512.ConditionalSelect(Vector512.LessThan(t, small), series, VectorMath.Log(one + t));
             var delta = dir * Vector512.Create(amplitude) * log1p;
             if (noisy) delta += Vector512.Create(spread) * Vector512.LoadUnsafe(ref z, k);
@@ -94,12 +95,60 @@ public sealed class ErnoultDevice(DeviceSpec spec) : DeviceModel(spec)
             float dir = Unsafe.Add(ref d, i);
             if (dir == 0f) continue;
             float current = Unsafe.Add(ref g, i);
-            float x = (current - lower) / range;
+            float x = (current - lower) * (1f / range);
             bool up = dir >= 0;
             float t = MathF.Exp(up ? -beta * x : -beta * (1f - x)) * (unit * Unsafe.Add(ref w, i) * (up ? Unsafe.Add(ref su, i) : Unsafe.Add(ref sd, i)));
-            float delta = dir * amplitude * (t < SeriesLimit ? t * (1f - t * (0.5f - t / 3f)) : MathF.Log(1f + t));
+            float delta = dir * amplitude * (t < SeriesLimit ? t * (1f - t * (0.5f - t * (1f / 3f))) : MathF.Log(1f + t));
             if (noisy) delta += spread * Unsafe.Add(ref z, i);
             Unsafe.Add(ref g, i) = Math.Clamp(current + delta, Unsafe.Add(ref lo, i), Unsafe.Add(ref hi, i));
+        }
+    }
+
+    public override bool FiresTrains => true;
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    protected override void FireBlocks(ref DeviceBlocks b, ChunkRandom random)
+    {
+        // The arithmetic of Pulse, in the same order, repeated while a device has pulses left.
+        var zero = Vector512<float>.Zero;
+        var one = Vector512<float>.One;
+        var unit = Vector512.Create(_unitK);
+        var lower = Vector512.Create(Lower);
+        var inverseRange = Vector512.Create(1f / Range);
+        var minusBeta = Vector512.Create(-BetaD);
+        var amplitude = Vector512.Create(Range / BetaD);
+        var small = Vector512.Create(SeriesLimit);
+        var third = Vector512.Create(1f / 3f);
+        var half = Vector512.Create(0.5f);
+        bool noisy = Spec.C2c > 0;
+        var spread = Vector512.Create(Spec.C2c * Range);
+        nuint end = (nuint)b.Blocks * 16;
+        for (nuint k = 0; k < end; k += 16)
+        {
+            var counts = DeviceBlocks.Load(in b.Counts, k);
+            if (counts == zero) continue;
+            var left = Vector512.Abs(counts);
+            var up = Vector512.GreaterThanOrEqual(counts, zero);
+            var dir = Vector512.ConditionalSelect(up, one, -one);
+            var pulseK = unit * DeviceBlocks.Load(in b.Width, k) * Vector512.ConditionalSelect(up, DeviceBlocks.Load(in b.ScaleUp, k), DeviceBlocks.Load(in b.ScaleDown, k));
+            var lo = DeviceBlocks.Load(in b.Min, k);
+            var hi = DeviceBlocks.Load(in b.Max, k);
+            var current = DeviceBlocks.Load(in b.State, k);
+            for (var round = zero; ; round += one)
+            {
+                var pulsed = Vector512.GreaterThan(left, round);
+                if (pulsed == zero) break;
+                var x = (current - lower) * inverseRange;
+                var exponent = Vector512.ConditionalSelect(up, minusBeta * x, minusBeta * (one - x));
+                var t = VectorMath.Exp(exponent) * pulseK;
+                var series = t * (one - t * (half - t * third));
+                var log1p = Vector512.ConditionalSelect(Vector512.LessThan(t, small), series, VectorMath.Log(one + t));
+                var delta = dir * amplitude * log1p;
+                if (noisy) delta += spread * random.NextGaussians();
+                var next = Vector512.Min(Vector512.Max(current + delta, lo), hi);
+                current = Vector512.ConditionalSelect(pulsed, next, current);
+            }
+            current.StoreUnsafe(ref b.State, k);
         }
     }
 }

@@ -109,6 +109,44 @@ public abstract class StepDeviceModel(DeviceSpec spec) : DeviceModel(spec)
             Unsafe.Add(ref g, i) = Math.Clamp(current + step, Unsafe.Add(ref lo, i), Unsafe.Add(ref hi, i));
         }
     }
+
+    /// <summary>Linear and constant steps depend on the device's own state and parameters only: all pulses in registers.</summary>
+    public override bool FiresTrains => Form != FactorForm.Computed;
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    protected override void FireBlocks(ref DeviceBlocks b, ChunkRandom random)
+    {
+        // The arithmetic of Pulse, in the same order, repeated while a device has pulses left.
+        var zero = Vector512<float>.Zero;
+        var one = Vector512<float>.One;
+        bool linear = Form == FactorForm.Linear, noisy = Spec.C2c > 0;
+        var c2c = Vector512.Create(Spec.C2c);
+        nuint end = (nuint)b.Blocks * 16;
+        for (nuint k = 0; k < end; k += 16)
+        {
+            var counts = DeviceBlocks.Load(in b.Counts, k);
+            if (counts == zero) continue;
+            var left = Vector512.Abs(counts);
+            var rise = Vector512.GreaterThan(counts, zero);
+            var scale = Vector512.ConditionalSelect(rise, DeviceBlocks.Load(in b.ScaleUp, k), -DeviceBlocks.Load(in b.ScaleDown, k));
+            var slope = linear ? Vector512.ConditionalSelect(rise, DeviceBlocks.Load(in b.SlopeUp, k), DeviceBlocks.Load(in b.SlopeDown, k)) : zero;
+            var width = DeviceBlocks.Load(in b.Width, k);
+            var lo = DeviceBlocks.Load(in b.Min, k);
+            var hi = DeviceBlocks.Load(in b.Max, k);
+            var current = DeviceBlocks.Load(in b.State, k);
+            for (var round = zero; ; round += one)
+            {
+                var pulsed = Vector512.GreaterThan(left, round);
+                if (pulsed == zero) break;
+                var factor = linear ? Vector512.Max(current * slope + one, zero) : one;
+                var step = scale * factor * width;
+                if (noisy) step *= Vector512.FusedMultiplyAdd(random.NextGaussians(), c2c, one);
+                var next = Vector512.Min(Vector512.Max(current + step, lo), hi);
+                current = Vector512.ConditionalSelect(pulsed, next, current);
+            }
+            current.StoreUnsafe(ref b.State, k);
+        }
+    }
 }
 
 /// <summary>Constant step: w ← clip(w ± dw).</summary>

@@ -15,6 +15,8 @@ public sealed class ChunkRandom
 {
     private Vector512<ulong> _s0, _s1, _s2, _s3;
     private readonly float[] _scratch = new float[2048];
+    private Vector512<float> _spareGaussians;
+    private bool _hasSpare;
 
     /// <summary>Reseeds all lanes from a 64-bit key (e.g. a hash of array id, update cycle and chunk index).</summary>
     public void Reseed(ulong key)
@@ -26,6 +28,7 @@ public sealed class ChunkRandom
         _s1 = Vector512.Create(lanes[8..16]);
         _s2 = Vector512.Create(lanes[16..24]);
         _s3 = Vector512.Create(lanes[24..32]);
+        _hasSpare = false;
     }
 
     /// <summary>A well-mixed key from several integers.</summary>
@@ -82,6 +85,29 @@ public sealed class ChunkRandom
             rest[..(n - i)].CopyTo(target[i..]);
         }
         (_s0, _s1, _s2, _s3) = (s0, s1, s2, s3);
+    }
+
+    /// <summary>
+    /// Sixteen standard normal floats (Box–Muller as in <see cref="FillGaussian"/>: one call makes 32, the sine half
+    /// is kept for the next call). For loops that need noise one vector at a time, only where devices are pulsed.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector512<float> NextGaussians()
+    {
+        if (_hasSpare)
+        {
+            _hasSpare = false;
+            return _spareGaussians;
+        }
+        var scale = Vector512.Create(1f / (1 << 24));
+        var (s0, s1, s2, s3) = (_s0, _s1, _s2, _s3);
+        var u = Vector512.ConvertToSingle(Vector512.ShiftRightLogical(Next(ref s0, ref s1, ref s2, ref s3).AsUInt32(), 8).AsInt32()) * scale;
+        var v = Vector512.ConvertToSingle(Vector512.ShiftRightLogical(Next(ref s0, ref s1, ref s2, ref s3).AsUInt32(), 8).AsInt32()) * scale;
+        (_s0, _s1, _s2, _s3) = (s0, s1, s2, s3);
+        var (c, sin) = BoxMuller(u, v);
+        _spareGaussians = sin;
+        _hasSpare = true;
+        return c;
     }
 
     /// <summary>

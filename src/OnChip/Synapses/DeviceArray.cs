@@ -27,6 +27,9 @@ public sealed class DeviceArray : ISynapseArray
     private readonly float[]? _minus;
     private readonly DevicePopulation _plusDevices;
     private readonly DevicePopulation? _minusDevices;
+    /// <summary>When all devices are alike (no device-to-device spread), pulses read their parameters from one
+    /// chunk-sized copy that stays in cache instead of streaming per-device arrays of identical values.</summary>
+    private readonly DevicePopulation? _plusUniform, _minusUniform;
     private readonly float[]? _exact;
     private readonly ulong _seed;
     private readonly float _lowestWeight, _highestWeight;
@@ -60,6 +63,11 @@ public sealed class DeviceArray : ISynapseArray
         {
             _minusDevices = model.Populate(Count, rng);
             _minus = new float[Count];
+        }
+        if (Count > 0 && _plusDevices.IsUniform && _minusDevices is null or { IsUniform: true })
+        {
+            _plusUniform = _plusDevices.Repeat(0, ChunkSize);
+            _minusUniform = _minusDevices?.Repeat(0, ChunkSize);
         }
         strategy.Attach(Count);
         if (strategy.IsExact) _exact = new float[Count];
@@ -193,6 +201,11 @@ public sealed class DeviceArray : ISynapseArray
     /// </summary>
     private void Fire(Span<float> pulses, ReadOnlySpan<float> widths, int start, Scratch s)
     {
+        if (_model.FiresTrains)
+        {
+            FireTrains(pulses, widths, start, s);
+            return;
+        }
         int n = pulses.Length;
         var direction = s.Direction.AsSpan(0, n);
         int active = Directions(pulses, direction, MaxPulsesPerUpdate, out int rising);
@@ -201,8 +214,9 @@ public sealed class DeviceArray : ISynapseArray
         int rounds = MaxPulsesPerUpdate;
         if (active >= n / DenseFraction)
         {
+            var (plusDevices, minusDevices, offset) = DevicesAt(start);
             FireRound(_plus.AsSpan(start, n), _minus is null ? default : _minus.AsSpan(start, n), direction, widths,
-                _plusDevices, _minusDevices, start, s);
+                plusDevices, minusDevices, offset, s);
             Tally(active, rising, ref up, ref down);
             TensorPrimitives.Subtract(pulses, direction, pulses);
             rounds--;
@@ -211,6 +225,74 @@ public sealed class DeviceArray : ISynapseArray
         if (active > 0) FireGathered(pulses, widths, start, active, rounds, s, ref up, ref down);
         Interlocked.Add(ref _pulsesUp, up);
         Interlocked.Add(ref _pulsesDown, down);
+    }
+
+    /// <summary>The populations and offset that pulses of the chunk at <paramref name="start"/> read their parameters from.</summary>
+    private (DevicePopulation Plus, DevicePopulation? Minus, int Offset) DevicesAt(int start) => _plusUniform is not null
+        ? (_plusUniform, _minusUniform, 0)
+        : (_plusDevices, _minusDevices, start);
+
+    /// <summary>
+    /// Models that fire whole pulse trains (<see cref="DeviceModel.FiresTrains"/>): every device takes all its pulses
+    /// in one pass over the chunk, 16 devices at a time, in registers.
+    /// </summary>
+    private void FireTrains(Span<float> counts, ReadOnlySpan<float> widths, int start, Scratch s)
+    {
+        int n = counts.Length;
+        var (all, rising) = ClipCounts(counts, MaxPulsesPerUpdate);
+        if (all == 0) return;
+        var (plusDevices, minusDevices, offset) = DevicesAt(start);
+        var opposite = s.Opposite.AsSpan(0, n);
+        switch (Pair)
+        {
+            case PairMode.Single:
+                _model.PulseTrains(_plus.AsSpan(start, n), counts, widths, plusDevices, offset, s.Random);
+                break;
+            case PairMode.Pair:
+                _model.PulseTrains(_plus.AsSpan(start, n), counts, widths, plusDevices, offset, s.Random);
+                TensorPrimitives.Negate(counts, opposite);
+                _model.PulseTrains(_minus.AsSpan(start, n), opposite, widths, minusDevices!, offset, s.Random);
+                break;
+            default:
+                TensorPrimitives.Max(counts, 0f, opposite);
+                _model.PulseTrains(_plus.AsSpan(start, n), opposite, widths, plusDevices, offset, s.Random);
+                TensorPrimitives.Min(counts, 0f, opposite);
+                TensorPrimitives.Negate(opposite, opposite);
+                _model.PulseTrains(_minus.AsSpan(start, n), opposite, widths, minusDevices!, offset, s.Random);
+                break;
+        }
+        long up = 0, down = 0;
+        Tally(all, rising, ref up, ref down);
+        Interlocked.Add(ref _pulsesUp, up);
+        Interlocked.Add(ref _pulsesDown, down);
+    }
+
+    /// <summary>Clips the signed counts to ±<paramref name="limit"/>; returns all pulses and the potentiating ones.</summary>
+    private static (long All, long Rising) ClipCounts(Span<float> counts, int limit)
+    {
+        int n = counts.Length, i = 0;
+        ref float c = ref MemoryMarshal.GetReference(counts);
+        var max = Vector512.Create((float)limit);
+        var all = Vector512<int>.Zero;
+        var rising = Vector512<int>.Zero;
+        for (; i <= n - 16; i += 16)
+        {
+            var v = Vector512.Min(Vector512.Max(Vector512.LoadUnsafe(ref c, (nuint)i), -max), max);
+            v.StoreUnsafe(ref c, (nuint)i);
+            var whole = Vector512.ConvertToInt32(v);
+            all += Vector512.Abs(whole);
+            rising += Vector512.Max(whole, Vector512<int>.Zero);
+        }
+        long total = Vector512.Sum(Vector512.WidenLower(all) + Vector512.WidenUpper(all));
+        long up = Vector512.Sum(Vector512.WidenLower(rising) + Vector512.WidenUpper(rising));
+        for (; i < n; i++)
+        {
+            float v = Math.Clamp(Unsafe.Add(ref c, i), -(float)limit, limit);
+            Unsafe.Add(ref c, i) = v;
+            total += (long)MathF.Abs(v);
+            if (v > 0) up += (long)v;
+        }
+        return (total, up);
     }
 
     /// <summary>
@@ -392,26 +474,30 @@ public sealed class DeviceArray : ISynapseArray
             allPulses += c;
             if (sign > 0) risingPulses += c;
         }
-        Gather(_plus, _plusDevices, g, s.PlusDevices, sorted, start);
-        if (_minus is not null) Gather(_minus, _minusDevices!, gm, s.MinusDevices, sorted, start);
+        GatherOne(_plus, g, sorted, start);
+        if (_minus is not null) GatherOne(_minus, gm, sorted, start);
+        if (_plusUniform is null)
+        {
+            GatherDevices(_plusDevices, s.PlusDevices, sorted, start);
+            if (_minusDevices is not null) GatherDevices(_minusDevices, s.MinusDevices, sorted, start);
+        }
+        var (plusSlots, minusSlots) = _plusUniform is null ? (s.PlusDevices, s.MinusDevices) : (_plusUniform, _minusUniform);
         Tally(allPulses, risingPulses, ref up, ref down);
         // Round r (0-based among the gathered rounds) pulses the devices with more than r pulses left: a prefix.
         for (int r = 0, j = active; r < rounds; r++)
         {
             while (j > 0 && slotCount[j - 1] <= r) j--;
             if (j == 0) break;
-            FireRound(g[..j], _minus is null ? default : gm[..j], direction[..j], width[..j], s.PlusDevices, s.MinusDevices, 0, s);
+            FireRound(g[..j], _minus is null ? default : gm[..j], direction[..j], width[..j], plusSlots, minusSlots, 0, s);
         }
         for (int j = 0; j < active; j++) _plus[start + sorted[j]] = g[j];
         if (_minus is not null)
             for (int j = 0; j < active; j++) _minus[start + sorted[j]] = gm[j];
     }
 
-    /// <summary>Copies the state and per-device parameters of the devices <paramref name="sorted"/> (chunk indices) into slots.</summary>
-    private static void Gather(float[] state, DevicePopulation devices, Span<float> gathered, DevicePopulation slots,
-        ReadOnlySpan<int> sorted, int start)
+    /// <summary>Copies the per-device parameters of the devices <paramref name="sorted"/> (chunk indices) into slots.</summary>
+    private static void GatherDevices(DevicePopulation devices, DevicePopulation slots, ReadOnlySpan<int> sorted, int start)
     {
-        GatherOne(state, gathered, sorted, start);
         GatherOne(devices.ScaleUp, slots.ScaleUp, sorted, start);
         GatherOne(devices.ScaleDown, slots.ScaleDown, sorted, start);
         GatherOne(devices.Min, slots.Min, sorted, start);

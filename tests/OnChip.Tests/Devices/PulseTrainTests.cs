@@ -1,0 +1,167 @@
+using OnChip.Devices;
+using OnChip.Devices.Programming;
+using OnChip.Randomness;
+using OnChip.Synapses;
+
+namespace OnChip.Tests.Devices;
+
+/// <summary>
+/// Whole pulse trains per device (<see cref="DeviceModel.PulseTrains"/>) against the reference: the same pulses
+/// fired one round at a time through <see cref="DeviceModel.Pulse"/>.
+/// </summary>
+public class PulseTrainTests
+{
+    public static TheoryData<string> TrainModels => new()
+    {
+        "constant-step", "linear-step", "exp-nonlinear", "exp-linear",
+    };
+
+    private static DeviceModel Make(string name, float c2c = 0f) => DeviceModel.Create(name switch
+    {
+        "constant-step" => new DeviceSpec { Model = "constant-step", DwMin = 0.01f, WMin = -0.5f, WMax = 0.6f, DwDtod = 0.2f, UpDown = 0.1f, UpDownDtod = 0.05f, BoundsDtod = 0.1f, C2c = c2c },
+        "linear-step" => WithC2c(DevicePresets.Get("ecram"), c2c),
+        "exp-nonlinear" => new DeviceSpec { Model = "exp", BetaD = 3f, OnOff = 13f, DwDtod = 0.2f, C2c = c2c },
+        _ => new DeviceSpec { Model = "exp", BetaD = 0.005f, OnOff = 13f, DwDtod = 0.2f, C2c = c2c },
+    });
+
+    private static DeviceSpec WithC2c(DeviceSpec spec, float c2c)
+    {
+        spec.C2c = c2c;
+        return spec;
+    }
+
+    /// <summary>Fires the signed counts round by round through Pulse (the reference for noise-free devices).</summary>
+    private static float[] ByRounds(DeviceModel model, float[] state, float[] counts, float[] width, DevicePopulation devices)
+    {
+        int n = state.Length;
+        var g = (float[])state.Clone();
+        var direction = new float[n];
+        for (int round = 0; round < counts.Max(MathF.Abs); round++)
+        {
+            for (int i = 0; i < n; i++) direction[i] = MathF.Abs(counts[i]) > round ? MathF.Sign(counts[i]) : 0f;
+            model.Pulse(g, direction, width, devices, 0, [], new float[n], new float[n]);
+        }
+        return g;
+    }
+
+    [Theory]
+    [MemberData(nameof(TrainModels))]
+    public void Noise_free_trains_equal_the_same_pulses_fired_round_by_round(string name)
+    {
+        var model = Make(name);
+        Assert.True(model.FiresTrains);
+        const int n = 53;   // three full blocks of 16 and a partial one
+        var devices = model.Populate(n, new Rng(5));
+        var rng = new Rng(9);
+        var state = Enumerable.Range(0, n).Select(i => devices.Min[i] + (float)rng.NextDouble() * (devices.Max[i] - devices.Min[i])).ToArray();
+        var counts = Enumerable.Range(0, n).Select(i => i % 7 == 0 ? 0f : (float)(rng.NextInt(13) - 6)).ToArray();
+        counts[n - 1] = 400;   // drives the last device to its bound (constant steps reach it)
+        var width = Enumerable.Range(0, n).Select(i => model is ErnoultDevice ? 0.01f * (1 + i % 3) : 1f + 0.5f * (i % 2)).ToArray();
+        var expected = ByRounds(model, state, counts, width, devices);
+        var trains = (float[])state.Clone();
+        var random = new ChunkRandom();
+        random.Reseed(1);
+        model.PulseTrains(trains, counts, width, devices, 0, random);
+        var differ = Enumerable.Range(0, n).Where(i => expected[i] != trains[i]).Select(i => $"{i}: count {counts[i]} {state[i]} -> {expected[i]} vs {trains[i]}");
+        Assert.True(!differ.Any(), string.Join("; ", differ));
+        for (int i = 0; i < n; i++)
+            if (counts[i] == 0) Assert.Equal(state[i], trains[i]);
+            else Assert.NotEqual(state[i], trains[i]);
+        if (name == "constant-step") Assert.Equal(devices.Max[n - 1], trains[n - 1]);
+    }
+
+    [Fact]
+    public void Trains_read_parameters_at_the_offset()
+    {
+        var model = Make("linear-step");
+        const int n = 40, offset = 24;
+        var devices = model.Populate(offset + n, new Rng(2));
+        var counts = Enumerable.Range(0, n).Select(i => (float)(i % 5 - 2)).ToArray();
+        var width = Enumerable.Repeat(1f, n).ToArray();
+        var state = Enumerable.Repeat(0.1f, n).ToArray();
+        var shifted = model.Populate(n, new Rng(1));   // a population holding devices [offset, offset + n)
+        for (int b = 0; b < shifted.Buffers.Count; b++) devices.Buffers[b].AsSpan(offset, n).CopyTo(shifted.Buffers[b]);
+        var expected = ByRounds(model, state, counts, width, shifted);
+        var random = new ChunkRandom();
+        model.PulseTrains(state, counts, width, devices, offset, random);
+        Assert.Equal(expected, state);
+    }
+
+    /// <summary>k noisy constant steps of dw·(1 + c2c·ξ) from mid-range: mean k·dw, variance k·(c2c·dw)².</summary>
+    [Fact]
+    public void Noisy_trains_have_the_mean_and_variance_of_independent_noisy_pulses()
+    {
+        const float dw = 0.001f, c2c = 0.5f;
+        var model = DeviceModel.Create(new DeviceSpec { Model = "constant-step", DwMin = dw, WMin = -1f, WMax = 1f, C2c = c2c });
+        const int n = 8192, k = 6;
+        var devices = model.Populate(n, new Rng(1));
+        var state = new float[n];
+        var counts = Enumerable.Range(0, n).Select(i => i % 2 == 0 ? (float)k : -k).ToArray();
+        var random = new ChunkRandom();
+        random.Reseed(77);
+        model.PulseTrains(state, counts, Enumerable.Repeat(1f, n).ToArray(), devices, 0, random);
+        var change = state.Select((g, i) => (double)(counts[i] > 0 ? g : -g)).ToArray();
+        double mean = change.Average(), variance = change.Select(c => (c - mean) * (c - mean)).Sum() / (n - 1);
+        double expectedVariance = k * (c2c * dw) * (c2c * dw);
+        Assert.InRange(mean, k * dw - 3 * Math.Sqrt(expectedVariance / n), k * dw + 3 * Math.Sqrt(expectedVariance / n));
+        Assert.InRange(variance / expectedVariance, 0.9, 1.1);   // relative standard error √(2/n) ≈ 1.6%
+        // Different pulses of a device get different draws: a train of k is not one draw scaled by k.
+        Assert.True(variance < 0.5 * k * k * (c2c * dw) * (c2c * dw));
+    }
+
+    [Fact]
+    public void Models_whose_step_needs_a_pass_over_the_chunk_fire_round_by_round()
+    {
+        var model = DeviceModel.Create(DevicePresets.Get("reram-es"));
+        Assert.False(model.FiresTrains);
+        Assert.Throws<NotSupportedException>(() => model.PulseTrains(new float[16], new float[16], new float[16], model.Populate(16, new Rng(1)), 0, new ChunkRandom()));
+    }
+
+    [Fact]
+    public void Devices_without_spread_form_a_uniform_population()
+    {
+        var alike = DeviceModel.Create(DevicePresets.Get("ernoult-nonlinear")).Populate(100, new Rng(1));
+        Assert.True(alike.IsUniform);
+        var repeated = alike.Repeat(0, 16);
+        for (int b = 0; b < alike.Buffers.Count; b++) Assert.All(repeated.Buffers[b], v => Assert.Equal(alike.Buffers[b][0], v));
+        Assert.False(DeviceModel.Create(DevicePresets.Get("ecram")).Populate(100, new Rng(1)).IsUniform);
+    }
+
+    /// <summary>
+    /// An array of alike devices pulses from a cached copy of one device's parameters; the result must equal firing
+    /// the planned pulses on the conductances with the array's own per-device population.
+    /// </summary>
+    [Theory]
+    [InlineData("ernoult-nonlinear", "sign")]
+    [InlineData("ernoult-linear", "rprop")]
+    public void A_uniform_array_updates_as_its_own_population_would(string preset, string programming)
+    {
+        var model = DeviceModel.Create(DevicePresets.Get(preset));
+        const int count = 3000;
+        var rng = new Rng(4);
+        var initial = Enumerable.Range(0, count).Select(_ => 0.05f * (float)rng.NextGaussian()).ToArray();
+        var array = new DeviceArray("W", model, ProgrammingStrategy.Create(programming, new ProgrammingOptions()), 0.2f, model.Spec.PulseWidth, initial, seed: 3);
+        var buffers = array.StateBuffers.ToDictionary(b => b.Name, b => b.Data);
+        var plus = (float[])array.Plus.Clone();
+        var minus = (float[])array.Minus!.Clone();
+        var plusDevices = new DevicePopulation(count);
+        var minusDevices = new DevicePopulation(count);
+        for (int b = 0; b < 6; b++)
+        {
+            buffers[$"devices+{b}"].CopyTo(plusDevices.Buffers[b], 0);
+            buffers[$"devices-{b}"].CopyTo(minusDevices.Buffers[b], 0);
+        }
+        var requested = Enumerable.Range(0, count).Select(i => i % 11 == 0 ? 0f : 0.01f * (float)rng.NextGaussian()).ToArray();
+        var weights = new float[count];
+        array.BeginUpdate();
+        for (int start = 0; start < count; start += 1024) array.Apply(weights, requested.AsSpan(start, Math.Min(1024, count - start)), start);
+        // Reference: sign of the request (rprop's first step has the initial width), on the per-device populations.
+        var direction = requested.Select(MathF.Sign).Select(d => (float)d).ToArray();
+        var width = Enumerable.Repeat(model.Spec.PulseWidth, count).ToArray();
+        model.Pulse(plus, direction, width, plusDevices, 0, [], new float[count], new float[count]);
+        model.Pulse(minus, direction.Select(d => -d).ToArray(), width, minusDevices, 0, [], new float[count], new float[count]);
+        Assert.Equal(plus, array.Plus);
+        Assert.Equal(minus, array.Minus);
+        Assert.Equal(2L * direction.Count(d => d != 0), array.PulsesUp + array.PulsesDown);   // both devices of each pulsed pair
+    }
+}
