@@ -109,46 +109,79 @@ public sealed class ErnoultDevice(DeviceSpec spec) : DeviceModel(spec)
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected override void FireBlocks(ref DeviceBlocks b, ChunkRandom random)
     {
-        // The arithmetic of Pulse, in the same order, repeated while a device has pulses left.
+        // The arithmetic of Pulse, in the same order, repeated while a device has pulses left. Two blocks at a time:
+        // each pulse is a long dependent chain (exp, then log), and two independent chains keep the core busy.
         var zero = Vector512<float>.Zero;
         var one = Vector512<float>.One;
-        var unit = Vector512.Create(_unitK);
-        var lower = Vector512.Create(Lower);
-        var inverseRange = Vector512.Create(1f / Range);
-        var minusBeta = Vector512.Create(-BetaD);
-        var amplitude = Vector512.Create(Range / BetaD);
-        var small = Vector512.Create(SeriesLimit);
-        var third = Vector512.Create(1f / 3f);
-        var half = Vector512.Create(0.5f);
         bool noisy = Spec.C2c > 0;
         var spread = Vector512.Create(Spec.C2c * Range);
+        var shape = new Shape(Lower, Range, BetaD);
         nuint end = (nuint)b.Blocks * 16;
-        for (nuint k = 0; k < end; k += 16)
+        for (nuint k = 0; k < end; k += 32)
         {
-            var counts = DeviceBlocks.Load(in b.Counts, k);
-            if (counts == zero) continue;
-            var left = Vector512.Abs(counts);
-            var up = Vector512.GreaterThanOrEqual(counts, zero);
-            var dir = Vector512.ConditionalSelect(up, one, -one);
-            var pulseK = unit * DeviceBlocks.Load(in b.Width, k) * Vector512.ConditionalSelect(up, DeviceBlocks.Load(in b.ScaleUp, k), DeviceBlocks.Load(in b.ScaleDown, k));
-            var lo = DeviceBlocks.Load(in b.Min, k);
-            var hi = DeviceBlocks.Load(in b.Max, k);
-            var current = DeviceBlocks.Load(in b.State, k);
+            bool second = k + 16 < end;
+            nuint k2 = second ? k + 16 : k;   // without a second block, lanes B read block A's values and stay unpulsed
+            var countsA = DeviceBlocks.Load(in b.Counts, k);
+            var countsB = second ? DeviceBlocks.Load(in b.Counts, k2) : zero;
+            if ((countsA | countsB) == zero) continue;
+            var a = Lanes(ref b, k, countsA);
+            var c = Lanes(ref b, k2, countsB);
             for (var round = zero; ; round += one)
             {
-                var pulsed = Vector512.GreaterThan(left, round);
-                if (pulsed == zero) break;
-                var x = (current - lower) * inverseRange;
-                var exponent = Vector512.ConditionalSelect(up, minusBeta * x, minusBeta * (one - x));
-                var t = VectorMath.Exp(exponent) * pulseK;
-                var series = t * (one - t * (half - t * third));
-                var log1p = Vector512.ConditionalSelect(Vector512.LessThan(t, small), series, VectorMath.Log(one + t));
-                var delta = dir * amplitude * log1p;
-                if (noisy) delta += spread * random.NextGaussians();
-                var next = Vector512.Min(Vector512.Max(current + delta, lo), hi);
-                current = Vector512.ConditionalSelect(pulsed, next, current);
+                var pulsedA = Vector512.GreaterThan(a.Left, round);
+                var pulsedB = Vector512.GreaterThan(c.Left, round);
+                if ((pulsedA | pulsedB) == zero) break;
+                var deltaA = Change(a, shape);
+                var deltaB = Change(c, shape);
+                if (noisy && pulsedA != zero) deltaA += spread * random.NextGaussians();
+                if (noisy && pulsedB != zero) deltaB += spread * random.NextGaussians();
+                a.Current = Vector512.ConditionalSelect(pulsedA, Vector512.MinNative(Vector512.MaxNative(a.Current + deltaA, a.Lo), a.Hi), a.Current);
+                c.Current = Vector512.ConditionalSelect(pulsedB, Vector512.MinNative(Vector512.MaxNative(c.Current + deltaB, c.Lo), c.Hi), c.Current);
             }
-            current.StoreUnsafe(ref b.State, k);
+            a.Current.StoreUnsafe(ref b.State, k);
+            if (second) c.Current.StoreUnsafe(ref b.State, k2);
         }
+    }
+
+    /// <summary>One block's values for <see cref="FireBlocks"/>.</summary>
+    private struct BlockLanes
+    {
+        public Vector512<float> Left, Up, Dir, PulseK, Lo, Hi, Current;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private BlockLanes Lanes(ref DeviceBlocks b, nuint k, Vector512<float> counts)
+    {
+        var up = Vector512.GreaterThanOrEqual(counts, Vector512<float>.Zero);
+        return new BlockLanes
+        {
+            Left = Vector512.Abs(counts),
+            Up = up,
+            Dir = Vector512.ConditionalSelect(up, Vector512<float>.One, -Vector512<float>.One),
+            PulseK = Vector512.Create(_unitK) * DeviceBlocks.Load(in b.Width, k) * Vector512.ConditionalSelect(up, DeviceBlocks.Load(in b.ScaleUp, k), DeviceBlocks.Load(in b.ScaleDown, k)),
+            Lo = DeviceBlocks.Load(in b.Min, k),
+            Hi = DeviceBlocks.Load(in b.Max, k),
+            Current = DeviceBlocks.Load(in b.State, k),
+        };
+    }
+
+    /// <summary>The model's constants, as vectors.</summary>
+    private readonly struct Shape(float lower, float range, float betaD)
+    {
+        public readonly Vector512<float> Lower = Vector512.Create(lower), InverseRange = Vector512.Create(1f / range),
+            MinusBeta = Vector512.Create(-betaD), Amplitude = Vector512.Create(range / betaD);
+    }
+
+    /// <summary>The noise-free change of one pulse (Pulse's arithmetic, in its order).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Change(in BlockLanes l, in Shape shape)
+    {
+        var one = Vector512<float>.One;
+        var x = (l.Current - shape.Lower) * shape.InverseRange;
+        var exponent = Vector512.ConditionalSelect(l.Up, shape.MinusBeta * x, shape.MinusBeta * (one - x));
+        var t = VectorMath.Exp(exponent) * l.PulseK;
+        var series = t * (one - t * (Vector512.Create(0.5f) - t * Vector512.Create(1f / 3f)));
+        var log1p = Vector512.ConditionalSelect(Vector512.LessThan(t, Vector512.Create(SeriesLimit)), series, VectorMath.Log(one + t));
+        return l.Dir * shape.Amplitude * log1p;
     }
 }

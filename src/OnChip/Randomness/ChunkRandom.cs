@@ -2,6 +2,7 @@ using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using OnChip.Tensors;
 
 namespace OnChip.Randomness;
@@ -52,7 +53,7 @@ public sealed class ChunkRandom
     private static Vector512<ulong> Next(ref Vector512<ulong> s0, ref Vector512<ulong> s1, ref Vector512<ulong> s2, ref Vector512<ulong> s3)
     {
         var s1x5 = Vector512.ShiftLeft(s1, 2) + s1;
-        var rot = Vector512.ShiftLeft(s1x5, 7) | Vector512.ShiftRightLogical(s1x5, 57);
+        var rot = Avx512F.IsSupported ? Avx512F.RotateLeft(s1x5, 7) : Vector512.ShiftLeft(s1x5, 7) | Vector512.ShiftRightLogical(s1x5, 57);
         var result = Vector512.ShiftLeft(rot, 3) + rot;
         var t = Vector512.ShiftLeft(s1, 17);
         s2 ^= s0;
@@ -60,7 +61,8 @@ public sealed class ChunkRandom
         s1 ^= s2;
         s0 ^= s3;
         s2 ^= t;
-        s3 = Vector512.ShiftLeft(s3, 45) | Vector512.ShiftRightLogical(s3, 19);
+        // Rotations in one instruction (vprolq) where AVX-512 has it; the JIT does not fuse the shift pair itself.
+        s3 = Avx512F.IsSupported ? Avx512F.RotateLeft(s3, 45) : Vector512.ShiftLeft(s3, 45) | Vector512.ShiftRightLogical(s3, 19);
         return result;
     }
 

@@ -41,7 +41,7 @@ public static class VectorMath
     public static Vector512<float> Exp(Vector512<float> x)
     {
         var tiny = Vector512.LessThan(x, Vector512.Create(-87.3f));
-        x = Vector512.Min(Vector512.Max(x, Vector512.Create(-87.3f)), Vector512.Create(88.7f));
+        x = Vector512.MinNative(Vector512.MaxNative(x, Vector512.Create(-87.3f)), Vector512.Create(88.7f));   // native: no NaN fix-ups
         var n = Vector512.Floor(Vector512.FusedMultiplyAdd(x, Vector512.Create(1.44269504088896341f), Vector512.Create(0.5f)));
         x = Vector512.FusedMultiplyAdd(n, Vector512.Create(-0.693359375f), x);
         x = Vector512.FusedMultiplyAdd(n, Vector512.Create(2.12194440e-4f), x);
