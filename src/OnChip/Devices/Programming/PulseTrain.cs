@@ -38,33 +38,32 @@ public sealed class PulseTrain(int bitLength) : ProgrammingStrategy
         // draw, so that P(0) = q^BL (q = min(p, 1 − p), by squaring) never underflows. Then the count is the first k
         // with u < P(0) + … + P(k), walking P(k + 1) = P(k)·(BL − k)/(k + 1)·q/(1 − q); a lane stops early once its
         // terms, past the mean, are too small to change the float sum (else u just below 1 could walk to BL).
+        // Two blocks of 16 at a time: each block's walk is a chain of dependent multiplies, and two chains in flight
+        // keep the core busy.
         int i = 0;
-        var one = Vector512<float>.One;
-        var zero = Vector512<float>.Zero;
-        var half = Vector512.Create(0.5f);
-        var bits = Vector512.Create((float)BitLength);
-        var negligible = Vector512.Create(Negligible);
         int firstSteps = Math.Min(FirstSteps, BitLength);
+        for (; i <= n - 32; i += 32)
+        {
+            var a = new Walk(requested.Slice(i, 16), u.Slice(i, 16), perPulse, BitLength);
+            var b = new Walk(requested.Slice(i + 16, 16), u.Slice(i + 16, 16), perPulse, BitLength);
+            for (int k = 0; k < firstSteps; k++)
+            {
+                a.Advance(_binomialSteps[k]);
+                b.Advance(_binomialSteps[k]);
+            }
+            for (int k = firstSteps; k < BitLength && (a.Going | b.Going) != Vector512<float>.Zero; k++)
+            {
+                a.Advance(_binomialSteps[k]);
+                b.Advance(_binomialSteps[k]);
+            }
+            a.Counts(BitLength).CopyTo(pulses.Slice(i, 16));
+            b.Counts(BitLength).CopyTo(pulses.Slice(i + 16, 16));
+        }
         for (; i <= n - 16; i += 16)
         {
-            var r = Vector512.Create(requested.Slice(i, 16));
-            var uniform = Vector512.Create(u.Slice(i, 16));
-            var p = Vector512.Min(Vector512.Abs(r) * perPulse, one);
-            var mirrored = Vector512.GreaterThan(p, half);
-            var q = Vector512.ConditionalSelect(mirrored, one - p, p);
-            var mean = bits * q;
-            var probability = Power(one - q, BitLength);
-            var cdf = probability;
-            var going = Vector512.GreaterThanOrEqual(uniform, cdf);
-            var count = zero;
-            var ratio = q / (one - q);
-            var step = zero;   // k as a float
-            for (int k = 0; k < firstSteps; k++)
-                Advance(ref probability, ref cdf, ref count, ref going, ref step, _binomialSteps[k], ratio, uniform, mean, negligible);
-            for (int k = firstSteps; k < BitLength && going != zero; k++)
-                Advance(ref probability, ref cdf, ref count, ref going, ref step, _binomialSteps[k], ratio, uniform, mean, negligible);
-            count = Vector512.ConditionalSelect(mirrored, bits - count, count);
-            Vector512.ConditionalSelect(Vector512.LessThan(r, zero), -count, count).CopyTo(pulses.Slice(i, 16));
+            var a = new Walk(requested.Slice(i, 16), u.Slice(i, 16), perPulse, BitLength);
+            for (int k = 0; k < BitLength && (k < firstSteps || a.Going != Vector512<float>.Zero); k++) a.Advance(_binomialSteps[k]);
+            a.Counts(BitLength).CopyTo(pulses.Slice(i, 16));
         }
         for (; i < n; i++)
         {
@@ -78,17 +77,50 @@ public sealed class PulseTrain(int bitLength) : ProgrammingStrategy
         widths.Fill(width);
     }
 
-    /// <summary>One inversion step for 16 lanes: the lanes still going take term k + 1 and count one more.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Advance(ref Vector512<float> probability, ref Vector512<float> cdf, ref Vector512<float> count, ref Vector512<float> going,
-        ref Vector512<float> k, float binomialStep, Vector512<float> ratio, Vector512<float> uniform, Vector512<float> mean, Vector512<float> negligible)
+    /// <summary>The inversion of 16 lanes in progress (see <see cref="Plan"/>).</summary>
+    private struct Walk
     {
-        probability *= Vector512.Create(binomialStep) * ratio;
-        cdf += probability;
-        count += Vector512<float>.One & going;
-        k += Vector512<float>.One;
-        var exhausted = Vector512.GreaterThan(k, mean) & Vector512.LessThan(probability, negligible);
-        going = Vector512.AndNot(going & Vector512.GreaterThanOrEqual(uniform, cdf), exhausted);
+        private readonly Vector512<float> _request, _uniform, _mirrored, _mean, _ratio;
+        private Vector512<float> _probability, _cdf, _count, _k;
+        public Vector512<float> Going;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Walk(ReadOnlySpan<float> requested, ReadOnlySpan<float> uniform, float perPulse, int bitLength)
+        {
+            var one = Vector512<float>.One;
+            _request = Vector512.Create(requested);
+            _uniform = Vector512.Create(uniform);
+            var p = Vector512.Min(Vector512.Abs(_request) * perPulse, one);
+            _mirrored = Vector512.GreaterThan(p, Vector512.Create(0.5f));
+            var q = Vector512.ConditionalSelect(_mirrored, one - p, p);
+            _mean = Vector512.Create((float)bitLength) * q;
+            _ratio = q / (one - q);
+            _probability = Power(one - q, bitLength);
+            _cdf = _probability;
+            _count = Vector512<float>.Zero;
+            _k = Vector512<float>.Zero;
+            Going = Vector512.GreaterThanOrEqual(_uniform, _cdf);
+        }
+
+        /// <summary>One step: the lanes still going take term k + 1 and count one more.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Advance(float binomialStep)
+        {
+            _probability *= Vector512.Create(binomialStep) * _ratio;
+            _cdf += _probability;
+            _count += Vector512<float>.One & Going;
+            _k += Vector512<float>.One;
+            var exhausted = Vector512.GreaterThan(_k, _mean) & Vector512.LessThan(_probability, Vector512.Create(Negligible));
+            Going = Vector512.AndNot(Going & Vector512.GreaterThanOrEqual(_uniform, _cdf), exhausted);
+        }
+
+        /// <summary>The signed pulse counts.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public readonly Vector512<float> Counts(int bitLength)
+        {
+            var count = Vector512.ConditionalSelect(_mirrored, Vector512.Create((float)bitLength) - _count, _count);
+            return Vector512.ConditionalSelect(Vector512.LessThan(_request, Vector512<float>.Zero), -count, count);
+        }
     }
 
     /// <summary>x^e by repeated squaring (a few float roundings; cheaper than exp(e·ln x)).</summary>

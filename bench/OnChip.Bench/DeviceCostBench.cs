@@ -1,0 +1,72 @@
+using System.Diagnostics;
+using OnChip.Configuration;
+using OnChip.Data;
+using OnChip.Training;
+
+namespace OnChip.Bench;
+
+/// <summary>
+/// What device arrays cost: CPU seconds per EP training epoch for ideal storage and for each device/programming pair,
+/// with the epochs of all configurations interleaved round-robin in one process (so a change in machine load hits
+/// them all alike), and each configuration's median over epochs 2.. as a ratio to ideal's. Usage:
+/// <c>device-cost [--configs ecram/pulse-train,ernoult-nonlinear/sign] [--epochs 5] [--train-limit 12000] [--threads 1] [any train option]</c>.
+/// Defaults: the EP reference network on Fashion-MNIST with plain SGD, lr 0.1.
+/// </summary>
+public static class DeviceCostBench
+{
+    private static readonly string[] DefaultConfigs =
+    [
+        "ecram/pulse-train", "ecram/pulse-stochastic", "ecram/mixed-precision", "ecram/pulse-round",
+        "ernoult-nonlinear/sign", "ernoult-nonlinear/rprop",
+    ];
+
+    public static void Run(string[] args)
+    {
+        var options = new List<string> { "--data", "fashion-mnist", "--optim", "sgd", "--lr", "0.1", "--epochs", "5", "--train-limit", "12000", "--threads", "1" };
+        var configs = DefaultConfigs;
+        for (int i = 0; i + 1 < args.Length; i += 2)
+        {
+            if (args[i] == "--configs") configs = args[i + 1].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            else options.AddRange([args[i], args[i + 1]]);
+        }
+        var names = new[] { "ideal/exact" }.Concat(configs).ToArray();
+        var settings = names.Select(name => Configure(options, name)).ToArray();
+        var first = settings[0];
+        var full = DatasetLoader.Load(first.Data);
+        var data = new DataSplit(first.TrainLimit is int n ? full.Train.Take(n) : full.Train, full.Test.Take(first.TestLimit ?? 1000));
+        Console.WriteLine($"device-cost bench: {data.Train.Count} examples, {first.Archi}, {first.Optim} lr {string.Join(",", first.Lr)}, batch {first.Batch}, " +
+                          $"{first.Threads} threads, {first.Epochs} epochs per configuration, interleaved");
+        var trainers = settings.Select(c => new Trainer(c, data)).ToArray();
+        var cpu = names.Select(_ => new List<double>()).ToArray();
+        var process = Process.GetCurrentProcess();
+        for (int epoch = 1; epoch <= first.Epochs; epoch++)
+            for (int c = 0; c < trainers.Length; c++)
+            {
+                process.Refresh();
+                var before = process.TotalProcessorTime;
+                trainers[c].RunNextEpoch(null);
+                process.Refresh();
+                cpu[c].Add((process.TotalProcessorTime - before).TotalSeconds);
+            }
+        foreach (var t in trainers) t.Dispose();
+        double Median(List<double> v) => v.Skip(1).Order().ElementAt((v.Count - 1) / 2);
+        double ideal = Median(cpu[0]);
+        Console.WriteLine($"{"storage/programming",-28} {"cpu s/epoch",12} {"ratio",7}   epochs 2..{first.Epochs}");
+        for (int c = 0; c < names.Length; c++)
+            Console.WriteLine($"{names[c],-28} {Median(cpu[c]),12:F3} {Median(cpu[c]) / ideal,6:F2}x   {string.Join(" ", cpu[c].Skip(1).Select(s => s.ToString("F3")))}");
+    }
+
+    private static TrainingConfig Configure(IReadOnlyList<string> options, string name)
+    {
+        var parts = name.Split('/');
+        if (parts.Length != 2) throw new ArgumentException($"--configs: expected DEVICE/PROGRAMMING, got '{name}'");
+        var config = new TrainingConfig();
+        var all = options.Concat(["--device", parts[0], "--programming", parts[1]]).ToArray();
+        for (int i = 0; i + 1 < all.Length; i += 2)
+        {
+            var key = TrainingConfig.Keys.FirstOrDefault(k => "--" + k.Name == all[i]) ?? throw new ArgumentException($"unknown option {all[i]}");
+            key.Set(config, all[i + 1]);
+        }
+        return config;
+    }
+}
