@@ -191,7 +191,8 @@ public sealed class DeviceArray : ISynapseArray
     }
 
     /// <summary>
-    /// Applies the planned pulses round by round: each round gives every device with pulses left one pulse (devices
+    /// Applies the planned pulses. Models that fire whole trains (<see cref="DeviceModel.FiresTrains"/>) take every
+    /// device's pulses in one pass (<see cref="FireTrains"/>). Otherwise round by round: each round gives every device with pulses left one pulse (devices
     /// are independent, so this is each device's own pulse sequence). The first round runs in place over the chunk
     /// when many devices take part; the later rounds (or all of them, when few devices are pulsed at all) run on the
     /// pulsed devices only, gathered in order of decreasing pulse count so that round r pulses a prefix of them: the
