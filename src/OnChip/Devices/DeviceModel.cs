@@ -44,6 +44,7 @@ public abstract class DeviceModel
     /// no pass over the chunk per pulse. Cycle-to-cycle noise: one normal draw from <paramref name="random"/> per
     /// group of 16 devices per pulse, only for groups with a device still pulsed.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void PulseTrains(Span<float> state, ReadOnlySpan<float> counts, ReadOnlySpan<float> width,
         DevicePopulation devices, int offset, ChunkRandom random)
     {

@@ -166,6 +166,7 @@ public sealed class DeviceArray : ISynapseArray
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ApplyChunk(Span<float> weights, ReadOnlySpan<float> requested, int start)
     {
         var s = Scratch.ForThread;
@@ -237,6 +238,7 @@ public sealed class DeviceArray : ISynapseArray
     /// Models that fire whole pulse trains (<see cref="DeviceModel.FiresTrains"/>): every device takes all its pulses
     /// in one pass over the chunk, 16 devices at a time, in registers.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void FireTrains(Span<float> counts, ReadOnlySpan<float> widths, int start, Scratch s)
     {
         int n = counts.Length;
@@ -269,6 +271,7 @@ public sealed class DeviceArray : ISynapseArray
     }
 
     /// <summary>Clips the signed counts to ±<paramref name="limit"/>; returns all pulses and the potentiating ones.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static (long All, long Rising) ClipCounts(Span<float> counts, int limit)
     {
         int n = counts.Length, i = 0;
@@ -528,6 +531,7 @@ public sealed class DeviceArray : ISynapseArray
     }
 
     /// <summary>The weights as the network reads them: from the conductances, with read noise and quantisation.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Read(Span<float> weights, int start, Scratch s)
     {
         var spec = _model.Spec;
