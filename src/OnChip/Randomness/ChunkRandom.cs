@@ -66,24 +66,26 @@ public sealed class ChunkRandom
         return result;
     }
 
+    /// <summary>Sixteen uniform floats in [0, 1) with 24 random bits each, from one step of the generator.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Uniforms(ref Vector512<ulong> s0, ref Vector512<ulong> s1, ref Vector512<ulong> s2, ref Vector512<ulong> s3)
+    {
+        var bits = Vector512.ShiftRightLogical(Next(ref s0, ref s1, ref s2, ref s3).AsUInt32(), 8).AsInt32();   // < 2^24
+        return Vector512.ConvertToSingle(bits) * Vector512.Create(1f / (1 << 24));
+    }
+
     /// <summary>Uniform floats in [0, 1) with 24 random bits each (16 per step of the generator).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void FillUniform(Span<float> target)
     {
-        var scale = Vector512.Create(1f / (1 << 24));
         var (s0, s1, s2, s3) = (_s0, _s1, _s2, _s3);   // in registers for the loop, not fields written back every step
         ref float t = ref MemoryMarshal.GetReference(target);
         int i = 0, n = target.Length;
-        for (; i + 16 <= n; i += 16)
-        {
-            var bits = Vector512.ShiftRightLogical(Next(ref s0, ref s1, ref s2, ref s3).AsUInt32(), 8).AsInt32();   // < 2^24
-            (Vector512.ConvertToSingle(bits) * scale).StoreUnsafe(ref t, (nuint)i);
-        }
+        for (; i + 16 <= n; i += 16) Uniforms(ref s0, ref s1, ref s2, ref s3).StoreUnsafe(ref t, (nuint)i);
         if (i < n)
         {
             Span<float> rest = stackalloc float[16];
-            var bits = Vector512.ShiftRightLogical(Next(ref s0, ref s1, ref s2, ref s3).AsUInt32(), 8).AsInt32();
-            (Vector512.ConvertToSingle(bits) * scale).StoreUnsafe(ref rest[0]);
+            Uniforms(ref s0, ref s1, ref s2, ref s3).StoreUnsafe(ref rest[0]);
             rest[..(n - i)].CopyTo(target[i..]);
         }
         (_s0, _s1, _s2, _s3) = (s0, s1, s2, s3);
@@ -101,10 +103,9 @@ public sealed class ChunkRandom
             _hasSpare = false;
             return _spareGaussians;
         }
-        var scale = Vector512.Create(1f / (1 << 24));
         var (s0, s1, s2, s3) = (_s0, _s1, _s2, _s3);
-        var u = Vector512.ConvertToSingle(Vector512.ShiftRightLogical(Next(ref s0, ref s1, ref s2, ref s3).AsUInt32(), 8).AsInt32()) * scale;
-        var v = Vector512.ConvertToSingle(Vector512.ShiftRightLogical(Next(ref s0, ref s1, ref s2, ref s3).AsUInt32(), 8).AsInt32()) * scale;
+        var u = Uniforms(ref s0, ref s1, ref s2, ref s3);
+        var v = Uniforms(ref s0, ref s1, ref s2, ref s3);
         (_s0, _s1, _s2, _s3) = (s0, s1, s2, s3);
         var (c, sin) = BoxMuller(u, v);
         _spareGaussians = sin;
