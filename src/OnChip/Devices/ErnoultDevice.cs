@@ -17,8 +17,7 @@ public sealed class ErnoultDevice(DeviceSpec spec) : DeviceModel(spec)
 {
     private float BetaD => Spec.BetaD;
     /// <summary>(βd/ΔG)·C·Δt_max: the factor K of a unit-width pulse.</summary>
-    private float UnitK => _unitK;
-    private readonly float _unitK = (float)(Math.Exp(spec.BetaD) - 1.0);  // in double: e^{βd} − 1 for βd ≪ 1
+    private float UnitK { get; } = (float)(Math.Exp(spec.BetaD) - 1.0);  // in double: e^{βd} − 1 for βd ≪ 1
 
     public override float NominalStep(float width) => (float)(Range / BetaD * Math.Log(1.0 + UnitK * width * Math.Exp(-BetaD * 0.5)));
 
@@ -62,15 +61,10 @@ public sealed class ErnoultDevice(DeviceSpec spec) : DeviceModel(spec)
         ref float lo = ref devices.Min[offset];
         ref float hi = ref devices.Max[offset];
         ref float z = ref noisy ? ref MemoryMarshal.GetReference(noise) : ref g;
-        // One pass: t = K·e^{−βd x} (potentiation) or K·e^{−βd (1 − x)} (depression), K = (e^{βd} − 1)·width·scale;
-        // ΔG = ±(ΔG_range/βd)·ln(1 + t), ln(1 + t) from its series below SeriesLimit. Vector ln and exp: VectorMath.
+        // One pass: 16 devices at a time through Change, the rest through the same formula in scalars.
         int i = 0;
         var zero = Vector512<float>.Zero;
-        var one = Vector512<float>.One;
-        var minusBeta = Vector512.Create(-beta);
-        var small = Vector512.Create(SeriesLimit);
-        var third = Vector512.Create(1f / 3f);
-        var half = Vector512.Create(0.5f);
+        var shape = new Shape(lower, range, beta);
         for (; i <= n - 16; i += 16)
         {
             nuint k = (nuint)i;
@@ -78,14 +72,9 @@ public sealed class ErnoultDevice(DeviceSpec spec) : DeviceModel(spec)
             var pulsed = ~Vector512.Equals(dir, zero);
             if (pulsed == Vector512<float>.Zero) continue;
             var current = Vector512.LoadUnsafe(ref g, k);
-            var x = (current - Vector512.Create(lower)) * Vector512.Create(1f / range);
             var up = Vector512.GreaterThanOrEqual(dir, zero);
-            var exponent = Vector512.ConditionalSelect(up, minusBeta * x, minusBeta * (one - x));
-            var scale = Vector512.ConditionalSelect(up, Vector512.LoadUnsafe(ref su, k), Vector512.LoadUnsafe(ref sd, k));
-            var t = VectorMath.Exp(exponent) * (Vector512.Create(unit) * Vector512.LoadUnsafe(ref w, k) * scale);
-            var series = t * (one - t * (half - t * third));
-            var log1p = Vector512.ConditionalSelect(Vector512.LessThan(t, small), series, VectorMath.Log(one + t));
-            var delta = dir * Vector512.Create(amplitude) * log1p;
+            var pulseK = Vector512.Create(unit) * Vector512.LoadUnsafe(ref w, k) * Vector512.ConditionalSelect(up, Vector512.LoadUnsafe(ref su, k), Vector512.LoadUnsafe(ref sd, k));
+            var delta = Change(current, up, dir, pulseK, shape);
             if (noisy) delta += Vector512.Create(spread) * Vector512.LoadUnsafe(ref z, k);
             var next = Vector512.Min(Vector512.Max(current + delta, Vector512.LoadUnsafe(ref lo, k)), Vector512.LoadUnsafe(ref hi, k));
             Vector512.ConditionalSelect(pulsed, next, current).StoreUnsafe(ref g, k);
@@ -109,7 +98,7 @@ public sealed class ErnoultDevice(DeviceSpec spec) : DeviceModel(spec)
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected override void FireBlocks(ref DeviceBlocks b, ChunkRandom random)
     {
-        // The arithmetic of Pulse, in the same order, repeated while a device has pulses left. Two blocks at a time:
+        // Pulse's arithmetic (Change), repeated while a device has pulses left. Two blocks at a time:
         // each pulse is a long dependent chain (exp, then log), and two independent chains keep the core busy.
         var zero = Vector512<float>.Zero;
         var one = Vector512<float>.One;
@@ -131,8 +120,8 @@ public sealed class ErnoultDevice(DeviceSpec spec) : DeviceModel(spec)
                 var pulsedA = Vector512.GreaterThan(a.Left, round);
                 var pulsedB = Vector512.GreaterThan(c.Left, round);
                 if ((pulsedA | pulsedB) == zero) break;
-                var deltaA = Change(a, shape);
-                var deltaB = Change(c, shape);
+                var deltaA = Change(a.Current, a.Up, a.Dir, a.PulseK, shape);
+                var deltaB = Change(c.Current, c.Up, c.Dir, c.PulseK, shape);
                 if (noisy && pulsedA != zero) deltaA += spread * random.NextGaussians();
                 if (noisy && pulsedB != zero) deltaB += spread * random.NextGaussians();
                 a.Current = Vector512.ConditionalSelect(pulsedA, Vector512.MinNative(Vector512.MaxNative(a.Current + deltaA, a.Lo), a.Hi), a.Current);
@@ -158,7 +147,7 @@ public sealed class ErnoultDevice(DeviceSpec spec) : DeviceModel(spec)
             Left = Vector512.Abs(counts),
             Up = up,
             Dir = Vector512.ConditionalSelect(up, Vector512<float>.One, -Vector512<float>.One),
-            PulseK = Vector512.Create(_unitK) * DeviceBlocks.Load(in b.Width, k) * Vector512.ConditionalSelect(up, DeviceBlocks.Load(in b.ScaleUp, k), DeviceBlocks.Load(in b.ScaleDown, k)),
+            PulseK = Vector512.Create(UnitK) * DeviceBlocks.Load(in b.Width, k) * Vector512.ConditionalSelect(up, DeviceBlocks.Load(in b.ScaleUp, k), DeviceBlocks.Load(in b.ScaleDown, k)),
             Lo = DeviceBlocks.Load(in b.Min, k),
             Hi = DeviceBlocks.Load(in b.Max, k),
             Current = DeviceBlocks.Load(in b.State, k),
@@ -172,16 +161,20 @@ public sealed class ErnoultDevice(DeviceSpec spec) : DeviceModel(spec)
             MinusBeta = Vector512.Create(-betaD), Amplitude = Vector512.Create(range / betaD);
     }
 
-    /// <summary>The noise-free change of one pulse (Pulse's arithmetic, in its order).</summary>
+    /// <summary>
+    /// The noise-free change of one pulse for 16 devices: t = K·e^{−βd x} (potentiation, <paramref name="up"/>) or
+    /// K·e^{−βd (1 − x)} (depression), K = (e^{βd} − 1)·width·scale (<paramref name="pulseK"/>);
+    /// ΔG = ±(ΔG_range/βd)·ln(1 + t), ln(1 + t) from its series below SeriesLimit.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> Change(in BlockLanes l, in Shape shape)
+    private static Vector512<float> Change(Vector512<float> current, Vector512<float> up, Vector512<float> direction, Vector512<float> pulseK, in Shape shape)
     {
         var one = Vector512<float>.One;
-        var x = (l.Current - shape.Lower) * shape.InverseRange;
-        var exponent = Vector512.ConditionalSelect(l.Up, shape.MinusBeta * x, shape.MinusBeta * (one - x));
-        var t = VectorMath.Exp(exponent) * l.PulseK;
+        var x = (current - shape.Lower) * shape.InverseRange;
+        var exponent = Vector512.ConditionalSelect(up, shape.MinusBeta * x, shape.MinusBeta * (one - x));
+        var t = VectorMath.Exp(exponent) * pulseK;
         var series = t * (one - t * (Vector512.Create(0.5f) - t * Vector512.Create(1f / 3f)));
         var log1p = Vector512.ConditionalSelect(Vector512.LessThan(t, Vector512.Create(SeriesLimit)), series, VectorMath.Log(one + t));
-        return l.Dir * shape.Amplitude * log1p;
+        return direction * shape.Amplitude * log1p;
     }
 }
