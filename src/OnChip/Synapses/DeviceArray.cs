@@ -246,24 +246,9 @@ public sealed class DeviceArray : ISynapseArray
         if (all == 0) return;
         var (plusDevices, minusDevices, offset) = DevicesAt(start);
         var opposite = s.Opposite.AsSpan(0, n);
-        switch (Pair)
-        {
-            case PairMode.Single:
-                _model.PulseTrains(_plus.AsSpan(start, n), counts, widths, plusDevices, offset, s.Random);
-                break;
-            case PairMode.Pair:
-                _model.PulseTrains(_plus.AsSpan(start, n), counts, widths, plusDevices, offset, s.Random);
-                TensorPrimitives.Negate(counts, opposite);
-                _model.PulseTrains(_minus.AsSpan(start, n), opposite, widths, minusDevices!, offset, s.Random);
-                break;
-            default:
-                TensorPrimitives.Max(counts, 0f, opposite);
-                _model.PulseTrains(_plus.AsSpan(start, n), opposite, widths, plusDevices, offset, s.Random);
-                TensorPrimitives.Min(counts, 0f, opposite);
-                TensorPrimitives.Negate(opposite, opposite);
-                _model.PulseTrains(_minus.AsSpan(start, n), opposite, widths, minusDevices!, offset, s.Random);
-                break;
-        }
+        _model.PulseTrains(_plus.AsSpan(start, n), Side(counts, minusSide: false, opposite), widths, plusDevices, offset, s.Random);
+        if (Pair != PairMode.Single)
+            _model.PulseTrains(_minus.AsSpan(start, n), Side(counts, minusSide: true, opposite), widths, minusDevices!, offset, s.Random);
         long up = 0, down = 0;
         Tally(all, rising, ref up, ref down);
         Interlocked.Add(ref _pulsesUp, up);
@@ -371,26 +356,36 @@ public sealed class DeviceArray : ISynapseArray
         bool noisy = _model.Spec.C2c > 0;
         var noiseOrEmpty = noisy ? noise : Span<float>.Empty;
         if (noisy) s.Random.FillGaussian(noise);
-        switch (Pair)
+        _model.Pulse(plus, Side(direction, minusSide: false, opposite), widths, plusDevices, offset, noiseOrEmpty, s.A, s.B);
+        if (Pair == PairMode.Single) return;
+        var towardMinus = Side(direction, minusSide: true, opposite);
+        if (noisy) s.Random.FillGaussian(noise);
+        _model.Pulse(minus, towardMinus, widths, minusDevices!, offset, noiseOrEmpty, s.A, s.B);
+    }
+
+    /// <summary>
+    /// The signed pulses one device of the weight takes for the weight's signed pulses: a single device or g⁺ of a
+    /// pair takes them as they are, g⁻ of a pair the opposite; of a one-sided pair (potentiation only), g⁺ takes the
+    /// positive ones and g⁻ the magnitude of the negative ones. Written to <paramref name="buffer"/> when they differ.
+    /// </summary>
+    private ReadOnlySpan<float> Side(ReadOnlySpan<float> signed, bool minusSide, Span<float> buffer)
+    {
+        if (Pair == PairMode.OneSided)
         {
-            case PairMode.Single:
-                _model.Pulse(plus, direction, widths, plusDevices, offset, noiseOrEmpty, s.A, s.B);
-                break;
-            case PairMode.Pair:
-                _model.Pulse(plus, direction, widths, plusDevices, offset, noiseOrEmpty, s.A, s.B);
-                TensorPrimitives.Negate(direction, opposite);
-                if (noisy) s.Random.FillGaussian(noise);
-                _model.Pulse(minus, opposite, widths, minusDevices!, offset, noiseOrEmpty, s.A, s.B);
-                break;
-            default:
-                TensorPrimitives.Max(direction, 0f, opposite);
-                _model.Pulse(plus, opposite, widths, plusDevices, offset, noiseOrEmpty, s.A, s.B);
-                TensorPrimitives.Min(direction, 0f, opposite);
-                TensorPrimitives.Negate(opposite, opposite);
-                if (noisy) s.Random.FillGaussian(noise);
-                _model.Pulse(minus, opposite, widths, minusDevices!, offset, noiseOrEmpty, s.A, s.B);
-                break;
+            if (minusSide)
+            {
+                TensorPrimitives.Min(signed, 0f, buffer);
+                TensorPrimitives.Negate(buffer, buffer);
+            }
+            else
+            {
+                TensorPrimitives.Max(signed, 0f, buffer);
+            }
+            return buffer;
         }
+        if (!minusSide) return signed;
+        TensorPrimitives.Negate(signed, buffer);
+        return buffer;
     }
 
     /// <summary>

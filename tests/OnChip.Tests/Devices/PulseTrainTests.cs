@@ -127,6 +127,28 @@ public class PulseTrainTests
         Assert.False(DeviceModel.Create(DevicePresets.Get("ecram")).Populate(100, new Rng(1)).IsUniform);
     }
 
+    /// <summary>A one-sided pair only potentiates: positive requests raise g⁺, negative ones raise g⁻, by whole pulses.</summary>
+    [Fact]
+    public void One_sided_pairs_fire_trains_on_the_side_of_the_request()
+    {
+        var spec = new DeviceSpec { Model = "constant-step", Pair = PairMode.OneSided, DwMin = 0.01f, WMin = 0f, WMax = 1f, RefreshThreshold = 1f };
+        var model = DeviceModel.Create(spec);
+        Assert.True(model.FiresTrains);
+        const int count = 40;
+        var array = new DeviceArray("W", model, ProgrammingStrategy.Create("pulse-round", new ProgrammingOptions()), 1f, 1f, new float[count], seed: 1);
+        var plus = (float[])array.Plus.Clone();
+        var minus = (float[])array.Minus!.Clone();
+        var pulses = Enumerable.Range(0, count).Select(i => (float)(i % 7 - 3)).ToArray();
+        array.BeginUpdate();
+        array.Apply(new float[count], pulses.Select(p => p * array.NominalChange).ToArray(), 0);
+        for (int i = 0; i < count; i++)
+        {
+            Assert.Equal(plus[i] + 0.01f * Math.Max(pulses[i], 0f), array.Plus[i], 5);
+            Assert.Equal(minus[i] + 0.01f * Math.Max(-pulses[i], 0f), array.Minus[i], 5);
+        }
+        Assert.Equal((long)pulses.Sum(MathF.Abs), array.PulsesUp);
+    }
+
     /// <summary>
     /// An array of alike devices pulses from a cached copy of one device's parameters; the result must equal firing
     /// the planned pulses on the conductances with the array's own per-device population.
