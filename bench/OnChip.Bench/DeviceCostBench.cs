@@ -1,6 +1,4 @@
-using System.Diagnostics;
 using OnChip.Configuration;
-using OnChip.Data;
 using OnChip.Training;
 
 namespace OnChip.Bench;
@@ -32,35 +30,22 @@ public static class DeviceCostBench
         var names = new[] { "ideal/exact" }.Concat(configs).ToArray();
         var settings = names.Select(name => Configure(options, name)).ToArray();
         var first = settings[0];
-        var full = DatasetLoader.Load(first.Data);
-        var data = new DataSplit(first.TrainLimit is int n ? full.Train.Take(n) : full.Train, full.Test.Take(first.TestLimit ?? 1000));
+        var data = TrainingBenchSetup.Data(first);
         Console.WriteLine($"device-cost bench: {data.Train.Count} examples, {first.Archi}, {first.Optim} lr {string.Join(",", first.Lr)}, batch {first.Batch}, " +
                           $"{first.Threads} threads, {first.Epochs} epochs per configuration, interleaved");
         var trainers = settings.Select(c => new Trainer(c, data)).ToArray();
-        var cpu = names.Select(_ => new List<double>()).ToArray();
-        var wall = names.Select(_ => new List<double>()).ToArray();
-        var process = Process.GetCurrentProcess();
-        var clock = new Stopwatch();
+        var times = names.Select(_ => new EpochTimes()).ToArray();
         for (int epoch = 1; epoch <= first.Epochs; epoch++)
             for (int c = 0; c < trainers.Length; c++)
-            {
-                process.Refresh();
-                var before = process.TotalProcessorTime;
-                clock.Restart();
-                trainers[c].RunNextEpoch(null);
-                wall[c].Add(clock.Elapsed.TotalSeconds);
-                process.Refresh();
-                cpu[c].Add((process.TotalProcessorTime - before).TotalSeconds);
-            }
+                times[c].Run(() => trainers[c].RunNextEpoch(null)!, m => m.EpochSeconds);
         foreach (var t in trainers) t.Dispose();
-        double Median(List<double> v) => v.Skip(1).Order().ElementAt((v.Count - 1) / 2);
         // CPU time is the steadier measure on a shared machine with one thread; with more, idle workers spin, so
         // wall time is the one to read.
-        double idealCpu = Median(cpu[0]), idealWall = Median(wall[0]);
+        double idealCpu = times[0].MedianCpu, idealWall = times[0].MedianWall;
         Console.WriteLine($"{"storage/programming",-28} {"cpu s/epoch",12} {"ratio",7} {"wall s/epoch",13} {"ratio",7}   cpu s, epochs 2..{first.Epochs}");
         for (int c = 0; c < names.Length; c++)
-            Console.WriteLine($"{names[c],-28} {Median(cpu[c]),12:F3} {Median(cpu[c]) / idealCpu,6:F2}x {Median(wall[c]),13:F3} {Median(wall[c]) / idealWall,6:F2}x   " +
-                              string.Join(" ", cpu[c].Skip(1).Select(s => s.ToString("F3"))));
+            Console.WriteLine($"{names[c],-28} {times[c].MedianCpu,12:F3} {times[c].MedianCpu / idealCpu,6:F2}x {times[c].MedianWall,13:F3} {times[c].MedianWall / idealWall,6:F2}x   " +
+                              string.Join(" ", times[c].SteadyCpu.Select(s => s.ToString("F3"))));
     }
 
     private static TrainingConfig Configure(IReadOnlyList<string> options, string name)
@@ -68,12 +53,7 @@ public static class DeviceCostBench
         var parts = name.Split('/');
         if (parts.Length != 2) throw new ArgumentException($"--configs: expected DEVICE/PROGRAMMING, got '{name}'");
         var config = new TrainingConfig();
-        var all = options.Concat(["--device", parts[0], "--programming", parts[1]]).ToArray();
-        for (int i = 0; i + 1 < all.Length; i += 2)
-        {
-            var key = TrainingConfig.Keys.FirstOrDefault(k => "--" + k.Name == all[i]) ?? throw new ArgumentException($"unknown option {all[i]}");
-            key.Set(config, all[i + 1]);
-        }
+        TrainingBenchSetup.Apply(config, [.. options, "--device", parts[0], "--programming", parts[1]]);
         return config;
     }
 }

@@ -16,14 +16,8 @@ public static class EpochBench
     public static void Run(string[] args)
     {
         var config = new TrainingConfig { Data = "fashion-mnist", Epochs = 4, TestLimit = 1000 };
-        for (int i = 0; i + 1 < args.Length; i += 2)
-        {
-            var key = TrainingConfig.Keys.FirstOrDefault(k => "--" + k.Name == args[i])
-                ?? throw new ArgumentException($"unknown option {args[i]}");
-            key.Set(config, args[i + 1]);
-        }
-        var full = DatasetLoader.Load(config.Data);
-        var data = new DataSplit(config.TrainLimit is int n ? full.Train.Take(n) : full.Train, full.Test.Take(config.TestLimit ?? 1000));
+        TrainingBenchSetup.Apply(config, args);
+        var data = TrainingBenchSetup.Data(config);
         Console.WriteLine($"epoch bench: {data.Train.Count} examples, {config.Archi} {config.Act} {config.Loss}, rule {config.Rule}, " +
                           $"batch {config.Batch}, T1={config.T1} T2={config.T2}, {config.Threads} threads, {config.Epochs} epochs");
         using var trainer = new Trainer(config, data);
