@@ -1,6 +1,6 @@
-using OnChip.Configuration;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using OnChip.Configuration;
 using OnChip.Randomness;
 
 namespace OnChip.Devices;
