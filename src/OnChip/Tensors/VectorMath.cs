@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace OnChip.Tensors;
 
@@ -36,13 +37,56 @@ public static class VectorMath
         return Vector512.FusedMultiplyAdd(e, Vector512.Create(0.693359375f), f + y);
     }
 
-    /// <summary>e^x (Cephes expf: x = n·ln 2 + r, |r| ≤ ½ ln 2, degree-5 polynomial); 0 below −87.3, clipped above 88.7.</summary>
+    /// <summary>Below this t, <see cref="Log1p"/> takes the atanh series; the truncation error there is below 1e-8.</summary>
+    public const float Log1pSeriesLimit = 0.5f;
+
+    /// <summary>
+    /// ln(1 + t) for t ≥ 0 to a few ulp relative, also for tiny t (where ln of 1 + t in float loses digits): below
+    /// <see cref="Log1pSeriesLimit"/> it is 2·atanh(s) = 2s(1 + s²/3 + s⁴/5 + s⁶/7 + s⁸/9), s = t/(2 + t) ≤ ⅕ (next
+    /// term under 1e-8 relative); above, <see cref="Log"/> of 1 + t, computed only when a lane needs it.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Log1p(Vector512<float> t)
+    {
+        var s = t / (Vector512.Create(2f) + t);
+        var z = s * s;
+        var p = Vector512.FusedMultiplyAdd(Vector512.Create(1f / 9f), z, Vector512.Create(1f / 7f));
+        p = Vector512.FusedMultiplyAdd(p, z, Vector512.Create(1f / 5f));
+        p = Vector512.FusedMultiplyAdd(p, z, Vector512.Create(1f / 3f));
+        var twoS = s + s;
+        var series = Vector512.FusedMultiplyAdd(twoS * z, p, twoS);
+        var small = Vector512.LessThan(t, Vector512.Create(Log1pSeriesLimit));
+        if (small.ExtractMostSignificantBits() == 0xFFFF) return series;
+        return Vector512.ConditionalSelect(small, series, Log(Vector512<float>.One + t));
+    }
+
+    /// <summary>
+    /// e^x (Cephes expf: x = n·ln 2 + r, |r| ≤ ½ ln 2, degree-5 polynomial, then ·2^n); 0 below −87.3, clipped above
+    /// 88.7. With AVX-512 the 2^n is one vscalefps (which also gives the underflow), without it the exponent bits.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Exp(Vector512<float> x)
     {
-        var tiny = Vector512.LessThan(x, Vector512.Create(-87.3f));
+        if (Avx512F.IsSupported)
+        {
+            x = Vector512.MinNative(x, Vector512.Create(88.7f));
+            var tiny = Vector512.LessThan(x, Vector512.Create(-87.3f));
+            var m = Vector512.Round(x * Vector512.Create(1.44269504088896341f));
+            var p = ExpPolynomial(x, m);
+            return Vector512.AndNot(Avx512F.Scale(p, m), tiny);
+        }
+        var low = Vector512.LessThan(x, Vector512.Create(-87.3f));
         x = Vector512.MinNative(Vector512.MaxNative(x, Vector512.Create(-87.3f)), Vector512.Create(88.7f));   // native: no NaN fix-ups
         var n = Vector512.Floor(Vector512.FusedMultiplyAdd(x, Vector512.Create(1.44269504088896341f), Vector512.Create(0.5f)));
+        var y = ExpPolynomial(x, n);
+        var scale = Vector512.ShiftLeft(Vector512.ConvertToInt32(n) + Vector512.Create(127), 23).AsSingle();
+        return Vector512.ConditionalSelect(low, Vector512<float>.Zero, y * scale);
+    }
+
+    /// <summary>e^r for r = x − n·ln 2 (Cody–Waite: ln 2 in two parts), by Cephes' polynomial.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> ExpPolynomial(Vector512<float> x, Vector512<float> n)
+    {
         x = Vector512.FusedMultiplyAdd(n, Vector512.Create(-0.693359375f), x);
         x = Vector512.FusedMultiplyAdd(n, Vector512.Create(2.12194440e-4f), x);
         var z = x * x;
@@ -52,8 +96,6 @@ public static class VectorMath
         y = Vector512.FusedMultiplyAdd(y, x, Vector512.Create(4.1665795894E-2f));
         y = Vector512.FusedMultiplyAdd(y, x, Vector512.Create(1.6666665459E-1f));
         y = Vector512.FusedMultiplyAdd(y, x, Vector512.Create(5.0000001201E-1f));
-        y = Vector512.FusedMultiplyAdd(y, z, x) + Vector512<float>.One;
-        var scale = Vector512.ShiftLeft(Vector512.ConvertToInt32(n) + Vector512.Create(127), 23).AsSingle();
-        return Vector512.ConditionalSelect(tiny, Vector512<float>.Zero, y * scale);
+        return Vector512.FusedMultiplyAdd(y, z, x) + Vector512<float>.One;
     }
 }

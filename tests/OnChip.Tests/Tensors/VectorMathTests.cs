@@ -32,4 +32,28 @@ public class VectorMathTests
             }
         }
     }
+
+    [Fact]
+    public void Log1p_keeps_its_relative_accuracy_for_tiny_arguments_and_on_both_sides_of_the_series_limit()
+    {
+        var rng = new OnChip.Randomness.Rng(2);
+        var lane = new float[16];
+        for (int trial = 0; trial < 2000; trial++)
+        {
+            for (int i = 0; i < 16; i++) lane[i] = MathF.Pow(10f, (float)(rng.NextDouble() * 40 - 35));   // 1e-35 … 1e5
+            lane[0] = 0f;
+            lane[1] = VectorMath.Log1pSeriesLimit;
+            lane[2] = MathF.BitDecrement(VectorMath.Log1pSeriesLimit);
+            lane[3] = (float)rng.NextDouble();   // the series' range and just above it
+            var log1p = VectorMath.Log1p(Vector512.Create(lane));
+            for (int i = 0; i < 16; i++)
+            {
+                double t = lane[i], expected = t < 1e-4 ? t * (1 - t / 2 + t * t / 3) : Math.Log(1 + t);
+                Assert.True(Math.Abs(log1p[i] - expected) <= 4e-7 * expected, $"ln(1 + {t}): {log1p[i]} vs {expected}");
+            }
+        }
+        // All lanes in the series' range take the branch that skips ln.
+        var small = VectorMath.Log1p(Vector512.Create(0.25f));
+        Assert.Equal(Math.Log(1.25), small[0], 6);
+    }
 }
