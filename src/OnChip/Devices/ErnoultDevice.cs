@@ -21,12 +21,6 @@ public sealed class ErnoultDevice(DeviceSpec spec) : DeviceModel(spec)
 
     public override float NominalStep(float width) => (float)(Range / BetaD * Math.Log(1.0 + UnitK * width * Math.Exp(-BetaD * 0.5)));
 
-    /// <summary>
-    /// Below this t, ln(1 + t) is taken from its series t(1 − t(½ − t/3)), without the cancellation of 1 + t in float
-    /// (near-linear devices, short pulses); above it, from ln of 1 + t.
-    /// </summary>
-    private const float SeriesLimit = 1e-3f;
-
     /// <summary>The per-device scale multiplies C (log-normal spread), so keep it positive with mean 1.</summary>
     public override DevicePopulation Populate(int count, Rng rng)
     {
@@ -49,62 +43,61 @@ public sealed class ErnoultDevice(DeviceSpec spec) : DeviceModel(spec)
     public override void Pulse(Span<float> state, ReadOnlySpan<float> direction, ReadOnlySpan<float> width,
         DevicePopulation devices, int offset, ReadOnlySpan<float> noise, Span<float> scratchA, Span<float> scratchB)
     {
-        int n = state.Length;
-        float lower = Lower, range = Range, beta = BetaD, unit = UnitK, amplitude = range / beta;
+        int n = state.Length, whole = n / 16 * 16;
         bool noisy = Spec.C2c > 0 && noise.Length >= n;
-        float spread = noisy ? Spec.C2c * range : 0f;
+        var spread = Vector512.Create(noisy ? Spec.C2c * Range : 0f);
+        var shape = new Shape(Lower, Range, BetaD, UnitK);
         ref float g = ref MemoryMarshal.GetReference(state);
         ref float d = ref MemoryMarshal.GetReference(direction);
         ref float w = ref MemoryMarshal.GetReference(width);
-        ref float su = ref devices.ScaleUp[offset];
-        ref float sd = ref devices.ScaleDown[offset];
-        ref float lo = ref devices.Min[offset];
-        ref float hi = ref devices.Max[offset];
         ref float z = ref noisy ? ref MemoryMarshal.GetReference(noise) : ref g;
-        // One pass: 16 devices at a time through Change, the rest through the same formula in scalars.
-        int i = 0;
-        var zero = Vector512<float>.Zero;
-        var shape = new Shape(lower, range, beta);
-        for (; i <= n - 16; i += 16)
+        for (int i = 0; i < whole; i += 16)
         {
             nuint k = (nuint)i;
             var dir = Vector512.LoadUnsafe(ref d, k);
-            var pulsed = ~Vector512.Equals(dir, zero);
+            var pulsed = ~Vector512.Equals(dir, Vector512<float>.Zero);
             if (pulsed == Vector512<float>.Zero) continue;
+            var lanes = new PulseLanes(dir, Vector512.LoadUnsafe(ref w, k), Vector512.LoadUnsafe(ref devices.ScaleUp[offset], k),
+                Vector512.LoadUnsafe(ref devices.ScaleDown[offset], k), shape);
             var current = Vector512.LoadUnsafe(ref g, k);
-            var up = Vector512.GreaterThanOrEqual(dir, zero);
-            var pulseK = Vector512.Create(unit) * Vector512.LoadUnsafe(ref w, k) * Vector512.ConditionalSelect(up, Vector512.LoadUnsafe(ref su, k), Vector512.LoadUnsafe(ref sd, k));
-            var delta = Change(current, up, dir, pulseK, shape);
-            if (noisy) delta += Vector512.Create(spread) * Vector512.LoadUnsafe(ref z, k);
-            var next = Vector512.Min(Vector512.Max(current + delta, Vector512.LoadUnsafe(ref lo, k)), Vector512.LoadUnsafe(ref hi, k));
+            var delta = lanes.Change(current);
+            if (noisy) delta += spread * Vector512.LoadUnsafe(ref z, k);
+            var next = Vector512.Min(Vector512.Max(current + delta, Vector512.LoadUnsafe(ref devices.Min[offset], k)), Vector512.LoadUnsafe(ref devices.Max[offset], k));
             Vector512.ConditionalSelect(pulsed, next, current).StoreUnsafe(ref g, k);
         }
-        for (; i < n; i++)
+        // The last partial block: the same arithmetic on lanes padded with unpulsed devices.
+        for (int i = whole; i < n; i++)
         {
             float dir = Unsafe.Add(ref d, i);
             if (dir == 0f) continue;
+            var lanes = new PulseLanes(Vector512.Create(dir), Vector512.Create(Unsafe.Add(ref w, i)), Vector512.Create(devices.ScaleUp[offset + i]),
+                Vector512.Create(devices.ScaleDown[offset + i]), shape);
             float current = Unsafe.Add(ref g, i);
-            float x = (current - lower) * (1f / range);
-            bool up = dir >= 0;
-            float t = MathF.Exp(up ? -beta * x : -beta * (1f - x)) * (unit * Unsafe.Add(ref w, i) * (up ? Unsafe.Add(ref su, i) : Unsafe.Add(ref sd, i)));
-            float delta = dir * amplitude * (t < SeriesLimit ? t * (1f - t * (0.5f - t * (1f / 3f))) : MathF.Log(1f + t));
-            if (noisy) delta += spread * Unsafe.Add(ref z, i);
-            Unsafe.Add(ref g, i) = Math.Clamp(current + delta, Unsafe.Add(ref lo, i), Unsafe.Add(ref hi, i));
+            float delta = lanes.Change(Vector512.Create(current)).ToScalar();
+            if (noisy) delta += spread.ToScalar() * Unsafe.Add(ref z, i);
+            Unsafe.Add(ref g, i) = Math.Min(Math.Max(current + delta, devices.Min[offset + i]), devices.Max[offset + i]);
         }
     }
 
     public override bool FiresTrains => true;
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected override void FireBlocks(ref DeviceBlocks b, ChunkRandom random)
     {
-        // Pulse's arithmetic (Change), repeated while a device has pulses left. Two blocks at a time:
-        // each pulse is a long dependent chain (exp, then log), and two independent chains keep the core busy.
+        if (Spec.C2c > 0) FireBlocks(ref b, new CycleNoise(random, Spec.C2c * Range));
+        else FireBlocks(ref b, new NoNoise());
+    }
+
+    /// <summary>
+    /// Pulse's arithmetic (PulseLanes.Change), repeated while a device has pulses left. Two blocks at a time: each pulse
+    /// is a long dependent chain (exp, then log), and two independent chains keep the core busy. Generic in the noise
+    /// so that the noise-free loop has no call in it (a call would push every vector it keeps to the stack).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void FireBlocks<TNoise>(ref DeviceBlocks b, TNoise noise) where TNoise : struct, IPulseNoise
+    {
         var zero = Vector512<float>.Zero;
         var one = Vector512<float>.One;
-        bool noisy = Spec.C2c > 0;
-        var spread = Vector512.Create(Spec.C2c * Range);
-        var shape = new Shape(Lower, Range, BetaD);
+        var shape = new Shape(Lower, Range, BetaD, UnitK);
         nuint end = (nuint)b.Blocks * 16;
         for (nuint k = 0; k < end; k += 32)
         {
@@ -113,68 +106,97 @@ public sealed class ErnoultDevice(DeviceSpec spec) : DeviceModel(spec)
             var countsA = DeviceBlocks.Load(in b.Counts, k);
             var countsB = second ? DeviceBlocks.Load(in b.Counts, k2) : zero;
             if ((countsA | countsB) == zero) continue;
-            var a = Lanes(ref b, k, countsA);
-            var c = Lanes(ref b, k2, countsB);
+            var leftA = Vector512.Abs(countsA);
+            var leftB = Vector512.Abs(countsB);
+            var a = Lanes(ref b, k, countsA, shape);
+            var c = Lanes(ref b, k2, countsB, shape);
+            var currentA = DeviceBlocks.Load(in b.State, k);
+            var currentB = DeviceBlocks.Load(in b.State, k2);
+            if (Vector512.LessThanOrEqualAll(Vector512.Max(leftA, leftB), one))
+            {
+                // At most one pulse per device (sign, rprop): no rounds to count.
+                var nextA = Vector512.MinNative(Vector512.MaxNative(currentA + noise.Add(a.Change(currentA), countsA), DeviceBlocks.Load(in b.Min, k)), DeviceBlocks.Load(in b.Max, k));
+                Vector512.ConditionalSelect(Vector512.Equals(countsA, zero), currentA, nextA).StoreUnsafe(ref b.State, k);
+                if (!second) continue;
+                var nextB = Vector512.MinNative(Vector512.MaxNative(currentB + noise.Add(c.Change(currentB), countsB), DeviceBlocks.Load(in b.Min, k2)), DeviceBlocks.Load(in b.Max, k2));
+                Vector512.ConditionalSelect(Vector512.Equals(countsB, zero), currentB, nextB).StoreUnsafe(ref b.State, k2);
+                continue;
+            }
+            var loA = DeviceBlocks.Load(in b.Min, k);
+            var loB = DeviceBlocks.Load(in b.Min, k2);
+            var hiA = DeviceBlocks.Load(in b.Max, k);
+            var hiB = DeviceBlocks.Load(in b.Max, k2);
             for (var round = zero; ; round += one)
             {
-                var pulsedA = Vector512.GreaterThan(a.Left, round);
-                var pulsedB = Vector512.GreaterThan(c.Left, round);
+                var pulsedA = Vector512.GreaterThan(leftA, round);
+                var pulsedB = Vector512.GreaterThan(leftB, round);
                 if ((pulsedA | pulsedB) == zero) break;
-                var deltaA = Change(a.Current, a.Up, a.Dir, a.PulseK, shape);
-                var deltaB = Change(c.Current, c.Up, c.Dir, c.PulseK, shape);
-                if (noisy && pulsedA != zero) deltaA += spread * random.NextGaussians();
-                if (noisy && pulsedB != zero) deltaB += spread * random.NextGaussians();
-                a.Current = Vector512.ConditionalSelect(pulsedA, Vector512.MinNative(Vector512.MaxNative(a.Current + deltaA, a.Lo), a.Hi), a.Current);
-                c.Current = Vector512.ConditionalSelect(pulsedB, Vector512.MinNative(Vector512.MaxNative(c.Current + deltaB, c.Lo), c.Hi), c.Current);
+                var deltaA = noise.Add(a.Change(currentA), pulsedA);
+                var deltaB = noise.Add(c.Change(currentB), pulsedB);
+                currentA = Vector512.ConditionalSelect(pulsedA, Vector512.MinNative(Vector512.MaxNative(currentA + deltaA, loA), hiA), currentA);
+                currentB = Vector512.ConditionalSelect(pulsedB, Vector512.MinNative(Vector512.MaxNative(currentB + deltaB, loB), hiB), currentB);
             }
-            a.Current.StoreUnsafe(ref b.State, k);
-            if (second) c.Current.StoreUnsafe(ref b.State, k2);
+            currentA.StoreUnsafe(ref b.State, k);
+            if (second) currentB.StoreUnsafe(ref b.State, k2);
         }
     }
 
-    /// <summary>One block's values for <see cref="FireBlocks"/>.</summary>
-    private struct BlockLanes
+    /// <summary>What FireBlocks adds to a block's change: nothing, or cycle-to-cycle noise.</summary>
+    private interface IPulseNoise
     {
-        public Vector512<float> Left, Up, Dir, PulseK, Lo, Hi, Current;
+        /// <summary>The change plus noise, drawn only when some lane of the block is <paramref name="pulsed"/>.</summary>
+        Vector512<float> Add(Vector512<float> change, Vector512<float> pulsed);
+    }
+
+    private readonly struct NoNoise : IPulseNoise
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector512<float> Add(Vector512<float> change, Vector512<float> pulsed) => change;
+    }
+
+    /// <summary>N(0, c2c·ΔG) per pulse: one normal draw per block and pulse.</summary>
+    private readonly struct CycleNoise(ChunkRandom random, float spread) : IPulseNoise
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector512<float> Add(Vector512<float> change, Vector512<float> pulsed) =>
+            pulsed == Vector512<float>.Zero ? change : Vector512.FusedMultiplyAdd(Vector512.Create(spread), random.NextGaussians(), change);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private BlockLanes Lanes(ref DeviceBlocks b, nuint k, Vector512<float> counts)
-    {
-        var up = Vector512.GreaterThanOrEqual(counts, Vector512<float>.Zero);
-        return new BlockLanes
-        {
-            Left = Vector512.Abs(counts),
-            Up = up,
-            Dir = Vector512.ConditionalSelect(up, Vector512<float>.One, -Vector512<float>.One),
-            PulseK = Vector512.Create(UnitK) * DeviceBlocks.Load(in b.Width, k) * Vector512.ConditionalSelect(up, DeviceBlocks.Load(in b.ScaleUp, k), DeviceBlocks.Load(in b.ScaleDown, k)),
-            Lo = DeviceBlocks.Load(in b.Min, k),
-            Hi = DeviceBlocks.Load(in b.Max, k),
-            Current = DeviceBlocks.Load(in b.State, k),
-        };
-    }
+    private static PulseLanes Lanes(ref DeviceBlocks b, nuint k, Vector512<float> counts, in Shape shape) =>
+        new(counts, DeviceBlocks.Load(in b.Width, k), DeviceBlocks.Load(in b.ScaleUp, k), DeviceBlocks.Load(in b.ScaleDown, k), shape);
 
     /// <summary>The model's constants, as vectors.</summary>
-    private readonly struct Shape(float lower, float range, float betaD)
+    private readonly struct Shape(float lower, float range, float betaD, float unitK)
     {
-        public readonly Vector512<float> Lower = Vector512.Create(lower), InverseRange = Vector512.Create(1f / range),
-            MinusBeta = Vector512.Create(-betaD), Amplitude = Vector512.Create(range / betaD);
+        /// <summary>βd/ΔG, βd·Gmin/ΔG, ΔG/βd, e^{βd} − 1.</summary>
+        public readonly Vector512<float> BetaPerRange = Vector512.Create(betaD / range), BetaLower = Vector512.Create(betaD * lower / range),
+            Beta = Vector512.Create(betaD), Amplitude = Vector512.Create(range / betaD), UnitK = Vector512.Create(unitK);
     }
 
     /// <summary>
-    /// The noise-free change of one pulse for 16 devices: t = K·e^{−βd x} (potentiation, <paramref name="up"/>) or
-    /// K·e^{−βd (1 − x)} (depression), K = (e^{βd} − 1)·width·scale (<paramref name="pulseK"/>);
-    /// ΔG = ±(ΔG_range/βd)·ln(1 + t), ln(1 + t) from its series below SeriesLimit.
+    /// What one pulse does to 16 devices, set up once per direction: the exponent of e^{−βd x} (potentiation) or
+    /// e^{−βd (1 − x)} (depression) as one multiply-add of the conductance, the pulse factor K = (e^{βd} − 1)·width·scale
+    /// and the signed amplitude ±ΔG/βd.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> Change(Vector512<float> current, Vector512<float> up, Vector512<float> direction, Vector512<float> pulseK, in Shape shape)
+    private readonly struct PulseLanes
     {
-        var one = Vector512<float>.One;
-        var x = (current - shape.Lower) * shape.InverseRange;
-        var exponent = Vector512.ConditionalSelect(up, shape.MinusBeta * x, shape.MinusBeta * (one - x));
-        var t = VectorMath.Exp(exponent) * pulseK;
-        var series = t * (one - t * (Vector512.Create(0.5f) - t * Vector512.Create(1f / 3f)));
-        var log1p = Vector512.ConditionalSelect(Vector512.LessThan(t, Vector512.Create(SeriesLimit)), series, VectorMath.Log(one + t));
-        return direction * shape.Amplitude * log1p;
+        private readonly Vector512<float> _slope, _offset, _k, _amplitude;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public PulseLanes(Vector512<float> direction, Vector512<float> width, Vector512<float> scaleUp, Vector512<float> scaleDown, in Shape shape)
+        {
+            var up = Vector512.GreaterThanOrEqual(direction, Vector512<float>.Zero);
+            // x = (G − Gmin)/ΔG: −βd x = G·(−βd/ΔG) + βd·Gmin/ΔG; −βd (1 − x) = G·(βd/ΔG) − βd·Gmin/ΔG − βd.
+            _slope = Vector512.ConditionalSelect(up, -shape.BetaPerRange, shape.BetaPerRange);
+            _offset = Vector512.ConditionalSelect(up, shape.BetaLower, -shape.BetaLower - shape.Beta);
+            _k = shape.UnitK * width * Vector512.ConditionalSelect(up, scaleUp, scaleDown);
+            _amplitude = Vector512.ConditionalSelect(up, shape.Amplitude, -shape.Amplitude);
+        }
+
+        /// <summary>The noise-free change ΔG = ±(ΔG/βd)·ln(1 + t), t = K·e^{exponent}.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector512<float> Change(Vector512<float> current) =>
+            _amplitude * VectorMath.Log1p(VectorMath.Exp(Vector512.FusedMultiplyAdd(current, _slope, _offset)) * _k);
     }
 }
