@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using OnChip.Randomness;
 
@@ -40,72 +42,70 @@ public sealed class SignProgramming(float deadZone) : ProgrammingStrategy
 /// <summary>
 /// Ernoult's RProp programming: per device, the pulse width grows by 1/0.99 (capped at the initial width Δt0) while
 /// the sign of ΔW repeats; when it flips, the width shrinks by 0.99 and the last step is undone (a pulse of the last
-/// width in the new direction), after which the next request starts afresh.
+/// width in the new direction), after which the next request starts afresh. The last step's width is always the
+/// current width (only a flip changes the width without a pulse of it, and a flip forgets the last step), so the state
+/// is two numbers per device: the width and the last step's sign (0 after a flip or before the first step).
 /// </summary>
 public sealed class RpropProgramming : ProgrammingStrategy
 {
     public const float Grow = 1f / 0.99f, Shrink = 0.99f;
-    private float[] _width = [], _lastSign = [], _lastWidth = [];
+    private float[] _width = [], _lastSign = [];
 
     public override string Name => "rprop";
     public override void Attach(int count)
     {
         _width = new float[count];
         _lastSign = new float[count];
-        _lastWidth = new float[count];
     }
 
-    public override IReadOnlyList<float[]> StateBuffers => [_width, _lastSign, _lastWidth];
+    public override IReadOnlyList<float[]> StateBuffers => [_width, _lastSign];
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Plan(ReadOnlySpan<float> requested, int start, float nominal, float width, Span<float> pulses, Span<float> widths, ChunkRandom random, Span<float> scratch)
     {
         int n = requested.Length, i = 0;
+        if (pulses.Length < n || widths.Length < n || start + n > _width.Length) throw new ArgumentException("spans shorter than the chunk");
         var initial = Vector512.Create(width);
         var zero = Vector512<float>.Zero;
-        var current = _width.AsSpan(start, n);
-        var lastSign = _lastSign.AsSpan(start, n);
-        var lastWidth = _lastWidth.AsSpan(start, n);
+        ref float current = ref _width[start];
+        ref float lastSign = ref _lastSign[start];
+        ref float request = ref MemoryMarshal.GetReference(requested);
+        ref float pulse = ref MemoryMarshal.GetReference(pulses);
+        ref float pulseWidth = ref MemoryMarshal.GetReference(widths);
         for (; i <= n - 16; i += 16)
         {
-            var w = Vector512.Create(current.Slice(i, 16));
+            nuint k = (nuint)i;
+            var w = Vector512.LoadUnsafe(ref current, k);
             w = Vector512.ConditionalSelect(Vector512.Equals(w, zero), initial, w);   // first use: Δt0
-            var sign = SignProgramming.Sign(Vector512.Create(requested.Slice(i, 16)));
-            var last = Vector512.Create(lastSign.Slice(i, 16));
-            var lastW = Vector512.Create(lastWidth.Slice(i, 16));
+            var sign = SignProgramming.Sign(Vector512.LoadUnsafe(ref request, k));
+            var last = Vector512.LoadUnsafe(ref lastSign, k);
             var none = Vector512.Equals(sign, zero);
             var flip = Vector512.AndNot(Vector512.Equals(sign, -last), none);
             var repeat = Vector512.AndNot(Vector512.Equals(sign, last), none);
-            var next = Vector512.ConditionalSelect(flip, w * Shrink, Vector512.ConditionalSelect(repeat, Vector512.Min(w * Grow, initial), w));
-            next.CopyTo(current.Slice(i, 16));
-            sign.CopyTo(pulses.Slice(i, 16));
-            Vector512.ConditionalSelect(none, w, Vector512.ConditionalSelect(flip, lastW, next)).CopyTo(widths.Slice(i, 16));
-            Vector512.ConditionalSelect(none, last, Vector512.ConditionalSelect(flip, zero, sign)).CopyTo(lastSign.Slice(i, 16));
-            Vector512.ConditionalSelect(none | flip, lastW, next).CopyTo(lastWidth.Slice(i, 16));
+            var grown = Vector512.ConditionalSelect(repeat, Vector512.Min(w * Grow, initial), w);
+            Vector512.ConditionalSelect(flip, w * Shrink, grown).StoreUnsafe(ref current, k);
+            sign.StoreUnsafe(ref pulse, k);
+            grown.StoreUnsafe(ref pulseWidth, k);   // a flip undoes the last step with its width, w
+            Vector512.ConditionalSelect(none, last, Vector512.ConditionalSelect(flip, zero, sign)).StoreUnsafe(ref lastSign, k);
         }
         for (; i < n; i++)
         {
-            int d = start + i;
-            if (_width[d] == 0f) _width[d] = width;  // first use: Δt0
-            float sign = MathF.Sign(requested[i]);
-            if (sign == 0f)
+            ref float w = ref Unsafe.Add(ref current, i);
+            ref float last = ref Unsafe.Add(ref lastSign, i);
+            if (w == 0f) w = width;  // first use: Δt0
+            float sign = MathF.Sign(Unsafe.Add(ref request, i));
+            Unsafe.Add(ref pulse, i) = sign;
+            Unsafe.Add(ref pulseWidth, i) = w;
+            if (sign == 0f) continue;
+            if (sign == -last)
             {
-                pulses[i] = 0f;
-                widths[i] = _width[d];
+                w *= Shrink;
+                last = 0f;
                 continue;
             }
-            if (sign == -_lastSign[d])
-            {
-                _width[d] *= Shrink;
-                pulses[i] = sign;
-                widths[i] = _lastWidth[d];
-                _lastSign[d] = 0f;
-                continue;
-            }
-            if (sign == _lastSign[d]) _width[d] = Math.Min(_width[d] * Grow, width);
-            pulses[i] = sign;
-            widths[i] = _width[d];
-            _lastSign[d] = sign;
-            _lastWidth[d] = _width[d];
+            if (sign == last) w = Math.Min(w * Grow, width);
+            Unsafe.Add(ref pulseWidth, i) = w;
+            last = sign;
         }
     }
 }
