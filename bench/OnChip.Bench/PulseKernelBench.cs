@@ -1,0 +1,62 @@
+using System.Diagnostics;
+using OnChip.Devices;
+using OnChip.Randomness;
+
+namespace OnChip.Bench;
+
+/// <summary>
+/// Nanoseconds per device of one <see cref="DeviceModel.PulseTrains"/> call on a cache-resident chunk of 1024 devices
+/// (the device model's arithmetic alone, no memory traffic, no programming strategy). Every device gets a train of
+/// --pulses pulses (alternating directions from device to device; 1 is what sign and rprop give), states drawn across
+/// the range. Usage: <c>pulse-kernel [--device ernoult-nonlinear] [--pulses 1] [--reps 20000]</c>. Prints the median
+/// over blocks of calls.
+/// </summary>
+public static class PulseKernelBench
+{
+    public static void Run(string[] args)
+    {
+        string device = "ernoult-nonlinear";
+        int pulses = 1, reps = 20000;
+        for (int i = 0; i + 1 < args.Length; i += 2)
+        {
+            switch (args[i])
+            {
+                case "--device": device = args[i + 1]; break;
+                case "--pulses": pulses = int.Parse(args[i + 1]); break;
+                case "--reps": reps = int.Parse(args[i + 1]); break;
+                default: throw new ArgumentException($"unknown option {args[i]}");
+            }
+        }
+        const int n = 1024;
+        var model = DeviceModel.Create(DevicePresets.Get(device));
+        if (!model.FiresTrains) throw new ArgumentException($"device {device}: its model does not fire pulse trains");
+        var population = model.Populate(n, new Rng(3));
+        var rng = new Rng(5);
+        var initial = new float[n];
+        for (int i = 0; i < n; i++) initial[i] = model.Lower + model.Range * (0.1f + 0.8f * (float)rng.NextDouble());
+        var counts = new float[n];
+        for (int i = 0; i < n; i++) counts[i] = i % 2 == 0 ? pulses : -pulses;
+        var widths = new float[n];
+        widths.AsSpan().Fill(model.Spec.PulseWidth);
+        var state = (float[])initial.Clone();
+        var random = new ChunkRandom();
+        var samples = new List<double>();
+        var clock = new Stopwatch();
+        const int block = 200;
+        for (int done = 0; done < reps; done += block)
+        {
+            clock.Restart();
+            for (int r = 0; r < block; r++)
+            {
+                // Alternate the directions' order so states stay inside the range over many calls.
+                random.Reseed((ulong)(done + r));
+                model.PulseTrains(state, counts, widths, population, 0, random);
+                if ((done + r) % 64 == 63) initial.CopyTo(state, 0);
+            }
+            if (done > 0) samples.Add(clock.Elapsed.TotalNanoseconds / block / n);
+        }
+        samples.Sort();
+        Console.WriteLine($"pulse-kernel: {device} ({model.Spec.Model}), {pulses} pulse(s) per device, chunk of {n}");
+        Console.WriteLine($"  {samples[samples.Count / 2]:F3} ns per device ({samples[samples.Count / 2] / pulses:F3} ns per pulse), min {samples[0]:F3}, max {samples[^1]:F3}");
+    }
+}
