@@ -121,6 +121,7 @@ public abstract class StepDeviceModel(DeviceSpec spec) : DeviceModel(spec)
         var one = Vector512<float>.One;
         bool linear = Form == FactorForm.Linear, noisy = Spec.C2c > 0;
         var c2c = Vector512.Create(Spec.C2c);
+        var normals = new NormalReservoir(random);   // normals for the pulsed lanes only (pulses are often sparse)
         nuint end = (nuint)b.Blocks * 16;
         for (nuint k = 0; k < end; k += 16)
         {
@@ -140,7 +141,7 @@ public abstract class StepDeviceModel(DeviceSpec spec) : DeviceModel(spec)
                 if (pulsed == zero) break;
                 var factor = linear ? Vector512.Max(current * slope + one, zero) : one;
                 var step = scale * factor * width;
-                if (noisy) step *= Vector512.FusedMultiplyAdd(random.NextGaussians(), c2c, one);
+                if (noisy) step *= Vector512.FusedMultiplyAdd(normals.Next(pulsed), c2c, one);
                 var next = Vector512.Min(Vector512.Max(current + step, lo), hi);
                 current = Vector512.ConditionalSelect(pulsed, next, current);
             }

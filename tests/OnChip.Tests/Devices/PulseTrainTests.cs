@@ -109,6 +109,34 @@ public class PulseTrainTests
         Assert.True(variance < 0.5 * k * k * (c2c * dw) * (c2c * dw));
     }
 
+    /// <summary>
+    /// Sparse trains (one device in five pulsed, as small requests give) draw noise only for the pulsed devices: the
+    /// changes still have the mean and variance of independent noisy pulses, and no two devices share a draw.
+    /// </summary>
+    [Fact]
+    public void Sparse_noisy_trains_give_every_pulse_its_own_draw()
+    {
+        const float dw = 0.001f, c2c = 0.5f;
+        var model = DeviceModel.Create(new DeviceSpec { Model = "constant-step", DwMin = dw, WMin = -1f, WMax = 1f, C2c = c2c });
+        const int n = 40000, k = 3;
+        var devices = model.Populate(n, new Rng(1));
+        var state = new float[n];
+        var counts = Enumerable.Range(0, n).Select(i => i % 5 != 2 ? 0f : i % 2 == 0 ? k : -k).ToArray();
+        var random = new ChunkRandom();
+        random.Reseed(78);
+        model.PulseTrains(state, counts, Enumerable.Repeat(1f, n).ToArray(), devices, 0, random);
+        Assert.All(Enumerable.Range(0, n).Where(i => counts[i] == 0), i => Assert.Equal(0f, state[i]));
+        var change = Enumerable.Range(0, n).Where(i => counts[i] != 0).Select(i => (double)(counts[i] > 0 ? state[i] : -state[i])).ToArray();
+        double mean = change.Average(), variance = change.Select(c => (c - mean) * (c - mean)).Sum() / (change.Length - 1);
+        double expectedVariance = k * (c2c * dw) * (c2c * dw);
+        Assert.InRange(mean, k * dw - 3 * Math.Sqrt(expectedVariance / change.Length), k * dw + 3 * Math.Sqrt(expectedVariance / change.Length));
+        Assert.InRange(variance / expectedVariance, 0.93, 1.07);   // relative standard error √(2/8000) ≈ 1.6%
+        Assert.True(change.Length - change.Distinct().Count() < 20, "pulsed devices share draws");   // a few equal floats by chance
+        // Neighbouring pulsed devices are uncorrelated (a shared or shifted draw would correlate them).
+        double covariance = Enumerable.Range(0, change.Length - 1).Average(j => (change[j] - mean) * (change[j + 1] - mean));
+        Assert.InRange(covariance / variance, -0.05, 0.05);
+    }
+
     [Fact]
     public void Models_whose_step_needs_a_pass_over_the_chunk_fire_round_by_round()
     {
