@@ -8,8 +8,9 @@ namespace OnChip.Bench;
 /// Nanoseconds per device of one <see cref="DeviceModel.PulseTrains"/> call on a cache-resident chunk of 1024 devices
 /// (the device model's arithmetic alone, no memory traffic, no programming strategy). Every device gets a train of
 /// --pulses pulses (alternating directions from device to device; 1 is what sign and rprop give), states drawn across
-/// the range. Usage: <c>pulse-kernel [--device ernoult-nonlinear] [--pulses 1] [--reps 20000]</c>. Prints the median
-/// over blocks of calls.
+/// the range; --density pulses only that fraction of the devices, at random. Usage:
+/// <c>pulse-kernel [--device ernoult-nonlinear] [--pulses 1] [--density 1] [--reps 20000]</c>. Prints the median over
+/// blocks of calls, per device of the chunk.
 /// </summary>
 public static class PulseKernelBench
 {
@@ -17,6 +18,7 @@ public static class PulseKernelBench
     {
         string device = "ernoult-nonlinear";
         int pulses = 1, reps = 20000;
+        double density = 1;
         for (int i = 0; i + 1 < args.Length; i += 2)
         {
             switch (args[i])
@@ -24,6 +26,7 @@ public static class PulseKernelBench
                 case "--device": device = args[i + 1]; break;
                 case "--pulses": pulses = int.Parse(args[i + 1]); break;
                 case "--reps": reps = int.Parse(args[i + 1]); break;
+                case "--density": density = double.Parse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture); break;
                 default: throw new ArgumentException($"unknown option {args[i]}");
             }
         }
@@ -34,8 +37,8 @@ public static class PulseKernelBench
         var rng = new Rng(5);
         var initial = new float[n];
         for (int i = 0; i < n; i++) initial[i] = model.Lower + model.Range * (0.1f + 0.8f * (float)rng.NextDouble());
-        var counts = new float[n];
-        for (int i = 0; i < n; i++) counts[i] = i % 2 == 0 ? pulses : -pulses;
+        var counts = new float[n];   // the same draws for every density: --density only thins them
+        for (int i = 0; i < n; i++) counts[i] = rng.NextDouble() >= density ? 0 : i % 2 == 0 ? pulses : -pulses;
         var widths = new float[n];
         widths.AsSpan().Fill(model.Spec.PulseWidth);
         var state = (float[])initial.Clone();
@@ -56,7 +59,8 @@ public static class PulseKernelBench
             if (done > 0) samples.Add(clock.Elapsed.TotalNanoseconds / block / n);
         }
         samples.Sort();
-        Console.WriteLine($"pulse-kernel: {device} ({model.Spec.Model}), {pulses} pulse(s) per device, chunk of {n}");
-        Console.WriteLine($"  {samples[samples.Count / 2]:F3} ns per device ({samples[samples.Count / 2] / pulses:F3} ns per pulse), min {samples[0]:F3}, max {samples[^1]:F3}");
+        double pulsed = counts.Count(c => c != 0) / (double)n;
+        Console.WriteLine($"pulse-kernel: {device} ({model.Spec.Model}), {pulses} pulse(s) for {pulsed:P0} of a chunk of {n} devices");
+        Console.WriteLine($"  {samples[samples.Count / 2]:F3} ns per device ({samples[samples.Count / 2] / pulses / pulsed:F3} ns per pulse), min {samples[0]:F3}, max {samples[^1]:F3}");
     }
 }
