@@ -19,30 +19,48 @@ public sealed class ChunkRandom
     private Vector512<float> _spareGaussians;
     private bool _hasSpare;
 
-    /// <summary>Reseeds all lanes from a 64-bit key (e.g. a hash of array id, update cycle and chunk index).</summary>
+    /// <summary>
+    /// Reseeds all lanes from a 64-bit key (e.g. a hash of array id, update cycle and chunk index): the 32 state words
+    /// are SplitMix64's first 32 outputs from the key, computed eight at a time (the i-th output mixes key + i·γ), since
+    /// every chunk of every update reseeds.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Reseed(ulong key)
     {
-        Span<ulong> lanes = stackalloc ulong[32];
-        ulong x = key;
-        for (int i = 0; i < lanes.Length; i++) lanes[i] = SplitMix64(ref x);
-        _s0 = Vector512.Create(lanes[..8]);
-        _s1 = Vector512.Create(lanes[8..16]);
-        _s2 = Vector512.Create(lanes[16..24]);
-        _s3 = Vector512.Create(lanes[24..32]);
+        var step = Vector512.Create(unchecked(8 * Gamma));
+        var x = Vector512.Create(key) + (Vector512<ulong>.Indices + Vector512<ulong>.One) * Vector512.Create(Gamma);
+        _s0 = Mix(x);
+        x += step;
+        _s1 = Mix(x);
+        x += step;
+        _s2 = Mix(x);
+        x += step;
+        _s3 = Mix(x);
         _hasSpare = false;
+    }
+
+    private const ulong Gamma = 0x9E3779B97F4A7C15UL;
+
+    /// <summary>SplitMix64's output function, lane by lane.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<ulong> Mix(Vector512<ulong> z)
+    {
+        z = (z ^ Vector512.ShiftRightLogical(z, 30)) * Vector512.Create(0xBF58476D1CE4E5B9UL);
+        z = (z ^ Vector512.ShiftRightLogical(z, 27)) * Vector512.Create(0x94D049BB133111EBUL);
+        return z ^ Vector512.ShiftRightLogical(z, 31);
     }
 
     /// <summary>A well-mixed key from several integers.</summary>
     public static ulong Key(ulong a, ulong b, ulong c)
     {
-        ulong x = a * 0x9E3779B97F4A7C15UL ^ b;
+        ulong x = a * Gamma ^ b;
         x = SplitMix64(ref x) ^ c;
         return SplitMix64(ref x);
     }
 
     private static ulong SplitMix64(ref ulong x)
     {
-        ulong z = x += 0x9E3779B97F4A7C15UL;
+        ulong z = x += Gamma;
         z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
         z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
         return z ^ (z >> 31);

@@ -1,3 +1,4 @@
+using System.Numerics;
 using OnChip.Randomness;
 
 namespace OnChip.Tests.Devices;
@@ -87,5 +88,37 @@ public class ChunkRandomTests
             for (int i = 0; i < 16; i++) Assert.Equal(lanes[i] != 0f ? pending.Dequeue() : 0f, normals[i]);
         }
         Assert.InRange(fresh, 50, 400);   // vectors are shared between calls, not drawn per call
+    }
+
+    /// <summary>
+    /// The generator against a scalar reference: lane j of state word w is SplitMix64's output 8w + j from the key, and
+    /// one xoshiro256** step gives lane j's 64 bits, whose low and high halves (top 24 bits each) are uniforms 2j and 2j + 1.
+    /// </summary>
+    [Theory]
+    [InlineData(0UL)]
+    [InlineData(12345UL)]
+    [InlineData(ulong.MaxValue)]
+    public void Uniforms_follow_splitmix_seeding_and_a_xoshiro_step(ulong key)
+    {
+        var random = new ChunkRandom();
+        random.Reseed(key);
+        var u = new float[16];
+        random.FillUniform(u);
+        var words = new ulong[32];
+        ulong x = key;
+        for (int i = 0; i < 32; i++)
+        {
+            ulong z = x += 0x9E3779B97F4A7C15UL;
+            z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+            z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+            words[i] = z ^ (z >> 31);
+        }
+        for (int j = 0; j < 8; j++)
+        {
+            ulong s1 = words[8 + j];
+            ulong result = BitOperations.RotateLeft(s1 * 5, 7) * 9;
+            Assert.Equal((uint)result >> 8, (uint)(u[2 * j] * (1 << 24)));
+            Assert.Equal((uint)(result >> 32) >> 8, (uint)(u[2 * j + 1] * (1 << 24)));
+        }
     }
 }
