@@ -33,7 +33,14 @@ public sealed class DeviceArray : ISynapseArray
     private readonly float[]? _exact;
     private readonly ulong _seed;
     private readonly float _lowestWeight, _highestWeight;
-    private long _pulsesUp, _pulsesDown, _reads, _refreshes;
+    private long _reads, _refreshes;
+    /// <summary>
+    /// Pulses counted per chunk (potentiating, depressing; interleaved), on top of the totals a checkpoint restored: an
+    /// update gives each chunk to one worker, so each slot has one writer at a time and needs no atomic add (two
+    /// workers adding to shared counters after every chunk made the cache line bounce between cores).
+    /// </summary>
+    private readonly long[] _chunkPulses;
+    private long _restoredUp, _restoredDown;
 
     public DeviceArray(string name, DeviceModel model, ProgrammingStrategy strategy, float weightRange, float pulseWidth,
         ReadOnlySpan<float> initialWeights, ulong seed)
@@ -44,6 +51,7 @@ public sealed class DeviceArray : ISynapseArray
         _strategy = strategy;
         _seed = seed;
         Count = initialWeights.Length;
+        _chunkPulses = new long[2 * ((Count + ChunkSize - 1) / ChunkSize)];
         Pair = model.Spec.Pair;
         PulseWidth = pulseWidth;
         float reference = model.Reference;
@@ -89,8 +97,23 @@ public sealed class DeviceArray : ISynapseArray
     public float NominalChange { get; }
     public int MaxPulsesPerUpdate { get; }
     public long UpdateCycles { get; private set; }
-    public long PulsesUp => Interlocked.Read(ref _pulsesUp);
-    public long PulsesDown => Interlocked.Read(ref _pulsesDown);
+    public long PulsesUp => _restoredUp + SumChunkPulses(0);
+    public long PulsesDown => _restoredDown + SumChunkPulses(1);
+
+    private long SumChunkPulses(int side)
+    {
+        long sum = 0;
+        for (int i = side; i < _chunkPulses.Length; i += 2) sum += Volatile.Read(ref _chunkPulses[i]);
+        return sum;
+    }
+
+    /// <summary>Adds a chunk's pulses to its own slot (see <see cref="_chunkPulses"/>).</summary>
+    private void CountPulses(int start, long up, long down)
+    {
+        int slot = 2 * (start / ChunkSize);
+        _chunkPulses[slot] += up;
+        _chunkPulses[slot + 1] += down;
+    }
     /// <summary>Matrix–vector reads through the array; each reads every device once.</summary>
     public long VectorReads => Interlocked.Read(ref _reads);
     public long DeviceReads => VectorReads * DeviceCount;
@@ -119,7 +142,11 @@ public sealed class DeviceArray : ISynapseArray
     public long[] Counters
     {
         get => [PulsesUp, PulsesDown, VectorReads, Refreshes, UpdateCycles];
-        set => (_pulsesUp, _pulsesDown, _reads, _refreshes, UpdateCycles) = (value[0], value[1], value[2], value[3], value[4]);
+        set
+        {
+            (_restoredUp, _restoredDown, _reads, _refreshes, UpdateCycles) = (value[0], value[1], value[2], value[3], value[4]);
+            Array.Clear(_chunkPulses);
+        }
     }
 
     /// <summary>Conductances (g, or g⁺ and g⁻) for histograms and checkpoints.</summary>
@@ -225,8 +252,7 @@ public sealed class DeviceArray : ISynapseArray
             active = rounds > 0 ? Directions(pulses, direction, rounds, out _) : 0;
         }
         if (active > 0) FireGathered(pulses, widths, start, active, rounds, s, ref up, ref down);
-        Interlocked.Add(ref _pulsesUp, up);
-        Interlocked.Add(ref _pulsesDown, down);
+        CountPulses(start, up, down);
     }
 
     /// <summary>The populations and offset that pulses of the chunk at <paramref name="start"/> read their parameters from.</summary>
@@ -251,8 +277,7 @@ public sealed class DeviceArray : ISynapseArray
             _model.PulseTrains(_minus.AsSpan(start, n), Side(counts, minusSide: true, opposite), widths, minusDevices!, offset, s.Random);
         long up = 0, down = 0;
         Tally(all, rising, ref up, ref down);
-        Interlocked.Add(ref _pulsesUp, up);
-        Interlocked.Add(ref _pulsesDown, down);
+        CountPulses(start, up, down);
     }
 
     /// <summary>Clips the signed counts to ±<paramref name="limit"/>; returns all pulses and the potentiating ones.</summary>
@@ -539,15 +564,8 @@ public sealed class DeviceArray : ISynapseArray
         if (spec.ReadNoise == 0 && spec.ReadLevels <= 1)
         {
             // Noiseless, unquantised reads straight from the conductances (the same arithmetic as below, fewer passes).
-            if (Pair == PairMode.Single)
-            {
-                ShiftScale(_plus.AsSpan(start, n), -_model.Reference, Scale, weights);
-            }
-            else
-            {
-                TensorPrimitives.Subtract(_plus.AsSpan(start, n), _minus.AsSpan(start, n), weights);
-                TensorPrimitives.Multiply(weights, Scale, weights);
-            }
+            if (Pair == PairMode.Single) ShiftScale(_plus.AsSpan(start, n), -_model.Reference, Scale, weights);
+            else DifferenceScale(_plus.AsSpan(start, n), _minus.AsSpan(start, n), Scale, weights);
             return;
         }
         var plus = s.A.AsSpan(0, n);
@@ -575,6 +593,19 @@ public sealed class DeviceArray : ISynapseArray
         var b = Vector512.Create(scale);
         for (; i <= n - 16; i += 16) ((Vector512.LoadUnsafe(ref source, (nuint)i) + a) * b).StoreUnsafe(ref target, (nuint)i);
         for (; i < n; i++) Unsafe.Add(ref target, i) = (Unsafe.Add(ref source, i) + shift) * scale;
+    }
+
+    /// <summary>destination = (a − b)·scale, in one pass.</summary>
+    private static void DifferenceScale(ReadOnlySpan<float> a, ReadOnlySpan<float> b, float scale, Span<float> destination)
+    {
+        int n = a.Length, i = 0;
+        ref float x = ref MemoryMarshal.GetReference(a);
+        ref float y = ref MemoryMarshal.GetReference(b[..n]);
+        ref float target = ref MemoryMarshal.GetReference(destination[..n]);
+        var factor = Vector512.Create(scale);
+        for (; i <= n - 16; i += 16)
+            ((Vector512.LoadUnsafe(ref x, (nuint)i) - Vector512.LoadUnsafe(ref y, (nuint)i)) * factor).StoreUnsafe(ref target, (nuint)i);
+        for (; i < n; i++) Unsafe.Add(ref target, i) = (Unsafe.Add(ref x, i) - Unsafe.Add(ref y, i)) * scale;
     }
 
     private void ReadDevices(ReadOnlySpan<float> conductance, Span<float> read, Scratch s)
