@@ -169,9 +169,11 @@ public sealed class ErnoultDevice(DeviceSpec spec) : DeviceModel(spec)
     /// <summary>The model's constants, as vectors.</summary>
     private readonly struct Shape(float lower, float range, float betaD, float unitK)
     {
-        /// <summary>βd/ΔG, βd·Gmin/ΔG, ΔG/βd, e^{βd} − 1.</summary>
-        public readonly Vector512<float> BetaPerRange = Vector512.Create(betaD / range), BetaLower = Vector512.Create(betaD * lower / range),
-            Beta = Vector512.Create(betaD), Amplitude = Vector512.Create(range / betaD), UnitK = Vector512.Create(unitK);
+        /// <summary>The exponent's coefficients in log₂ units (βd·log₂e/ΔG, βd·log₂e·Gmin/ΔG, βd·log₂e), ΔG/βd, e^{βd} − 1.</summary>
+        public readonly Vector512<float> BetaPerRange = Vector512.Create((float)(betaD * Log2E / range)), BetaLower = Vector512.Create((float)(betaD * Log2E * lower / range)),
+            Beta = Vector512.Create((float)(betaD * Log2E)), Amplitude = Vector512.Create(range / betaD), UnitK = Vector512.Create(unitK);
+
+        private const double Log2E = 1.4426950408889634;
     }
 
     /// <summary>
@@ -187,16 +189,16 @@ public sealed class ErnoultDevice(DeviceSpec spec) : DeviceModel(spec)
         public PulseLanes(Vector512<float> direction, Vector512<float> width, Vector512<float> scaleUp, Vector512<float> scaleDown, in Shape shape)
         {
             var up = Vector512.GreaterThanOrEqual(direction, Vector512<float>.Zero);
-            // x = (G − Gmin)/ΔG: −βd x = G·(−βd/ΔG) + βd·Gmin/ΔG; −βd (1 − x) = G·(βd/ΔG) − βd·Gmin/ΔG − βd.
+            // x = (G − Gmin)/ΔG: −βd x = G·(−βd/ΔG) + βd·Gmin/ΔG; −βd (1 − x) = G·(βd/ΔG) − βd·Gmin/ΔG − βd (all ·log₂e).
             _slope = Vector512.ConditionalSelect(up, -shape.BetaPerRange, shape.BetaPerRange);
             _offset = Vector512.ConditionalSelect(up, shape.BetaLower, -shape.BetaLower - shape.Beta);
             _k = shape.UnitK * width * Vector512.ConditionalSelect(up, scaleUp, scaleDown);
             _amplitude = Vector512.ConditionalSelect(up, shape.Amplitude, -shape.Amplitude);
         }
 
-        /// <summary>The noise-free change ΔG = ±(ΔG/βd)·ln(1 + t), t = K·e^{exponent}.</summary>
+        /// <summary>The noise-free change ΔG = ±(ΔG/βd)·ln(1 + t), t = K·e^{exponent} (as 2^{exponent·log₂e}).</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public Vector512<float> Change(Vector512<float> current) =>
-            _amplitude * VectorMath.Log1p(VectorMath.Exp(Vector512.FusedMultiplyAdd(current, _slope, _offset)) * _k);
+            _amplitude * VectorMath.Log1p(VectorMath.Exp2(Vector512.FusedMultiplyAdd(current, _slope, _offset)) * _k);
     }
 }

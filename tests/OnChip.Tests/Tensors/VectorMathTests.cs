@@ -56,4 +56,27 @@ public class VectorMathTests
         var small = VectorMath.Log1p(Vector512.Create(0.25f));
         Assert.Equal(Math.Log(1.25), small[0], 6);
     }
+
+    [Fact]
+    public void Exp2_is_accurate_to_a_few_ulp_and_exact_at_integers()
+    {
+        var rng = new OnChip.Randomness.Rng(3);
+        var lane = new float[16];
+        for (int trial = 0; trial < 2000; trial++)
+        {
+            for (int i = 0; i < 16; i++) lane[i] = (float)(rng.NextDouble() * 250 - 125);
+            lane[0] = 0f;
+            lane[1] = -200f;
+            lane[2] = -3f;
+            lane[3] = 0.5f;
+            var exp2 = VectorMath.Exp2(Vector512.Create(lane));
+            for (int i = 0; i < 16; i++)
+            {
+                double expected = lane[i] < -126f ? 0 : Math.Pow(2, lane[i]);
+                Assert.True(Math.Abs(exp2[i] - expected) <= 3e-7 * expected, $"2^{lane[i]}: {exp2[i]} vs {expected}");
+            }
+            Assert.Equal(1f, exp2[0]);
+            Assert.Equal(0.125f, exp2[2]);
+        }
+    }
 }
