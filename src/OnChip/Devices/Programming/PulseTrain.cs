@@ -81,7 +81,8 @@ public sealed class PulseTrain(int bitLength) : ProgrammingStrategy
     private struct Walk
     {
         private readonly Vector512<float> _request, _uniform, _mirrored, _mean, _ratio;
-        private Vector512<float> _probability, _cdf, _count, _k;
+        private Vector512<float> _probability, _cdf, _k;
+        private Vector512<int> _count;   // minus the sum of Going's all-ones lanes (−1 as integers)
         public Vector512<float> Going;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -90,14 +91,14 @@ public sealed class PulseTrain(int bitLength) : ProgrammingStrategy
             var one = Vector512<float>.One;
             _request = Vector512.Create(requested);
             _uniform = Vector512.Create(uniform);
-            var p = Vector512.Min(Vector512.Abs(_request) * perPulse, one);
+            var p = Vector512.MinNative(Vector512.Abs(_request) * perPulse, one);
             _mirrored = Vector512.GreaterThan(p, Vector512.Create(0.5f));
             var q = Vector512.ConditionalSelect(_mirrored, one - p, p);
             _mean = Vector512.Create((float)bitLength) * q;
             _ratio = q / (one - q);
             _probability = Power(one - q, bitLength);
             _cdf = _probability;
-            _count = Vector512<float>.Zero;
+            _count = Vector512<int>.Zero;
             _k = Vector512<float>.Zero;
             Going = Vector512.GreaterThanOrEqual(_uniform, _cdf);
         }
@@ -108,7 +109,7 @@ public sealed class PulseTrain(int bitLength) : ProgrammingStrategy
         {
             _probability *= Vector512.Create(binomialStep) * _ratio;
             _cdf += _probability;
-            _count += Vector512<float>.One & Going;
+            _count -= Going.AsInt32();
             _k += Vector512<float>.One;
             var exhausted = Vector512.GreaterThan(_k, _mean) & Vector512.LessThan(_probability, Vector512.Create(Negligible));
             Going = Vector512.AndNot(Going & Vector512.GreaterThanOrEqual(_uniform, _cdf), exhausted);
@@ -118,7 +119,8 @@ public sealed class PulseTrain(int bitLength) : ProgrammingStrategy
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public readonly Vector512<float> Counts(int bitLength)
         {
-            var count = Vector512.ConditionalSelect(_mirrored, Vector512.Create((float)bitLength) - _count, _count);
+            var steps = Vector512.ConvertToSingle(_count);
+            var count = Vector512.ConditionalSelect(_mirrored, Vector512.Create((float)bitLength) - steps, steps);
             return Vector512.ConditionalSelect(Vector512.LessThan(_request, Vector512<float>.Zero), -count, count);
         }
     }
