@@ -55,9 +55,9 @@ public static class VectorMath
         p = Vector512.FusedMultiplyAdd(p, z, Vector512.Create(1f / 3f));
         var twoS = s + s;
         var series = Vector512.FusedMultiplyAdd(twoS * z, p, twoS);
-        var small = Vector512.LessThan(t, Vector512.Create(Log1pSeriesLimit));
-        if (small.ExtractMostSignificantBits() == 0xFFFF) return series;
-        return Vector512.ConditionalSelect(small, series, Log(Vector512<float>.One + t));
+        var limit = Vector512.Create(Log1pSeriesLimit);
+        if (Vector512.LessThanAll(t, limit)) return series;
+        return Vector512.ConditionalSelect(Vector512.LessThan(t, limit), series, Log(Vector512<float>.One + t));
     }
 
     /// <summary>
@@ -84,14 +84,14 @@ public static class VectorMath
     }
 
     /// <summary>
-    /// 2^x (Cephes exp2f: n = round(x), r = x − n exactly, 2^r = 1 + r·P(r) with P of degree 5, then ·2^n); 0 below −126,
-    /// clipped above 127. Cheaper than <see cref="Exp"/> where the caller can fold log₂e into its own coefficients.
+    /// 2^x (Cephes exp2f: n = round(x), r = x − n exactly, 2^r = 1 + r·P(r) with P of degree 5, then ·2^n). Cheaper than
+    /// <see cref="Exp"/> where the caller can fold log₂e into its own coefficients. With AVX-512 the scaling is one
+    /// vscalefps, which also gives the overflow (∞) and the gradual underflow (subnormals, then 0); without it, 0 below
+    /// −126 and clipped above 127.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Exp2(Vector512<float> x)
     {
-        x = Vector512.MinNative(x, Vector512.Create(127f));
-        var tiny = Vector512.LessThan(x, Vector512.Create(-126f));
         var n = Vector512.Round(x);
         var r = x - n;
         var p = Vector512.FusedMultiplyAdd(Vector512.Create(1.535336188319500E-4f), r, Vector512.Create(1.339887440266574E-3f));
@@ -100,8 +100,10 @@ public static class VectorMath
         p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(2.402264791363012E-1f));
         p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(6.931472028550421E-1f));
         p = Vector512.FusedMultiplyAdd(p, r, Vector512<float>.One);
-        if (Avx512F.IsSupported) return Vector512.AndNot(Avx512F.Scale(p, n), tiny);
-        var scale = Vector512.ShiftLeft(Vector512.ConvertToInt32(Vector512.MaxNative(n, Vector512.Create(-126f))) + Vector512.Create(127), 23).AsSingle();
+        if (Avx512F.IsSupported) return Avx512F.Scale(p, n);
+        var tiny = Vector512.LessThan(n, Vector512.Create(-126f));
+        var clipped = Vector512.MinNative(Vector512.MaxNative(n, Vector512.Create(-126f)), Vector512.Create(127f));
+        var scale = Vector512.ShiftLeft(Vector512.ConvertToInt32(clipped) + Vector512.Create(127), 23).AsSingle();
         return Vector512.AndNot(p * scale, tiny);
     }
 
