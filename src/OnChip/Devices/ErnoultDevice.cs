@@ -62,7 +62,7 @@ public sealed class ErnoultDevice(DeviceSpec spec) : DeviceModel(spec)
             var current = Vector512.LoadUnsafe(ref g, k);
             var delta = lanes.Change(current);
             if (noisy) delta += spread * Vector512.LoadUnsafe(ref z, k);
-            var next = Vector512.Min(Vector512.Max(current + delta, Vector512.LoadUnsafe(ref devices.Min[offset], k)), Vector512.LoadUnsafe(ref devices.Max[offset], k));
+            var next = Vector512.MinNative(Vector512.MaxNative(current + delta, Vector512.LoadUnsafe(ref devices.Min[offset], k)), Vector512.LoadUnsafe(ref devices.Max[offset], k));
             Vector512.ConditionalSelect(pulsed, next, current).StoreUnsafe(ref g, k);
         }
         // The last partial block: the same arithmetic on lanes padded with unpulsed devices.
@@ -112,7 +112,7 @@ public sealed class ErnoultDevice(DeviceSpec spec) : DeviceModel(spec)
             var c = Lanes(ref b, k2, countsB, shape);
             var currentA = DeviceBlocks.Load(in b.State, k);
             var currentB = DeviceBlocks.Load(in b.State, k2);
-            if (Vector512.LessThanOrEqualAll(Vector512.Max(leftA, leftB), one))
+            if (Vector512.LessThanOrEqualAll(Vector512.MaxNative(leftA, leftB), one))
             {
                 // At most one pulse per device (sign, rprop): no rounds to count.
                 var nextA = Vector512.MinNative(Vector512.MaxNative(currentA + noise.Add(a.Change(currentA), countsA), DeviceBlocks.Load(in b.Min, k)), DeviceBlocks.Load(in b.Max, k));

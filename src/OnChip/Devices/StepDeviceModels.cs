@@ -73,8 +73,8 @@ public abstract class StepDeviceModel(DeviceSpec spec) : DeviceModel(spec)
                 Vector512<float> factorUp, factorDown;
                 if (linear)
                 {
-                    factorUp = Vector512.Max(current * Vector512.LoadUnsafe(ref ku, k) + one, zero);
-                    factorDown = Vector512.Max(current * Vector512.LoadUnsafe(ref kd, k) + one, zero);
+                    factorUp = Vector512.MaxNative(current * Vector512.LoadUnsafe(ref ku, k) + one, zero);
+                    factorDown = Vector512.MaxNative(current * Vector512.LoadUnsafe(ref kd, k) + one, zero);
                 }
                 else if (constant)
                 {
@@ -91,7 +91,7 @@ public abstract class StepDeviceModel(DeviceSpec spec) : DeviceModel(spec)
                 step *= Vector512.LoadUnsafe(ref w, k);
                 if (noisy) step *= Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref z, k), vc2c, one);
                 var next = current + step;
-                next = Vector512.Min(Vector512.Max(next, Vector512.LoadUnsafe(ref lo, k)), Vector512.LoadUnsafe(ref hi, k));
+                next = Vector512.MinNative(Vector512.MaxNative(next, Vector512.LoadUnsafe(ref lo, k)), Vector512.LoadUnsafe(ref hi, k));   // native: states are never NaN
                 next.StoreUnsafe(ref g, k);
             }
         }
@@ -139,10 +139,10 @@ public abstract class StepDeviceModel(DeviceSpec spec) : DeviceModel(spec)
             {
                 var pulsed = Vector512.GreaterThan(left, round);
                 if (pulsed == zero) break;
-                var factor = linear ? Vector512.Max(current * slope + one, zero) : one;
+                var factor = linear ? Vector512.MaxNative(current * slope + one, zero) : one;   // native: no NaN fix-ups (states are never NaN)
                 var step = scale * factor * width;
                 if (noisy) step *= Vector512.FusedMultiplyAdd(normals.Next(pulsed), c2c, one);
-                var next = Vector512.Min(Vector512.Max(current + step, lo), hi);
+                var next = Vector512.MinNative(Vector512.MaxNative(current + step, lo), hi);
                 current = Vector512.ConditionalSelect(pulsed, next, current);
             }
             current.StoreUnsafe(ref b.State, k);

@@ -291,7 +291,7 @@ public sealed class DeviceArray : ISynapseArray
         var rising = Vector512<int>.Zero;
         for (; i <= n - 16; i += 16)
         {
-            var v = Vector512.Min(Vector512.Max(Vector512.LoadUnsafe(ref c, (nuint)i), -max), max);
+            var v = Vector512.MinNative(Vector512.MaxNative(Vector512.LoadUnsafe(ref c, (nuint)i), -max), max);
             v.StoreUnsafe(ref c, (nuint)i);
             var whole = Vector512.ConvertToInt32(v);
             all += Vector512.Abs(whole);
@@ -329,7 +329,7 @@ public sealed class DeviceArray : ISynapseArray
         var max = Vector512.Create((float)limit);
         for (; i <= n - 16; i += 16)
         {
-            var v = Vector512.Min(Vector512.Max(Vector512.LoadUnsafe(ref p, (nuint)i), -max), max);
+            var v = Vector512.MinNative(Vector512.MaxNative(Vector512.LoadUnsafe(ref p, (nuint)i), -max), max);
             v.StoreUnsafe(ref p, (nuint)i);
             var positive = Vector512.GreaterThan(v, Vector512<float>.Zero);
             var negative = Vector512.LessThan(v, Vector512<float>.Zero);

@@ -82,7 +82,7 @@ public sealed class RpropProgramming : ProgrammingStrategy
             var none = Vector512.Equals(sign, zero);
             var flip = Vector512.AndNot(Vector512.Equals(sign, -last), none);
             var repeat = Vector512.AndNot(Vector512.Equals(sign, last), none);
-            var grown = Vector512.ConditionalSelect(repeat, Vector512.Min(w * Grow, initial), w);
+            var grown = Vector512.ConditionalSelect(repeat, Vector512.MinNative(w * Grow, initial), w);
             Vector512.ConditionalSelect(flip, w * Shrink, grown).StoreUnsafe(ref current, k);
             sign.StoreUnsafe(ref pulse, k);
             grown.StoreUnsafe(ref pulseWidth, k);   // a flip undoes the last step with its width, w
