@@ -107,6 +107,62 @@ public class ProgrammingTests
         Assert.All(widths, w => Assert.Equal(0.05f, w));
     }
 
+    /// <summary>
+    /// RProp over a long random run of signs (many flips and regrowths) against the rule in double precision: the
+    /// per-device width and last sign must follow it at every step (widths to float accuracy).
+    /// </summary>
+    [Fact]
+    public void Rprop_tracks_a_long_random_sign_sequence()
+    {
+        const int n = 37;
+        const float w0 = 0.05f;
+        var rprop = new RpropProgramming();
+        rprop.Attach(n);
+        var rng = new Rng(6);
+        var width = Enumerable.Repeat((double)w0, n).ToArray();
+        var last = new int[n];
+        var pulses = new float[n];
+        var widths = new float[n];
+        double narrowest = w0;
+        for (int step = 0; step < 3000; step++)
+        {
+            // Mostly alternating signs in the first half (widths shrink far), mostly repeated ones after (they grow back);
+            // some zero requests and random signs throughout.
+            var requested = new float[n];
+            for (int i = 0; i < n; i++)
+            {
+                int sign = step < 1500 ? (step % 2 == 0 ? 1 : -1) : (i % 2 == 0 ? 1 : -1);
+                if (rng.NextInt(6) == 0) sign = rng.NextInt(3) - 1;
+                requested[i] = sign * (1 + i % 3);
+            }
+            rprop.Plan(requested, 0, 1f, w0, pulses, widths, new ChunkRandom(), new float[n]);
+            for (int i = 0; i < n; i++)
+            {
+                int sign = Math.Sign(requested[i]);
+                Assert.Equal(sign, (int)pulses[i]);
+                if (sign == 0) continue;
+                double expected;
+                if (sign == -last[i])
+                {
+                    expected = width[i];
+                    width[i] *= 0.99;
+                    last[i] = 0;
+                }
+                else
+                {
+                    if (sign == last[i]) width[i] = Math.Min(width[i] / 0.99, w0);
+                    expected = width[i];
+                    last[i] = sign;
+                }
+                // Float widths drift from the double ones by rounding (about 6e-8 per multiplication); a wrong rule is off by 1% at once.
+                Assert.True(Math.Abs(widths[i] - expected) <= 2e-4 * expected, $"step {step}, device {i}: width {widths[i]} vs {expected}");
+                narrowest = Math.Min(narrowest, expected);
+            }
+        }
+        Assert.True(narrowest < 0.5 * w0, $"the run never shrank a width far (narrowest {narrowest})");
+        Assert.True(width.Max() > 0.9 * w0, "the widths never grew back");
+    }
+
     /// <summary>Ernoult's RProp on a scripted gradient sequence for one device, step by step.</summary>
     [Fact]
     public void Rprop_follows_the_rule_step_by_step()
