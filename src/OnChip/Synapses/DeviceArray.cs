@@ -133,7 +133,7 @@ public sealed class DeviceArray : ISynapseArray
             if (_exact is not null) list.Add(("exact", _exact));
             list.AddRange(_plusDevices.Buffers.Select((b, i) => ($"devices+{i}", b)));
             if (_minusDevices is not null) list.AddRange(_minusDevices.Buffers.Select((b, i) => ($"devices-{i}", b)));
-            list.AddRange(_strategy.StateBuffers.Select((b, i) => ($"strategy{i}", b)));
+            list.AddRange(_strategy.StateBuffers.Select((b, i) => ($"{_strategy.StateName}{i}", b)));
             return list;
         }
     }

@@ -163,6 +163,39 @@ public class ProgrammingTests
         Assert.True(width.Max() > 0.9 * w0, "the widths never grew back");
     }
 
+    /// <summary>
+    /// Thousands of flips shrink the width to its floor (Δt0·2^-60, where the one-float state stops shrinking it) without
+    /// the state ever being misread: every flip still undoes the last step with its width, and repeats grow it back.
+    /// </summary>
+    [Fact]
+    public void Rprop_state_survives_widths_shrunk_to_the_floor()
+    {
+        const float w0 = 0.01f;
+        var rprop = new RpropProgramming();
+        rprop.Attach(1);
+        (float Pulse, float Width) Step(float request)
+        {
+            var p = new float[1];
+            var w = new float[1];
+            rprop.Plan([request], 0, 1f, w0, p, w, new ChunkRandom(), new float[1]);
+            return (p[0], w[0]);
+        }
+        float floor = w0 * MathF.Pow(2, -60), previous = w0;
+        for (int flip = 0; flip < 6000; flip++)
+        {
+            var (pulse, width) = Step(flip % 2 == 0 ? 1f : -1f);      // a fresh step…
+            Assert.Equal(flip % 2 == 0 ? 1f : -1f, pulse);
+            Assert.Equal(previous, width);
+            var undo = Step(flip % 2 == 0 ? -1f : 1f);                // …undone by a flip with the same width
+            Assert.Equal((flip % 2 == 0 ? -1f : 1f, width), undo);
+            previous = Math.Max(width * RpropProgramming.Shrink, floor);
+        }
+        Assert.Equal(floor, previous, floor * 1e-5f);
+        float grown = Step(1f).Width;
+        for (int i = 0; i < 6000; i++) grown = Step(1f).Width;
+        Assert.Equal(w0, grown);
+    }
+
     /// <summary>Ernoult's RProp on a scripted gradient sequence for one device, step by step.</summary>
     [Fact]
     public void Rprop_follows_the_rule_step_by_step()

@@ -24,6 +24,9 @@ public abstract class ProgrammingStrategy
     /// <summary>Per-device state in a fixed order (for checkpoints).</summary>
     public virtual IReadOnlyList<float[]> StateBuffers => [];
 
+    /// <summary>The checkpoint name of <see cref="StateBuffers"/> (numbered from 0).</summary>
+    public virtual string StateName => "strategy";
+
     /// <summary>
     /// Plans elements [start, start + n) of the tensor: <paramref name="requested"/> are the changes asked for
     /// (network units), <paramref name="nominal"/> the nominal change of one pulse of width <paramref name="width"/>.

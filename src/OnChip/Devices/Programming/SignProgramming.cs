@@ -42,71 +42,74 @@ public sealed class SignProgramming(float deadZone) : ProgrammingStrategy
 /// <summary>
 /// Ernoult's RProp programming: per device, the pulse width grows by 1/0.99 (capped at the initial width Δt0) while
 /// the sign of ΔW repeats; when it flips, the width shrinks by 0.99 and the last step is undone (a pulse of the last
-/// width in the new direction), after which the next request starts afresh. The last step's width is always the
-/// current width (only a flip changes the width without a pulse of it, and a flip forgets the last step), so the state
-/// is two numbers per device: the width and the last step's sign (0 after a flip or before the first step).
+/// width in the new direction), after which the next request starts afresh.
+/// The last step's width is always the current width (only a flip changes the width without a pulse of it, and a
+/// flip forgets the last step), so one float per device holds the state: ±w after a step up or down, and w·2^64 when
+/// there is no last step (before the first, or after a flip), told apart by exceeding Δt0 (scaling by a power of two
+/// is exact). Widths stop shrinking at Δt0·2^-60, which keeps that reading unambiguous. One float instead of a width
+/// and a sign halves the state this rule streams through memory at every update.
 /// </summary>
 public sealed class RpropProgramming : ProgrammingStrategy
 {
     public const float Grow = 1f / 0.99f, Shrink = 0.99f;
-    private float[] _width = [], _lastSign = [];
+    private const float Fresh = 18446744073709551616f, Unfresh = 1f / 18446744073709551616f;   // 2^64, 2^-64
+    private const float Narrowest = 1f / 1152921504606846976f;   // 2^-60, in units of Δt0
+    private float[] _state = [];
 
     public override string Name => "rprop";
-    public override void Attach(int count)
-    {
-        _width = new float[count];
-        _lastSign = new float[count];
-    }
+    public override void Attach(int count) => _state = new float[count];
 
-    public override IReadOnlyList<float[]> StateBuffers => [_width, _lastSign];
+    /// <summary>The one-float state has its own name, so that checkpoints of the former two-float state fail clearly.</summary>
+    public override string StateName => "rprop";
+    public override IReadOnlyList<float[]> StateBuffers => [_state];
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Plan(ReadOnlySpan<float> requested, int start, float nominal, float width, Span<float> pulses, Span<float> widths, ChunkRandom random, Span<float> scratch)
     {
         int n = requested.Length, i = 0;
-        if (pulses.Length < n || widths.Length < n || start + n > _width.Length) throw new ArgumentException("spans shorter than the chunk");
-        var initial = Vector512.Create(width);
-        var zero = Vector512<float>.Zero;
-        ref float current = ref _width[start];
-        ref float lastSign = ref _lastSign[start];
+        if (pulses.Length < n || widths.Length < n || start + n > _state.Length) throw new ArgumentException("spans shorter than the chunk");
+        ref float state = ref _state[start];
         ref float request = ref MemoryMarshal.GetReference(requested);
         ref float pulse = ref MemoryMarshal.GetReference(pulses);
         ref float pulseWidth = ref MemoryMarshal.GetReference(widths);
         for (; i <= n - 16; i += 16)
         {
             nuint k = (nuint)i;
-            var w = Vector512.LoadUnsafe(ref current, k);
-            w = Vector512.ConditionalSelect(Vector512.Equals(w, zero), initial, w);   // first use: Δt0
-            var sign = SignProgramming.Sign(Vector512.LoadUnsafe(ref request, k));
-            var last = Vector512.LoadUnsafe(ref lastSign, k);
-            var none = Vector512.Equals(sign, zero);
-            var flip = Vector512.AndNot(Vector512.Equals(sign, -last), none);
-            var repeat = Vector512.AndNot(Vector512.Equals(sign, last), none);
-            var grown = Vector512.ConditionalSelect(repeat, Vector512.MinNative(w * Grow, initial), w);
-            Vector512.ConditionalSelect(flip, w * Shrink, grown).StoreUnsafe(ref current, k);
+            var (next, sign, w) = Step(Vector512.LoadUnsafe(ref state, k), Vector512.LoadUnsafe(ref request, k), width);
+            next.StoreUnsafe(ref state, k);
             sign.StoreUnsafe(ref pulse, k);
-            grown.StoreUnsafe(ref pulseWidth, k);   // a flip undoes the last step with its width, w
-            Vector512.ConditionalSelect(none, last, Vector512.ConditionalSelect(flip, zero, sign)).StoreUnsafe(ref lastSign, k);
+            w.StoreUnsafe(ref pulseWidth, k);
         }
         for (; i < n; i++)
         {
-            ref float w = ref Unsafe.Add(ref current, i);
-            ref float last = ref Unsafe.Add(ref lastSign, i);
-            if (w == 0f) w = width;  // first use: Δt0
-            float sign = MathF.Sign(Unsafe.Add(ref request, i));
-            Unsafe.Add(ref pulse, i) = sign;
-            Unsafe.Add(ref pulseWidth, i) = w;
-            if (sign == 0f) continue;
-            if (sign == -last)
-            {
-                w *= Shrink;
-                last = 0f;
-                continue;
-            }
-            if (sign == last) w = Math.Min(w * Grow, width);
-            Unsafe.Add(ref pulseWidth, i) = w;
-            last = sign;
+            // The same arithmetic in one lane.
+            var (next, sign, w) = Step(Vector512.Create(Unsafe.Add(ref state, i)), Vector512.Create(Unsafe.Add(ref request, i)), width);
+            Unsafe.Add(ref state, i) = next.ToScalar();
+            Unsafe.Add(ref pulse, i) = sign.ToScalar();
+            Unsafe.Add(ref pulseWidth, i) = w.ToScalar();
         }
+    }
+
+    /// <summary>One request for 16 devices: their next states, the pulses' signs and widths.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector512<float> State, Vector512<float> Sign, Vector512<float> Width) Step(Vector512<float> s, Vector512<float> requested, float initial)
+    {
+        var zero = Vector512<float>.Zero;
+        var start = Vector512.Create(initial);
+        var magnitude = Vector512.Abs(s);
+        var fresh = Vector512.GreaterThan(magnitude, start) | Vector512.Equals(s, zero);   // no last step (0: never used)
+        var w = Vector512.ConditionalSelect(Vector512.Equals(s, zero), start,
+            Vector512.ConditionalSelect(fresh, magnitude * Vector512.Create(Unfresh), magnitude));
+        var last = Vector512.AndNot(SignProgramming.Sign(s), fresh);
+        var sign = SignProgramming.Sign(requested);
+        var none = Vector512.Equals(sign, zero);
+        var flip = Vector512.AndNot(Vector512.Equals(sign, -last), none | fresh);
+        var repeat = Vector512.AndNot(Vector512.Equals(sign, last), none | fresh);
+        var grown = Vector512.ConditionalSelect(repeat, Vector512.MinNative(w * Grow, start), w);   // a flip's pulse has the width w
+        var shrunk = Vector512.MaxNative(w * Shrink, start * Vector512.Create(Narrowest));
+        var next = Vector512.ConditionalSelect(none, s,
+            Vector512.ConditionalSelect(flip, shrunk * Vector512.Create(Fresh), sign * grown));
+        return (next, sign, grown);
     }
 }
 
