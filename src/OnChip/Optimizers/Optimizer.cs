@@ -1,5 +1,6 @@
 using OnChip.Networks;
 using OnChip.Parallelism;
+using OnChip.Synapses;
 
 namespace OnChip.Optimizers;
 
@@ -10,7 +11,7 @@ namespace OnChip.Optimizers;
 /// </summary>
 public abstract class Optimizer : IParallelJob
 {
-    protected const int Chunk = 1024;
+    protected const int Chunk = ISynapseArray.UpdateChunk;
     private readonly long[] _chunkOffsets;
     private float[][] _scratch = [];
 
@@ -63,7 +64,7 @@ public abstract class Optimizer : IParallelJob
     protected virtual void BeginStep() { }
 
     /// <summary>
-    /// Workers share whole chunks (chunk c of a tensor covers elements [1024c, 1024c + 1024)), so every chunk is the
+    /// Workers share whole chunks (chunk c of a tensor covers elements [2048c, 2048c + 2048)), so every chunk is the
     /// same whatever the number of workers: device arrays key their random numbers by chunk.
     /// </summary>
     void IParallelJob.Execute(int worker, int workers)

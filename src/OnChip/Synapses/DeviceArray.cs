@@ -20,7 +20,7 @@ namespace OnChip.Synapses;
 /// </summary>
 public sealed class DeviceArray : ISynapseArray
 {
-    private const int ChunkSize = 1024;
+    private const int ChunkSize = ISynapseArray.UpdateChunk;
     private readonly DeviceModel _model;
     private readonly ProgrammingStrategy _strategy;
     private readonly float[] _plus;

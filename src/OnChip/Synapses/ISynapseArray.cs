@@ -14,9 +14,16 @@ public interface ISynapseArray
     void BeginUpdate();
 
     /// <summary>
+    /// The optimizer applies changes in chunks of this many elements (the last one shorter): small enough for a chunk's
+    /// working data to stay in L1, large enough that the fixed cost per chunk (reseeding its random streams, calls) is
+    /// amortised. Device arrays key their random numbers by chunk.
+    /// </summary>
+    const int UpdateChunk = 2048;
+
+    /// <summary>
     /// Applies the requested change to elements [start, start + requested.Length) and writes the weights as they
     /// will now be read into the same range of <paramref name="weights"/>. Called concurrently for disjoint ranges;
-    /// ranges start at multiples of 1024 within the tensor, whatever the number of workers.
+    /// ranges start at multiples of <see cref="UpdateChunk"/> within the tensor, whatever the number of workers.
     /// </summary>
     void Apply(Span<float> weights, ReadOnlySpan<float> requested, int start);
 
