@@ -367,6 +367,41 @@ public class PulseDeliveryTests
     }
 }
 
+/// <summary>
+/// pulse-train's vector lanes (whatever order they take the devices in) give every device exactly the count of the
+/// one-lane inversion of its request and uniform, over requests from far below one pulse to past BL pulses (p ≥ ½,
+/// mirrored) and zero.
+/// </summary>
+public class PulseTrainDrawTests
+{
+    [Theory]
+    [InlineData(31, 2048)]
+    [InlineData(7, 1000)]
+    [InlineData(1, 77)]
+    public void Vector_plan_equals_the_one_lane_draw_for_every_device(int bitLength, int n)
+    {
+        var train = new PulseTrain(bitLength);
+        train.Attach(n);
+        var rng = new Rng(12);
+        var random = new ChunkRandom();
+        var u = new float[n];
+        for (int trial = 0; trial < 20; trial++)
+        {
+            var requested = Enumerable.Range(0, n).Select(i => i % 13 == 0 ? 0f
+                : (float)(rng.NextGaussian() * Math.Exp(2.5 * rng.NextGaussian()) * (trial % 2 == 0 ? 0.1 : bitLength))).ToArray();
+            var pulses = new float[n];
+            var widths = new float[n];
+            random.Reseed((ulong)trial);
+            train.Plan(requested, 0, 1f, 0.5f, pulses, widths, random, new float[n]);
+            random.Reseed((ulong)trial);
+            random.FillUniform(u);
+            float perPulse = 1f / bitLength;
+            for (int i = 0; i < n; i++) Assert.Equal(train.Draw(requested[i], perPulse, u[i]), pulses[i]);
+            Assert.All(widths, w => Assert.Equal(0.5f, w));
+        }
+    }
+}
+
 /// <summary>The vectorised loops (16 lanes at a time) agree with the element-by-element code they replace (the tails).</summary>
 public class VectorisedPathTests
 {

@@ -65,16 +65,22 @@ public sealed class PulseTrain(int bitLength) : ProgrammingStrategy
             for (int k = 0; k < BitLength && (k < firstSteps || a.Going != Vector512<float>.Zero); k++) a.Advance(_binomialSteps[k]);
             a.Counts(BitLength).CopyTo(pulses.Slice(i, 16));
         }
-        for (; i < n; i++)
-        {
-            float p = Math.Min(MathF.Abs(requested[i]) * perPulse, 1f);
-            bool mirrored = p > 0.5f;
-            float q = mirrored ? 1f - p : p;
-            int count = Invert(BitLength, q, Power(1f - q, BitLength), u[i], _binomialSteps);
-            if (mirrored) count = BitLength - count;
-            pulses[i] = requested[i] < 0 ? -count : count;
-        }
+        for (; i < n; i++) pulses[i] = Draw(requested[i], perPulse, u[i]);
         widths.Fill(width);
+    }
+
+    /// <summary>
+    /// One device's signed count from its request and uniform, one lane of the vector code's arithmetic (the
+    /// reference the vector lanes must equal).
+    /// </summary>
+    internal float Draw(float request, float perPulse, float u)
+    {
+        float p = Math.Min(MathF.Abs(request) * perPulse, 1f);
+        bool mirrored = p > 0.5f;
+        float q = mirrored ? 1f - p : p;
+        int count = Invert(BitLength, q, Power(1f - q, BitLength), u, _binomialSteps);
+        if (mirrored) count = BitLength - count;
+        return request < 0 ? -count : count;
     }
 
     /// <summary>The inversion of 16 lanes in progress (see <see cref="Plan"/>).</summary>
