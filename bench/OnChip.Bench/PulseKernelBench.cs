@@ -10,8 +10,10 @@ namespace OnChip.Bench;
 /// --pulses pulses (alternating directions from device to device; 1 is what sign and rprop give), states drawn across
 /// the range; --density pulses only that fraction of the devices, at random; --requests S takes the counts instead from
 /// pulse-train programming (BL 31) of heavy-tailed requests of typically S pulses, as in training. Usage:
-/// <c>pulse-kernel [--device ernoult-nonlinear] [--pulses 1] [--density 1] [--requests S] [--reps 20000]</c>. Prints the
-/// median over blocks of calls, per device of the chunk.
+/// <c>pulse-kernel [--device ernoult-nonlinear] [--pulses 1] [--density 1] [--requests S] [--stream M] [--reps 20000]</c>.
+/// --stream M gives the calls M chunks of state and parameters in turn (M = 400 is a 784×512 layer), streamed from
+/// memory as in training, instead of one chunk that stays in cache. Prints the median over blocks of calls, per device
+/// of the chunk.
 /// </summary>
 public static class PulseKernelBench
 {
@@ -20,6 +22,7 @@ public static class PulseKernelBench
         string device = "ernoult-nonlinear";
         int pulses = 1, reps = 20000;
         double density = 1;
+        int chunks = 1;
         float? typical = null;
         for (int i = 0; i + 1 < args.Length; i += 2)
         {
@@ -29,6 +32,7 @@ public static class PulseKernelBench
                 case "--pulses": pulses = int.Parse(args[i + 1]); break;
                 case "--reps": reps = int.Parse(args[i + 1]); break;
                 case "--requests": typical = float.Parse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture); break;
+                case "--stream": chunks = int.Parse(args[i + 1]); break;
                 case "--density": density = double.Parse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture); break;
                 default: throw new ArgumentException($"unknown option {args[i]}");
             }
@@ -36,7 +40,7 @@ public static class PulseKernelBench
         const int n = 1024;
         var model = DeviceModel.Create(DevicePresets.Get(device));
         if (!model.FiresTrains) throw new ArgumentException($"device {device}: its model does not fire pulse trains");
-        var population = model.Populate(n, new Rng(3));
+        var population = model.Populate(n * chunks, new Rng(3));
         var rng = new Rng(5);
         var initial = new float[n];
         for (int i = 0; i < n; i++) initial[i] = model.Lower + model.Range * (0.1f + 0.8f * (float)rng.NextDouble());
@@ -55,7 +59,8 @@ public static class PulseKernelBench
         }
         var widths = new float[n];
         widths.AsSpan().Fill(model.Spec.PulseWidth);
-        var state = (float[])initial.Clone();
+        var state = new float[n * chunks];
+        for (int c = 0; c < chunks; c++) initial.CopyTo(state, c * n);
         var random = new ChunkRandom();
         var samples = new List<double>();
         var clock = new Stopwatch();
@@ -67,8 +72,9 @@ public static class PulseKernelBench
             {
                 // Alternate the directions' order so states stay inside the range over many calls.
                 random.Reseed((ulong)(done + r));
-                model.PulseTrains(state, counts, widths, population, 0, random);
-                if ((done + r) % 64 == 63) initial.CopyTo(state, 0);
+                int offset = (done + r) % chunks * n;
+                model.PulseTrains(state.AsSpan(offset, n), counts, widths, population, offset, random);
+                if (chunks == 1 && (done + r) % 64 == 63) initial.CopyTo(state, 0);
             }
             if (done > 0) samples.Add(clock.Elapsed.TotalNanoseconds / block / n);
         }
