@@ -9,8 +9,9 @@ namespace OnChip.Bench;
 /// (the device model's arithmetic alone, no memory traffic, no programming strategy). Every device gets a train of
 /// --pulses pulses (alternating directions from device to device; 1 is what sign and rprop give), states drawn across
 /// the range; --density pulses only that fraction of the devices, at random; --requests S takes the counts instead from
-/// pulse-train programming (BL 31) of heavy-tailed requests of typically S pulses, as in training. Usage:
-/// <c>pulse-kernel [--device ernoult-nonlinear] [--pulses 1] [--density 1] [--requests S] [--stream M] [--reps 20000]</c>.
+/// pulse-train programming (BL 31) of heavy-tailed requests of typically S pulses (--clustered true: shaped like an EP
+/// update of a 784×512 layer, x·δᵀ, rows sharing an input's activity), as in training. Usage:
+/// <c>pulse-kernel [--device ernoult-nonlinear] [--pulses 1] [--density 1] [--requests S] [--clustered false] [--stream M] [--reps 20000]</c>.
 /// --stream M gives the calls M chunks of state and parameters in turn (M = 400 is a 784×512 layer), streamed from
 /// memory as in training, instead of one chunk that stays in cache. Prints the median over blocks of calls, per device
 /// of the chunk.
@@ -24,6 +25,7 @@ public static class PulseKernelBench
         double density = 1;
         int chunks = 1;
         float? typical = null;
+        bool clustered = false;
         for (int i = 0; i + 1 < args.Length; i += 2)
         {
             switch (args[i])
@@ -32,6 +34,7 @@ public static class PulseKernelBench
                 case "--pulses": pulses = int.Parse(args[i + 1]); break;
                 case "--reps": reps = int.Parse(args[i + 1]); break;
                 case "--requests": typical = float.Parse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture); break;
+                case "--clustered": clustered = args[i + 1] == "true"; break;
                 case "--stream": chunks = int.Parse(args[i + 1]); break;
                 case "--density": density = double.Parse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture); break;
                 default: throw new ArgumentException($"unknown option {args[i]}");
@@ -50,7 +53,17 @@ public static class PulseKernelBench
         {
             // Counts as pulse-train programming makes them from heavy-tailed requests (typically `size` pulses).
             var requests = new float[n];
-            for (int i = 0; i < n; i++) requests[i] = size * (float)(rng.NextGaussian() * Math.Exp(1.2 * rng.NextGaussian()));
+            if (clustered)
+            {
+                // Like an EP update of a 784×512 layer, x·δᵀ: rows of 512 share an input's activity, columns an error.
+                var rows = Enumerable.Range(0, n / 512 + 1).Select(_ => Math.Exp(1.2 * rng.NextGaussian())).ToArray();
+                var columns = Enumerable.Range(0, 512).Select(_ => rng.NextGaussian()).ToArray();
+                for (int i = 0; i < n; i++) requests[i] = size * (float)(rows[i / 512] * columns[i % 512]);
+            }
+            else
+            {
+                for (int i = 0; i < n; i++) requests[i] = size * (float)(rng.NextGaussian() * Math.Exp(1.2 * rng.NextGaussian()));
+            }
             var planner = new OnChip.Devices.Programming.PulseTrain(31);
             planner.Attach(n);
             var planRandom = new ChunkRandom();
