@@ -112,20 +112,20 @@ public sealed class ErnoultDevice(DeviceSpec spec) : DeviceModel(spec)
             var c = Lanes(ref b, k2, countsB, shape);
             var currentA = DeviceBlocks.Load(in b.State, k);
             var currentB = DeviceBlocks.Load(in b.State, k2);
-            if (Vector512.LessThanOrEqualAll(Vector512.MaxNative(leftA, leftB), one))
-            {
-                // At most one pulse per device (sign, rprop): no rounds to count.
-                var nextA = Vector512.MinNative(Vector512.MaxNative(currentA + noise.Add(a.Change(currentA), countsA), DeviceBlocks.Load(in b.Min, k)), DeviceBlocks.Load(in b.Max, k));
-                Vector512.ConditionalSelect(Vector512.Equals(countsA, zero), currentA, nextA).StoreUnsafe(ref b.State, k);
-                if (!second) continue;
-                var nextB = Vector512.MinNative(Vector512.MaxNative(currentB + noise.Add(c.Change(currentB), countsB), DeviceBlocks.Load(in b.Min, k2)), DeviceBlocks.Load(in b.Max, k2));
-                Vector512.ConditionalSelect(Vector512.Equals(countsB, zero), currentB, nextB).StoreUnsafe(ref b.State, k2);
-                continue;
-            }
             var loA = DeviceBlocks.Load(in b.Min, k);
             var loB = DeviceBlocks.Load(in b.Min, k2);
             var hiA = DeviceBlocks.Load(in b.Max, k);
             var hiB = DeviceBlocks.Load(in b.Max, k2);
+            if (Vector512.LessThanOrEqualAll(Vector512.MaxNative(leftA, leftB), one))
+            {
+                // At most one pulse per device (sign, rprop): no rounds to count.
+                var nextA = Vector512.MinNative(Vector512.MaxNative(currentA + noise.Add(a.Change(currentA), countsA), loA), hiA);
+                Vector512.ConditionalSelect(Vector512.Equals(countsA, zero), currentA, nextA).StoreUnsafe(ref b.State, k);
+                if (!second) continue;
+                var nextB = Vector512.MinNative(Vector512.MaxNative(currentB + noise.Add(c.Change(currentB), countsB), loB), hiB);
+                Vector512.ConditionalSelect(Vector512.Equals(countsB, zero), currentB, nextB).StoreUnsafe(ref b.State, k2);
+                continue;
+            }
             for (var round = zero; ; round += one)
             {
                 var pulsedA = Vector512.GreaterThan(leftA, round);

@@ -39,14 +39,15 @@ public sealed class ChunkRandom
         _hasSpare = false;
     }
 
-    private const ulong Gamma = 0x9E3779B97F4A7C15UL;
+    /// <summary>SplitMix64's increment and its two mixing multipliers (scalar and vector versions share them).</summary>
+    private const ulong Gamma = 0x9E3779B97F4A7C15UL, Mix1 = 0xBF58476D1CE4E5B9UL, Mix2 = 0x94D049BB133111EBUL;
 
     /// <summary>SplitMix64's output function, lane by lane.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<ulong> Mix(Vector512<ulong> z)
     {
-        z = (z ^ Vector512.ShiftRightLogical(z, 30)) * Vector512.Create(0xBF58476D1CE4E5B9UL);
-        z = (z ^ Vector512.ShiftRightLogical(z, 27)) * Vector512.Create(0x94D049BB133111EBUL);
+        z = (z ^ Vector512.ShiftRightLogical(z, 30)) * Vector512.Create(Mix1);
+        z = (z ^ Vector512.ShiftRightLogical(z, 27)) * Vector512.Create(Mix2);
         return z ^ Vector512.ShiftRightLogical(z, 31);
     }
 
@@ -61,8 +62,8 @@ public sealed class ChunkRandom
     private static ulong SplitMix64(ref ulong x)
     {
         ulong z = x += Gamma;
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        z = (z ^ (z >> 30)) * Mix1;
+        z = (z ^ (z >> 27)) * Mix2;
         return z ^ (z >> 31);
     }
 

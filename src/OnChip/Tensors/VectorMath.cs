@@ -79,8 +79,7 @@ public static class VectorMath
         x = Vector512.MinNative(Vector512.MaxNative(x, Vector512.Create(-87.3f)), Vector512.Create(88.7f));   // native: no NaN fix-ups
         var n = Vector512.Floor(Vector512.FusedMultiplyAdd(x, Vector512.Create(1.44269504088896341f), Vector512.Create(0.5f)));
         var y = ExpPolynomial(x, n);
-        var scale = Vector512.ShiftLeft(Vector512.ConvertToInt32(n) + Vector512.Create(127), 23).AsSingle();
-        return Vector512.ConditionalSelect(low, Vector512<float>.Zero, y * scale);
+        return Vector512.ConditionalSelect(low, Vector512<float>.Zero, y * PowerOfTwo(n));
     }
 
     /// <summary>
@@ -103,9 +102,13 @@ public static class VectorMath
         if (Avx512F.IsSupported) return Avx512F.Scale(p, n);
         var tiny = Vector512.LessThan(n, Vector512.Create(-126f));
         var clipped = Vector512.MinNative(Vector512.MaxNative(n, Vector512.Create(-126f)), Vector512.Create(127f));
-        var scale = Vector512.ShiftLeft(Vector512.ConvertToInt32(clipped) + Vector512.Create(127), 23).AsSingle();
-        return Vector512.AndNot(p * scale, tiny);
+        return Vector512.AndNot(p * PowerOfTwo(clipped), tiny);
     }
+
+    /// <summary>2^n for whole n in [−126, 127], from the exponent bits (where there is no vscalefps).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> PowerOfTwo(Vector512<float> n) =>
+        Vector512.ShiftLeft(Vector512.ConvertToInt32(n) + Vector512.Create(127), 23).AsSingle();
 
     /// <summary>e^r for r = x − n·ln 2 (Cody–Waite: ln 2 in two parts), by Cephes' polynomial.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

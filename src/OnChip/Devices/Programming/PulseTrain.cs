@@ -110,13 +110,13 @@ public sealed class PulseTrain(int bitLength) : ProgrammingStrategy
             var b = new Walk(ref q, ref uniform, ref zero, j + 16, found, BitLength);
             for (int k = 0; k < firstSteps; k++)
             {
-                a.Advance(_binomialSteps[k]);
-                b.Advance(_binomialSteps[k]);
+                a.Advance(_binomialSteps[k], k);
+                b.Advance(_binomialSteps[k], k);
             }
             for (int k = firstSteps; k < BitLength && (a.Going | b.Going) != Vector512<float>.Zero; k++)
             {
-                a.Advance(_binomialSteps[k]);
-                b.Advance(_binomialSteps[k]);
+                a.Advance(_binomialSteps[k], k);
+                b.Advance(_binomialSteps[k], k);
             }
             Signed(a.Steps, ref tags, j, bl).StoreUnsafe(ref counts, (nuint)j);
             Signed(b.Steps, ref tags, j + 16, bl).StoreUnsafe(ref counts, (nuint)(j + 16));
@@ -181,7 +181,7 @@ public sealed class PulseTrain(int bitLength) : ProgrammingStrategy
     private struct Walk
     {
         private readonly Vector512<float> _uniform, _mean, _ratio;
-        private Vector512<float> _probability, _cdf, _k;
+        private Vector512<float> _probability, _cdf;
         private Vector512<int> _count;   // minus the sum of Going's all-ones lanes (−1 as integers)
         public Vector512<float> Going;
 
@@ -196,19 +196,17 @@ public sealed class PulseTrain(int bitLength) : ProgrammingStrategy
             _probability = Vector512.LoadUnsafe(ref zero, (nuint)at);
             _cdf = _probability;
             _count = Vector512<int>.Zero;
-            _k = Vector512<float>.Zero;
             Going = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(found - at)).AsSingle();   // u ≥ P(0) for every packed lane
         }
 
-        /// <summary>One step: the lanes still going take term k + 1 and count one more.</summary>
+        /// <summary>Step k: the lanes still going take term k + 1 and count one more.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Advance(float binomialStep)
+        public void Advance(float binomialStep, int k)
         {
             _probability *= Vector512.Create(binomialStep) * _ratio;
             _cdf += _probability;
             _count -= Going.AsInt32();
-            _k += Vector512<float>.One;
-            var exhausted = Vector512.GreaterThan(_k, _mean) & Vector512.LessThan(_probability, Vector512.Create(Negligible));
+            var exhausted = Vector512.GreaterThan(Vector512.Create((float)(k + 1)), _mean) & Vector512.LessThan(_probability, Vector512.Create(Negligible));
             Going = Vector512.AndNot(Going & Vector512.GreaterThanOrEqual(_uniform, _cdf), exhausted);
         }
 

@@ -59,7 +59,7 @@ public sealed class RpropProgramming : ProgrammingStrategy
     public override string Name => "rprop";
     public override void Attach(int count) => _state = new float[count];
 
-    /// <summary>The one-float state has its own name, so that checkpoints of the former two-float state fail clearly.</summary>
+    /// <summary>The one-float state has its own name, so that checkpoints of the former width-and-sign state fail clearly.</summary>
     public override string StateName => "rprop";
     public override IReadOnlyList<float[]> StateBuffers => [_state];
 
@@ -97,8 +97,9 @@ public sealed class RpropProgramming : ProgrammingStrategy
         var zero = Vector512<float>.Zero;
         var start = Vector512.Create(initial);
         var magnitude = Vector512.Abs(s);
-        var fresh = Vector512.GreaterThan(magnitude, start) | Vector512.Equals(s, zero);   // no last step (0: never used)
-        var w = Vector512.ConditionalSelect(Vector512.Equals(s, zero), start,
+        var unused = Vector512.Equals(s, zero);   // never stepped: width Δt0
+        var fresh = Vector512.GreaterThan(magnitude, start) | unused;   // no last step
+        var w = Vector512.ConditionalSelect(unused, start,
             Vector512.ConditionalSelect(fresh, magnitude * Vector512.Create(Unfresh), magnitude));
         var last = Vector512.AndNot(SignProgramming.Sign(s), fresh);
         var sign = SignProgramming.Sign(requested);
