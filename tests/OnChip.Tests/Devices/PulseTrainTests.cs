@@ -87,26 +87,44 @@ public class PulseTrainTests
         Assert.Equal(expected, state);
     }
 
+    private const float NoisyStep = 0.001f, NoisyC2c = 0.5f;
+
+    /// <summary>
+    /// Fires the signed counts as trains of noisy constant steps dw·(1 + c2c·ξ) from 0; returns each pulsed device's
+    /// change in the direction of its pulses (unpulsed devices must not move).
+    /// </summary>
+    private static double[] NoisyTrainChanges(float[] counts, ulong seed)
+    {
+        var model = DeviceModel.Create(new DeviceSpec { Model = "constant-step", DwMin = NoisyStep, WMin = -1f, WMax = 1f, C2c = NoisyC2c });
+        int n = counts.Length;
+        var state = new float[n];
+        var random = new ChunkRandom();
+        random.Reseed(seed);
+        model.PulseTrains(state, counts, Enumerable.Repeat(1f, n).ToArray(), model.Populate(n, new Rng(1)), 0, random);
+        Assert.All(Enumerable.Range(0, n).Where(i => counts[i] == 0), i => Assert.Equal(0f, state[i]));
+        return Enumerable.Range(0, n).Where(i => counts[i] != 0).Select(i => (double)(counts[i] > 0 ? state[i] : -state[i])).ToArray();
+    }
+
+    /// <summary>k noisy pulses per change: mean k·dw within 3 standard errors, variance k·(c2c·dw)² within the tolerance.</summary>
+    private static (double Mean, double Variance) AssertMeanAndVariance(double[] change, int k, double tolerance)
+    {
+        double mean = change.Average(), variance = change.Select(c => (c - mean) * (c - mean)).Sum() / (change.Length - 1);
+        double expectedVariance = k * (NoisyC2c * NoisyStep) * (NoisyC2c * NoisyStep);
+        double error = 3 * Math.Sqrt(expectedVariance / change.Length);
+        Assert.InRange(mean, k * NoisyStep - error, k * NoisyStep + error);
+        Assert.InRange(variance / expectedVariance, 1 - tolerance, 1 + tolerance);
+        return (mean, variance);
+    }
+
     /// <summary>k noisy constant steps of dw·(1 + c2c·ξ) from mid-range: mean k·dw, variance k·(c2c·dw)².</summary>
     [Fact]
     public void Noisy_trains_have_the_mean_and_variance_of_independent_noisy_pulses()
     {
-        const float dw = 0.001f, c2c = 0.5f;
-        var model = DeviceModel.Create(new DeviceSpec { Model = "constant-step", DwMin = dw, WMin = -1f, WMax = 1f, C2c = c2c });
         const int n = 8192, k = 6;
-        var devices = model.Populate(n, new Rng(1));
-        var state = new float[n];
-        var counts = Enumerable.Range(0, n).Select(i => i % 2 == 0 ? (float)k : -k).ToArray();
-        var random = new ChunkRandom();
-        random.Reseed(77);
-        model.PulseTrains(state, counts, Enumerable.Repeat(1f, n).ToArray(), devices, 0, random);
-        var change = state.Select((g, i) => (double)(counts[i] > 0 ? g : -g)).ToArray();
-        double mean = change.Average(), variance = change.Select(c => (c - mean) * (c - mean)).Sum() / (n - 1);
-        double expectedVariance = k * (c2c * dw) * (c2c * dw);
-        Assert.InRange(mean, k * dw - 3 * Math.Sqrt(expectedVariance / n), k * dw + 3 * Math.Sqrt(expectedVariance / n));
-        Assert.InRange(variance / expectedVariance, 0.9, 1.1);   // relative standard error √(2/n) ≈ 1.6%
+        var change = NoisyTrainChanges(Enumerable.Range(0, n).Select(i => i % 2 == 0 ? (float)k : -k).ToArray(), 77);
+        var (_, variance) = AssertMeanAndVariance(change, k, 0.1);   // relative standard error √(2/n) ≈ 1.6%
         // Different pulses of a device get different draws: a train of k is not one draw scaled by k.
-        Assert.True(variance < 0.5 * k * k * (c2c * dw) * (c2c * dw));
+        Assert.True(variance < 0.5 * k * k * (NoisyC2c * NoisyStep) * (NoisyC2c * NoisyStep));
     }
 
     /// <summary>
@@ -116,21 +134,9 @@ public class PulseTrainTests
     [Fact]
     public void Sparse_noisy_trains_give_every_pulse_its_own_draw()
     {
-        const float dw = 0.001f, c2c = 0.5f;
-        var model = DeviceModel.Create(new DeviceSpec { Model = "constant-step", DwMin = dw, WMin = -1f, WMax = 1f, C2c = c2c });
         const int n = 40000, k = 3;
-        var devices = model.Populate(n, new Rng(1));
-        var state = new float[n];
-        var counts = Enumerable.Range(0, n).Select(i => i % 5 != 2 ? 0f : i % 2 == 0 ? k : -k).ToArray();
-        var random = new ChunkRandom();
-        random.Reseed(78);
-        model.PulseTrains(state, counts, Enumerable.Repeat(1f, n).ToArray(), devices, 0, random);
-        Assert.All(Enumerable.Range(0, n).Where(i => counts[i] == 0), i => Assert.Equal(0f, state[i]));
-        var change = Enumerable.Range(0, n).Where(i => counts[i] != 0).Select(i => (double)(counts[i] > 0 ? state[i] : -state[i])).ToArray();
-        double mean = change.Average(), variance = change.Select(c => (c - mean) * (c - mean)).Sum() / (change.Length - 1);
-        double expectedVariance = k * (c2c * dw) * (c2c * dw);
-        Assert.InRange(mean, k * dw - 3 * Math.Sqrt(expectedVariance / change.Length), k * dw + 3 * Math.Sqrt(expectedVariance / change.Length));
-        Assert.InRange(variance / expectedVariance, 0.93, 1.07);   // relative standard error √(2/8000) ≈ 1.6%
+        var change = NoisyTrainChanges(Enumerable.Range(0, n).Select(i => i % 5 != 2 ? 0f : i % 2 == 0 ? k : -k).ToArray(), 78);
+        var (mean, variance) = AssertMeanAndVariance(change, k, 0.07);   // relative standard error √(2/8000) ≈ 1.6%
         Assert.True(change.Length - change.Distinct().Count() < 20, "pulsed devices share draws");   // a few equal floats by chance
         // Neighbouring pulsed devices are uncorrelated (a shared or shifted draw would correlate them).
         double covariance = Enumerable.Range(0, change.Length - 1).Average(j => (change[j] - mean) * (change[j + 1] - mean));
