@@ -41,31 +41,43 @@ public abstract class DeviceModel
     /// <summary>
     /// Applies |counts[i]| pulses (a whole number) in the direction of counts[i] to each device of the chunk, one
     /// after another as <see cref="Pulse"/> would, 16 devices at a time: the pulses of a device run in registers, with
-    /// no pass over the chunk per pulse. Cycle-to-cycle noise: one normal draw from <paramref name="random"/> per
-    /// group of 16 devices per pulse, only for groups with a device still pulsed.
+    /// no pass over the chunk per pulse. Cycle-to-cycle noise: one normal draw from <paramref name="random"/> per pulse.
+    /// Returns the pulses fired and how many of them potentiate.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void PulseTrains(Span<float> state, ReadOnlySpan<float> counts, ReadOnlySpan<float> width,
+    public (long Pulses, long Rising) PulseTrains(Span<float> state, ReadOnlySpan<float> counts, ReadOnlySpan<float> width,
         DevicePopulation devices, int offset, ChunkRandom random)
     {
         if (!FiresTrains) throw new NotSupportedException($"device model {Spec.Model} fires pulses round by round only");
         int n = state.Length, whole = n / 16 * 16;
         if (counts.Length < n || width.Length < n || devices.Count < offset + n) throw new ArgumentException("spans shorter than the chunk");
+        long pulses = 0, rising = 0;
         if (whole > 0)
         {
-            var blocks = new DeviceBlocks
+            var found = PulsedBlocks.Find(in counts[0], whole / 16);
+            (pulses, rising) = (found.Pulses, found.Rising);
+            if (found.Pulses > 0)
             {
-                Blocks = whole / 16, State = ref state[0], Counts = ref counts[0], Width = ref width[0],
-                ScaleUp = ref devices.ScaleUp[offset], ScaleDown = ref devices.ScaleDown[offset], Min = ref devices.Min[offset],
-                Max = ref devices.Max[offset], SlopeUp = ref devices.SlopeUp[offset], SlopeDown = ref devices.SlopeDown[offset],
-            };
-            FireBlocks(ref blocks, random);
+                var blocks = new DeviceBlocks
+                {
+                    Blocks = whole / 16, State = ref state[0], Counts = ref counts[0], Width = ref width[0],
+                    ScaleUp = ref devices.ScaleUp[offset], ScaleDown = ref devices.ScaleDown[offset], Min = ref devices.Min[offset],
+                    Max = ref devices.Max[offset], SlopeUp = ref devices.SlopeUp[offset], SlopeDown = ref devices.SlopeDown[offset],
+                };
+                FireBlocks(ref blocks, found, random);
+            }
         }
-        if (whole < n) FireTail(state[whole..], counts[whole..n], width[whole..n], devices, offset + whole, random);
+        if (whole < n)
+        {
+            var (tailPulses, tailRising) = FireTail(state[whole..], counts[whole..n], width[whole..n], devices, offset + whole, random);
+            pulses += tailPulses;
+            rising += tailRising;
+        }
+        return (pulses, rising);
     }
 
     /// <summary>The last, partial block: padded to 16 devices (with no pulses) in stack buffers.</summary>
-    private void FireTail(Span<float> state, ReadOnlySpan<float> counts, ReadOnlySpan<float> width, DevicePopulation devices, int offset, ChunkRandom random)
+    private (long Pulses, long Rising) FireTail(Span<float> state, ReadOnlySpan<float> counts, ReadOnlySpan<float> width, DevicePopulation devices, int offset, ChunkRandom random)
     {
         int m = state.Length;
         Span<float> lanes = stackalloc float[9 * 16];
@@ -79,20 +91,24 @@ public abstract class DeviceModel
         devices.Max.AsSpan(offset, m).CopyTo(lanes[96..]);
         devices.SlopeUp.AsSpan(offset, m).CopyTo(lanes[112..]);
         devices.SlopeDown.AsSpan(offset, m).CopyTo(lanes[128..]);
+        var found = PulsedBlocks.Find(in lanes[16], 1);
+        if (found.Pulses == 0) return (0, 0);
         var block = new DeviceBlocks
         {
             Blocks = 1, State = ref lanes[0], Counts = ref lanes[16], Width = ref lanes[32], ScaleUp = ref lanes[48], ScaleDown = ref lanes[64],
             Min = ref lanes[80], Max = ref lanes[96], SlopeUp = ref lanes[112], SlopeDown = ref lanes[128],
         };
-        FireBlocks(ref block, random);
+        FireBlocks(ref block, found, random);
         lanes[..m].CopyTo(state);
+        return (found.Pulses, found.Rising);
     }
 
     /// <summary>
     /// All pulses of <see cref="DeviceBlocks.Blocks"/> blocks of 16 devices (models with <see cref="FiresTrains"/>);
-    /// blocks with no pulses are skipped and draw no noise.
+    /// <paramref name="found"/> lists the pulsed blocks, and those with more than one round (blocks not listed have no
+    /// pulses and draw no noise).
     /// </summary>
-    protected virtual void FireBlocks(ref DeviceBlocks blocks, ChunkRandom random) => throw new NotSupportedException();
+    protected virtual void FireBlocks(ref DeviceBlocks blocks, PulsedBlocks found, ChunkRandom random) => throw new NotSupportedException();
 
     /// <summary>Draws the device-to-device variability of <paramref name="count"/> devices.</summary>
     public virtual DevicePopulation Populate(int count, Rng rng)

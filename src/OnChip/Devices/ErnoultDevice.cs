@@ -81,7 +81,7 @@ public sealed class ErnoultDevice(DeviceSpec spec) : DeviceModel(spec)
 
     public override bool FiresTrains => true;
 
-    protected override void FireBlocks(ref DeviceBlocks b, ChunkRandom random)
+    protected override void FireBlocks(ref DeviceBlocks b, PulsedBlocks found, ChunkRandom random)
     {
         if (Spec.C2c > 0) FireBlocks(ref b, new CycleNoise(random, Spec.C2c * Range));
         else FireBlocks(ref b, new NoNoise());

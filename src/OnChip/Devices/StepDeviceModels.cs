@@ -113,40 +113,92 @@ public abstract class StepDeviceModel(DeviceSpec spec) : DeviceModel(spec)
     /// <summary>Linear and constant steps depend on the device's own state and parameters only: all pulses in registers.</summary>
     public override bool FiresTrains => Form != FactorForm.Computed;
 
+    /// <summary>
+    /// The arithmetic of Pulse, in the same order, repeated while a device has pulses left, without a branch per block
+    /// where it can (see <see cref="PulsedBlocks.Find"/>): the normals of all pulses are drawn in bulk, the first round
+    /// fires on every pulsed block without a loop, the later rounds on the blocks that have them. Each pulse takes the
+    /// next unused normal.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    protected override void FireBlocks(ref DeviceBlocks b, ChunkRandom random)
+    protected override void FireBlocks(ref DeviceBlocks b, PulsedBlocks found, ChunkRandom random)
     {
-        // The arithmetic of Pulse, in the same order, repeated while a device has pulses left.
+        var normals = Spec.C2c > 0 ? found.Normals(found.Pulses, random) : default;
+        int used = 0;
+        FirstRound(ref b, found.Pulsed, normals, ref used);
+        if (!found.Longer.IsEmpty) LaterRounds(ref b, found.Longer, normals, ref used);
+    }
+
+    /// <summary>Round 1 on the listed blocks (each has a pulsed lane).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void FirstRound(ref DeviceBlocks b, ReadOnlySpan<int> blocks, ReadOnlySpan<float> normals, ref int used)
+    {
         var zero = Vector512<float>.Zero;
         var one = Vector512<float>.One;
-        bool linear = Form == FactorForm.Linear, noisy = Spec.C2c > 0;
+        bool linear = Form == FactorForm.Linear, noisy = !normals.IsEmpty;
         var c2c = Vector512.Create(Spec.C2c);
-        var normals = new NormalReservoir(random);   // normals for the pulsed lanes only (pulses are often sparse)
-        nuint end = (nuint)b.Blocks * 16;
-        for (nuint k = 0; k < end; k += 16)
+        ref float z = ref MemoryMarshal.GetReference(normals);
+        int cursor = used;
+        foreach (int block in blocks)
         {
+            nuint k = (nuint)block * 16;
             var counts = DeviceBlocks.Load(in b.Counts, k);
-            if (counts == zero) continue;
+            var rise = Vector512.GreaterThan(counts, zero);
+            var pulsed = ~Vector512.Equals(counts, zero);
+            var current = DeviceBlocks.Load(in b.State, k);
+            var step = Step(ref b, k, rise, current, linear);
+            if (noisy) step *= Vector512.FusedMultiplyAdd(PulsedBlocks.Take(pulsed, ref z, ref cursor), c2c, one);
+            var next = Vector512.MinNative(Vector512.MaxNative(current + step, DeviceBlocks.Load(in b.Min, k)), DeviceBlocks.Load(in b.Max, k));
+            Vector512.ConditionalSelect(pulsed, next, current).StoreUnsafe(ref b.State, k);
+        }
+        used = cursor;
+    }
+
+    /// <summary>Rounds 2, 3, … on the listed blocks (each has a lane with more than one pulse).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void LaterRounds(ref DeviceBlocks b, ReadOnlySpan<int> blocks, ReadOnlySpan<float> normals, ref int used)
+    {
+        var zero = Vector512<float>.Zero;
+        var one = Vector512<float>.One;
+        bool linear = Form == FactorForm.Linear, noisy = !normals.IsEmpty;
+        var c2c = Vector512.Create(Spec.C2c);
+        ref float z = ref MemoryMarshal.GetReference(normals);
+        int cursor = used;
+        foreach (int block in blocks)
+        {
+            nuint k = (nuint)block * 16;
+            var counts = DeviceBlocks.Load(in b.Counts, k);
             var left = Vector512.Abs(counts);
             var rise = Vector512.GreaterThan(counts, zero);
-            var scale = Vector512.ConditionalSelect(rise, DeviceBlocks.Load(in b.ScaleUp, k), -DeviceBlocks.Load(in b.ScaleDown, k));
-            var slope = linear ? Vector512.ConditionalSelect(rise, DeviceBlocks.Load(in b.SlopeUp, k), DeviceBlocks.Load(in b.SlopeDown, k)) : zero;
-            var width = DeviceBlocks.Load(in b.Width, k);
             var lo = DeviceBlocks.Load(in b.Min, k);
             var hi = DeviceBlocks.Load(in b.Max, k);
             var current = DeviceBlocks.Load(in b.State, k);
-            for (var round = zero; ; round += one)
+            var scale = Vector512.ConditionalSelect(rise, DeviceBlocks.Load(in b.ScaleUp, k), -DeviceBlocks.Load(in b.ScaleDown, k));
+            var slope = linear ? Vector512.ConditionalSelect(rise, DeviceBlocks.Load(in b.SlopeUp, k), DeviceBlocks.Load(in b.SlopeDown, k)) : zero;
+            var width = DeviceBlocks.Load(in b.Width, k);
+            for (var round = one; ; round += one)
             {
                 var pulsed = Vector512.GreaterThan(left, round);
                 if (pulsed == zero) break;
-                var factor = linear ? Vector512.MaxNative(current * slope + one, zero) : one;   // native: no NaN fix-ups (states are never NaN)
+                var factor = linear ? Vector512.MaxNative(current * slope + one, zero) : one;   // native: states are never NaN
                 var step = scale * factor * width;
-                if (noisy) step *= Vector512.FusedMultiplyAdd(normals.Next(pulsed), c2c, one);
+                if (noisy) step *= Vector512.FusedMultiplyAdd(PulsedBlocks.Take(pulsed, ref z, ref cursor), c2c, one);
                 var next = Vector512.MinNative(Vector512.MaxNative(current + step, lo), hi);
                 current = Vector512.ConditionalSelect(pulsed, next, current);
             }
             current.StoreUnsafe(ref b.State, k);
         }
+        used = cursor;
+    }
+
+    /// <summary>One pulse's noise-free step of block k in each lane's direction (as Pulse computes it).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Step(ref DeviceBlocks b, nuint k, Vector512<float> rise, Vector512<float> current, bool linear)
+    {
+        var scale = Vector512.ConditionalSelect(rise, DeviceBlocks.Load(in b.ScaleUp, k), -DeviceBlocks.Load(in b.ScaleDown, k));
+        var factor = linear
+            ? Vector512.MaxNative(current * Vector512.ConditionalSelect(rise, DeviceBlocks.Load(in b.SlopeUp, k), DeviceBlocks.Load(in b.SlopeDown, k)) + Vector512<float>.One, Vector512<float>.Zero)
+            : Vector512<float>.One;
+        return scale * factor * DeviceBlocks.Load(in b.Width, k);
     }
 }
 

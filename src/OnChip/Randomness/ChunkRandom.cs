@@ -111,6 +111,24 @@ public sealed class ChunkRandom
     }
 
     /// <summary>
+    /// The generator's state held by a caller that draws uniforms one vector at a time in its own loop (in registers,
+    /// not written back to the fields every step): <see cref="BeginUniforms"/>, <see cref="UniformRun.Next"/>,
+    /// <see cref="EndUniforms"/>. The numbers are <see cref="FillUniform"/>'s, in the same order.
+    /// </summary>
+    public struct UniformRun
+    {
+        internal Vector512<ulong> S0, S1, S2, S3;
+
+        /// <summary>The next sixteen uniforms in [0, 1).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector512<float> Next() => Uniforms(ref S0, ref S1, ref S2, ref S3);
+    }
+
+    public UniformRun BeginUniforms() => new() { S0 = _s0, S1 = _s1, S2 = _s2, S3 = _s3 };
+
+    public void EndUniforms(in UniformRun run) => (_s0, _s1, _s2, _s3) = (run.S0, run.S1, run.S2, run.S3);
+
+    /// <summary>
     /// Sixteen standard normal floats (Box–Muller as in <see cref="FillGaussian"/>: one call makes 32, the sine half
     /// is kept for the next call). For loops that need noise one vector at a time, only where devices are pulsed.
     /// </summary>

@@ -62,7 +62,7 @@ public sealed class DeviceArray : ISynapseArray
             : (-Scale * model.Range, Scale * model.Range);
         NominalChange = Scale * model.NominalStep(pulseWidth) * (Pair == PairMode.Pair ? 2f : 1f);
         if (!(NominalChange > 0)) throw new ArgumentException($"device {model.Spec.Name}: a pulse of width {pulseWidth} does not change the state");
-        MaxPulsesPerUpdate = (int)Math.Min(100_000, Math.Ceiling(2 * model.Range / model.NominalStep(pulseWidth)) + 1);
+        MaxPulsesPerUpdate = (int)Math.Min(PulsedBlocks.MaxCount, Math.Ceiling(2 * model.Range / model.NominalStep(pulseWidth)) + 1);
 
         var rng = new Rng(seed);
         _plusDevices = model.Populate(Count, rng);
@@ -262,51 +262,38 @@ public sealed class DeviceArray : ISynapseArray
 
     /// <summary>
     /// Models that fire whole pulse trains (<see cref="DeviceModel.FiresTrains"/>): every device takes all its pulses
-    /// in one pass over the chunk, 16 devices at a time, in registers.
+    /// in one pass over the chunk, 16 devices at a time, in registers. Counts are clipped only when the strategy's can
+    /// exceed the limit; the model reports the pulses it fired.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void FireTrains(Span<float> counts, ReadOnlySpan<float> widths, int start, Scratch s)
     {
         int n = counts.Length;
-        var (all, rising) = ClipCounts(counts, MaxPulsesPerUpdate);
-        if (all == 0) return;
+        if (_strategy.MaxPulses > MaxPulsesPerUpdate) Clip(counts, MaxPulsesPerUpdate);
         var (plusDevices, minusDevices, offset) = DevicesAt(start);
         var opposite = s.Opposite.AsSpan(0, n);
-        _model.PulseTrains(_plus.AsSpan(start, n), Side(counts, minusSide: false, opposite), widths, plusDevices, offset, s.Random);
+        var (pulses, rising) = _model.PulseTrains(_plus.AsSpan(start, n), Side(counts, minusSide: false, opposite), widths, plusDevices, offset, s.Random);
         if (Pair != PairMode.Single)
-            _model.PulseTrains(_minus.AsSpan(start, n), Side(counts, minusSide: true, opposite), widths, minusDevices!, offset, s.Random);
+        {
+            var (minusPulses, _) = _model.PulseTrains(_minus.AsSpan(start, n), Side(counts, minusSide: true, opposite), widths, minusDevices!, offset, s.Random);
+            if (Pair == PairMode.OneSided) pulses += minusPulses;   // g⁺ took only the potentiating pulses, g⁻ the others
+        }
+        if (pulses == 0) return;
         long up = 0, down = 0;
-        Tally(all, rising, ref up, ref down);
+        Tally(pulses, rising, ref up, ref down);
         CountPulses(start, up, down);
     }
 
-    /// <summary>Clips the signed counts to ±<paramref name="limit"/>; returns all pulses and the potentiating ones.</summary>
+    /// <summary>Clips the signed counts to ±<paramref name="limit"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static (long All, long Rising) ClipCounts(Span<float> counts, int limit)
+    private static void Clip(Span<float> counts, int limit)
     {
         int n = counts.Length, i = 0;
         ref float c = ref MemoryMarshal.GetReference(counts);
         var max = Vector512.Create((float)limit);
-        var all = Vector512<int>.Zero;
-        var rising = Vector512<int>.Zero;
         for (; i <= n - 16; i += 16)
-        {
-            var v = Vector512.MinNative(Vector512.MaxNative(Vector512.LoadUnsafe(ref c, (nuint)i), -max), max);
-            v.StoreUnsafe(ref c, (nuint)i);
-            var whole = Vector512.ConvertToInt32(v);
-            all += Vector512.Abs(whole);
-            rising += Vector512.Max(whole, Vector512<int>.Zero);
-        }
-        long total = Vector512.Sum(Vector512.WidenLower(all) + Vector512.WidenUpper(all));
-        long up = Vector512.Sum(Vector512.WidenLower(rising) + Vector512.WidenUpper(rising));
-        for (; i < n; i++)
-        {
-            float v = Math.Clamp(Unsafe.Add(ref c, i), -(float)limit, limit);
-            Unsafe.Add(ref c, i) = v;
-            total += (long)MathF.Abs(v);
-            if (v > 0) up += (long)v;
-        }
-        return (total, up);
+            Vector512.MinNative(Vector512.MaxNative(Vector512.LoadUnsafe(ref c, (nuint)i), -max), max).StoreUnsafe(ref c, (nuint)i);
+        for (; i < n; i++) Unsafe.Add(ref c, i) = Math.Clamp(Unsafe.Add(ref c, i), -(float)limit, limit);
     }
 
     /// <summary>

@@ -56,38 +56,28 @@ public class ChunkRandomTests
         Assert.InRange(fourth / count, 2.9, 3.1);
     }
 
-    /// <summary>
-    /// The reservoir gives the masked lanes, in lane order, the next unused normals of the NextGaussians stream, draws a
-    /// fresh vector only when too few are left, never hands out a normal twice, and leaves the other lanes at 0.
-    /// </summary>
+    /// <summary>Uniforms drawn a vector at a time in a caller's loop are FillUniform's, and the generator continues after them as after FillUniform.</summary>
     [Fact]
-    public void Normal_reservoir_hands_out_each_normal_once_in_stream_order()
+    public void Uniform_runs_draw_what_fill_uniform_draws()
     {
-        var random = new ChunkRandom();
-        random.Reseed(5);
-        var reference = new ChunkRandom();
-        reference.Reseed(5);
-        var reservoir = new NormalReservoir(random);
-        var rng = new Rng(8);
-        var pending = new Queue<float>();
-        int fresh = 0;
-        for (int call = 0; call < 500; call++)
+        var filled = new ChunkRandom();
+        var run = new ChunkRandom();
+        filled.Reseed(17);
+        run.Reseed(17);
+        var expected = new float[160];
+        filled.FillUniform(expected);
+        var state = run.BeginUniforms();
+        for (int v = 0; v < 10; v++)
         {
-            var lanes = new float[16];
-            int density = rng.NextInt(5);   // 0 … 4: from no lane to most lanes
-            for (int i = 0; i < 16; i++) lanes[i] = rng.NextInt(4) < density ? BitConverter.Int32BitsToSingle(-1) : 0f;
-            int need = lanes.Count(l => l != 0f);
-            if (need > pending.Count)
-            {
-                pending.Clear();
-                var v = reference.NextGaussians();
-                for (int i = 0; i < 16; i++) pending.Enqueue(v[i]);
-                fresh++;
-            }
-            var normals = reservoir.Next(System.Runtime.Intrinsics.Vector512.Create(lanes));
-            for (int i = 0; i < 16; i++) Assert.Equal(lanes[i] != 0f ? pending.Dequeue() : 0f, normals[i]);
+            var u = state.Next();
+            for (int i = 0; i < 16; i++) Assert.Equal(expected[16 * v + i], u[i]);
         }
-        Assert.InRange(fresh, 50, 400);   // vectors are shared between calls, not drawn per call
+        run.EndUniforms(state);
+        var after = new float[16];
+        var afterRun = new float[16];
+        filled.FillUniform(after);
+        run.FillUniform(afterRun);
+        Assert.Equal(after, afterRun);
     }
 
     /// <summary>

@@ -246,6 +246,35 @@ public class ProgrammingTests
         Assert.Equal(-2f, Plan(-2.5f));
     }
 
+    /// <summary>
+    /// Strategies whose counts are bounded (one pulse for sign) skip the clipping pass and count what the model fired:
+    /// one pulse per non-zero request, on one device, both devices of a pair, or the side of a one-sided pair.
+    /// </summary>
+    [Theory]
+    [InlineData(PairMode.Single)]
+    [InlineData(PairMode.Pair)]
+    [InlineData(PairMode.OneSided)]
+    public void Bounded_strategies_count_the_pulses_the_model_fired(PairMode pair)
+    {
+        var spec = new DeviceSpec { Model = "constant-step", DwMin = 0.01f, WMin = pair == PairMode.OneSided ? 0f : -1f, WMax = 1f, Pair = pair, RefreshThreshold = 1f };
+        const int n = 2500;   // a whole chunk and a partial one
+        var rng = new Rng(6);
+        var array = new DeviceArray("W", DeviceModel.Create(spec), new SignProgramming(0f), 1f, 1f, new float[n], seed: 3);
+        Assert.True(array.Strategy.MaxPulses <= array.MaxPulsesPerUpdate);
+        var requests = Enumerable.Range(0, n).Select(_ => (float)(rng.NextInt(3) - 1) * array.NominalChange * (1 + rng.NextInt(4))).ToArray();
+        array.BeginUpdate();
+        array.Apply(new float[n], requests, 0);
+        long up = requests.Count(r => r > 0), down = requests.Count(r => r < 0);
+        var (expectedUp, expectedDown) = pair switch
+        {
+            PairMode.Single => (up, down),
+            PairMode.Pair => (up + down, up + down),
+            _ => (up + down, 0L),
+        };
+        Assert.Equal(expectedUp, array.PulsesUp);
+        Assert.Equal(expectedDown, array.PulsesDown);
+    }
+
     [Fact]
     public void Pairs_are_pulsed_in_opposite_directions_and_counted()
     {

@@ -70,6 +70,41 @@ public class PulseTrainTests
         if (name == "constant-step") Assert.Equal(devices.Max[n - 1], trains[n - 1]);
     }
 
+    /// <summary>
+    /// A call reports the pulses it fired (and the potentiating ones), lists exactly the blocks of 16 with a pulsed
+    /// device and those with a device of more than one pulse, and refuses counts beyond what its sums can hold.
+    /// </summary>
+    [Fact]
+    public void Trains_report_their_pulses_and_list_the_pulsed_blocks()
+    {
+        var model = Make("linear-step", c2c: 0.3f);
+        const int n = 16 * 9 + 5;
+        var rng = new Rng(4);
+        var counts = new float[n];
+        for (int block = 0; block < 10; block++)
+        {
+            int kind = block % 3;   // none, one pulse at most, longer trains
+            for (int i = 16 * block; i < Math.Min(n, 16 * block + 16); i++)
+                counts[i] = kind == 0 ? 0f : rng.NextInt(3) == 0 ? 0f : (rng.NextInt(2) == 0 ? -1 : 1) * (kind == 1 ? 1 : 1 + rng.NextInt(5));
+        }
+        var state = Enumerable.Repeat(0.1f, n).ToArray();
+        var random = new ChunkRandom();
+        random.Reseed(3);
+        var (pulses, rising) = model.PulseTrains(state, counts, Enumerable.Repeat(1f, n).ToArray(), model.Populate(n, new Rng(1)), 0, random);
+        Assert.Equal((long)counts.Sum(MathF.Abs), pulses);
+        Assert.Equal((long)counts.Where(c => c > 0).Sum(), rising);
+
+        var found = PulsedBlocks.Find(in counts[0], n / 16);
+        var blocks = Enumerable.Range(0, n / 16).ToArray();
+        Assert.Equal(blocks.Where(b => counts.Skip(16 * b).Take(16).Any(c => c != 0)), found.Pulsed.ToArray());
+        Assert.Equal(blocks.Where(b => counts.Skip(16 * b).Take(16).Any(c => MathF.Abs(c) > 1)), found.Longer.ToArray());
+        Assert.Equal((long)counts.Take(16 * (n / 16)).Sum(MathF.Abs), found.Pulses);
+
+        var tooMany = new float[16];
+        tooMany[3] = PulsedBlocks.MaxCount + 1;
+        Assert.Throws<ArgumentOutOfRangeException>(() => model.PulseTrains(new float[16], tooMany, new float[16], model.Populate(16, new Rng(1)), 0, random));
+    }
+
     [Fact]
     public void Trains_read_parameters_at_the_offset()
     {

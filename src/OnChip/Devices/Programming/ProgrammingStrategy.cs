@@ -27,6 +27,9 @@ public abstract class ProgrammingStrategy
     /// <summary>The checkpoint name of <see cref="StateBuffers"/> (numbered from 0).</summary>
     public virtual string StateName => "strategy";
 
+    /// <summary>The most pulses <see cref="Plan"/> gives one device in one update (arrays clip only unbounded counts).</summary>
+    public virtual int MaxPulses => int.MaxValue;
+
     /// <summary>
     /// Plans elements [start, start + n) of the tensor: <paramref name="requested"/> are the changes asked for
     /// (network units), <paramref name="nominal"/> the nominal change of one pulse of width <paramref name="width"/>.

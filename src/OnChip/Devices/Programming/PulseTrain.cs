@@ -18,6 +18,7 @@ public sealed class PulseTrain(int bitLength) : ProgrammingStrategy
 {
     public override string Name => "pulse-train";
     public int BitLength { get; } = bitLength >= 1 ? bitLength : throw new ArgumentOutOfRangeException(nameof(bitLength), "BL must be at least 1");
+    public override int MaxPulses => BitLength;
 
     /// <summary>(BL − k)/(k + 1) for k = 0 … BL − 1: P(k + 1)/P(k) = this·p/(1 − p), without a division per step.</summary>
     private readonly float[] _binomialSteps = Enumerable.Range(0, Math.Max(bitLength, 1)).Select(k => (float)((bitLength - k) / (k + 1.0))).ToArray();
@@ -34,80 +35,87 @@ public sealed class PulseTrain(int bitLength) : ProgrammingStrategy
     {
         int n = requested.Length;
         if (pulses.Length < n || widths.Length < n) throw new ArgumentException("spans shorter than the chunk");
-        var u = widths[..n];      // uniforms, then the widths
-        random.FillUniform(u);
         float perPulse = 1f / (BitLength * nominal);
         // p = min(|ΔW| / (BL·Δw_min), 1); for p > ½ the count is BL minus a Binomial(BL, 1 − p) draw, so that
         // P(0) = q^BL (q = min(p, 1 − p), by squaring) never underflows. The count is the first k with
-        // u < P(0) + … + P(k). Most devices take no pulse (u < P(0)): a first pass settles those, 16 at a time, and
-        // packs the others, which then walk P(k + 1) = P(k)·(BL − k)/(k + 1)·q/(1 − q) in full vectors; a lane stops
-        // early once its terms, past the mean, are too small to change the float sum (else u just below 1 could walk
-        // to BL). Each device gets exactly the count of the one-lane Draw.
-        var packed = Packed.ForThread(n);
-        int i = n / 16 * 16;
-        int found = SettleOrPack(requested[..i], u[..i], perPulse, pulses, packed);
-        for (; i < n; i++) pulses[i] = Draw(requested[i], perPulse, u[i]);
-        WalkPacked(packed, found, pulses);
-        widths.Fill(width);
+        // u < P(0) + … + P(k). Most devices take no pulse (u < P(0)): a first pass settles those, 16 at a time, drawing
+        // their uniforms as it goes, and lists the others, which then walk P(k + 1) = P(k)·(BL − k)/(k + 1)·q/(1 − q) in
+        // full vectors; a lane stops early once its terms, past the mean, are too small to change the float sum (else
+        // u just below 1 could walk to BL). Each device gets exactly the count of the one-lane Draw, from the uniforms
+        // FillUniform would give.
+        var buffers = WalkBuffers.ForThread(n);
+        int whole = n / 16 * 16;
+        var run = random.BeginUniforms();
+        int found = SettleOrList(requested[..whole], perPulse, pulses, buffers, ref run);
+        if (whole < n)
+        {
+            var u = run.Next();
+            for (int i = whole; i < n; i++) pulses[i] = Draw(requested[i], perPulse, u.GetElement(i - whole));
+        }
+        random.EndUniforms(run);
+        WalkListed(requested, perPulse, buffers, found, pulses);
+        widths[..n].Fill(width);
     }
 
     /// <summary>
-    /// The first pass, 16 devices at a time (n a multiple of 16): writes the count of every device whose uniform is
-    /// below P(0) and packs the others (q, u, P(0) and a tag: index·4 + mirrored·2 + negative); returns how many.
+    /// The first pass, 16 devices at a time (n a multiple of 16): draws each device's uniform (kept for the walk),
+    /// writes the count of every device whose uniform is below P(0) and lists the others' indices; returns how many.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private int SettleOrPack(ReadOnlySpan<float> requested, ReadOnlySpan<float> u, float perPulse, Span<float> pulses, Packed packed)
+    private int SettleOrList(ReadOnlySpan<float> requested, float perPulse, Span<float> pulses, WalkBuffers buffers, ref ChunkRandom.UniformRun generator)
     {
-        ref float q = ref MemoryMarshal.GetArrayDataReference(packed.Q);
-        ref float uniform = ref MemoryMarshal.GetArrayDataReference(packed.U);
-        ref float zero = ref MemoryMarshal.GetArrayDataReference(packed.P0);
-        ref float tags = ref MemoryMarshal.GetArrayDataReference(packed.Tag);
+        var run = generator;   // a local, so the generator's state stays in registers
+        ref float uniforms = ref MemoryMarshal.GetArrayDataReference(buffers.U);
+        ref int listed = ref MemoryMarshal.GetArrayDataReference(buffers.Index);
         ref float r = ref MemoryMarshal.GetReference(requested);
-        ref float ru = ref MemoryMarshal.GetReference(u);
         ref float rp = ref MemoryMarshal.GetReference(pulses);
-        var one = Vector512<float>.One;
         var bl = Vector512.Create((float)BitLength);
         int found = 0;
         for (int i = 0; i < requested.Length; i += 16)
         {
             var request = Vector512.LoadUnsafe(ref r, (nuint)i);
-            var uu = Vector512.LoadUnsafe(ref ru, (nuint)i);
-            var p = Vector512.MinNative(Vector512.Abs(request) * perPulse, one);
-            var mirrored = Vector512.GreaterThan(p, Vector512.Create(0.5f));
-            var qq = Vector512.ConditionalSelect(mirrored, one - p, p);
-            var p0 = Power(one - qq, BitLength);
-            var negative = Vector512.LessThan(request, Vector512<float>.Zero);
+            var u = run.Next();
+            u.StoreUnsafe(ref uniforms, (nuint)i);
+            var (q, mirrored, p0) = Probabilities(request, perPulse);
             var none = Vector512.ConditionalSelect(mirrored, bl, Vector512<float>.Zero);   // the count of a walk of no steps
-            Vector512.ConditionalSelect(negative, -none, none).StoreUnsafe(ref rp, (nuint)i);
-            var going = Vector512.GreaterThanOrEqual(uu, p0);
-            var tag = Vector512.ConvertToSingle((Vector512<int>.Indices + Vector512.Create(i)) * 4 - (mirrored.AsInt32() * 2) - negative.AsInt32());
-            Pack(going, qq, ref q, found);
-            Pack(going, uu, ref uniform, found);
-            Pack(going, p0, ref zero, found);
-            Pack(going, tag, ref tags, found);
+            Vector512.ConditionalSelect(Vector512.LessThan(request, Vector512<float>.Zero), -none, none).StoreUnsafe(ref rp, (nuint)i);
+            var going = Vector512.GreaterThanOrEqual(u, p0);
+            List(going, Vector512<int>.Indices + Vector512.Create(i), ref listed, found);
             found += BitOperations.PopCount(going.ExtractMostSignificantBits());
         }
+        generator = run;
         return found;
     }
 
+    /// <summary>q = min(p, 1 − p), whether p was mirrored (p &gt; ½), and P(0) = (1 − q)^BL, from the requests.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private (Vector512<float> Q, Vector512<float> Mirrored, Vector512<float> P0) Probabilities(Vector512<float> request, float perPulse)
+    {
+        var one = Vector512<float>.One;
+        var p = Vector512.MinNative(Vector512.Abs(request) * perPulse, one);
+        var mirrored = Vector512.GreaterThan(p, Vector512.Create(0.5f));
+        var q = Vector512.ConditionalSelect(mirrored, one - p, p);
+        return (q, mirrored, Power(one - q, BitLength));
+    }
+
     /// <summary>
-    /// The packed devices' walks, two blocks at a time (each walk is a chain of dependent multiplies; lanes past the
-    /// last packed device are masked off), then their signed counts written where they belong.
+    /// The listed devices' walks, two blocks at a time (each walk is a chain of dependent multiplies; lanes past the
+    /// last listed device are masked off): each lane gathers its request and uniform again, then its signed count is
+    /// written where it belongs.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void WalkPacked(Packed packed, int found, Span<float> pulses)
+    private void WalkListed(ReadOnlySpan<float> requested, float perPulse, WalkBuffers buffers, int found, Span<float> pulses)
     {
-        ref float q = ref MemoryMarshal.GetArrayDataReference(packed.Q);
-        ref float uniform = ref MemoryMarshal.GetArrayDataReference(packed.U);
-        ref float zero = ref MemoryMarshal.GetArrayDataReference(packed.P0);
-        ref float tags = ref MemoryMarshal.GetArrayDataReference(packed.Tag);
-        ref float counts = ref MemoryMarshal.GetArrayDataReference(packed.Counts);
+        ref float r = ref MemoryMarshal.GetReference(requested);
+        ref float uniforms = ref MemoryMarshal.GetArrayDataReference(buffers.U);
+        ref int listed = ref MemoryMarshal.GetArrayDataReference(buffers.Index);
+        ref float counts = ref MemoryMarshal.GetArrayDataReference(buffers.Counts);
         var bl = Vector512.Create((float)BitLength);
         int firstSteps = Math.Min(FirstSteps, BitLength);
         for (int j = 0; j < found; j += 32)
         {
-            var a = new Walk(ref q, ref uniform, ref zero, j, found, BitLength);
-            var b = new Walk(ref q, ref uniform, ref zero, j + 16, found, BitLength);
+            var a = Start(ref r, ref uniforms, ref listed, j, found, perPulse, out var requestA, out var mirroredA);
+            var b = Start(ref r, ref uniforms, ref listed, j + 16, found, perPulse, out var requestB, out var mirroredB);
             for (int k = 0; k < firstSteps; k++)
             {
                 a.Advance(_binomialSteps[k], k);
@@ -118,47 +126,72 @@ public sealed class PulseTrain(int bitLength) : ProgrammingStrategy
                 a.Advance(_binomialSteps[k], k);
                 b.Advance(_binomialSteps[k], k);
             }
-            Signed(a.Steps, ref tags, j, bl).StoreUnsafe(ref counts, (nuint)j);
-            Signed(b.Steps, ref tags, j + 16, bl).StoreUnsafe(ref counts, (nuint)(j + 16));
+            Signed(a.Steps, requestA, mirroredA, bl).StoreUnsafe(ref counts, (nuint)j);
+            Signed(b.Steps, requestB, mirroredB, bl).StoreUnsafe(ref counts, (nuint)(j + 16));
         }
         // Without branches: a branch on the sign or the mirroring per device mispredicts half the time.
-        for (int j = 0; j < found; j++) pulses[(int)Unsafe.Add(ref tags, j) >> 2] = Unsafe.Add(ref counts, j);
+        for (int j = 0; j < found; j++) pulses[Unsafe.Add(ref listed, j)] = Unsafe.Add(ref counts, j);
     }
 
-    /// <summary>Counts from the steps walked: BL minus them where mirrored, negated where the request is negative (tags as packed).</summary>
+    /// <summary>The walk of listed devices [at, at + 16) (lanes from <paramref name="found"/> on are off), from their gathered request and uniform.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> Signed(Vector512<float> steps, ref float tags, int at, Vector512<float> bitLength)
+    private Walk Start(ref float requested, ref float uniforms, ref int listed, int at, int found, float perPulse,
+        out Vector512<float> request, out Vector512<float> mirrored)
     {
-        var tag = Vector512.ConvertToInt32(Vector512.LoadUnsafe(ref tags, (nuint)at));
-        var mirrored = Vector512.Equals(tag & Vector512.Create(2), Vector512.Create(2)).AsSingle();
-        var negative = Vector512.Equals(tag & Vector512<int>.One, Vector512<int>.One).AsSingle();
+        var lanes = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(found - at));
+        var index = Vector512.LoadUnsafe(ref listed, (nuint)at) & lanes;   // off lanes read device 0
+        request = Gather(ref requested, index);
+        var (q, isMirrored, p0) = Probabilities(request, perPulse);
+        mirrored = isMirrored;
+        return new Walk(q, Gather(ref uniforms, index), p0, lanes.AsSingle(), BitLength);
+    }
+
+    /// <summary>Counts from the steps walked: BL minus them where mirrored, negated where the request is negative.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Signed(Vector512<float> steps, Vector512<float> request, Vector512<float> mirrored, Vector512<float> bitLength)
+    {
         var count = Vector512.ConditionalSelect(mirrored, bitLength - steps, steps);
-        return Vector512.ConditionalSelect(negative, -count, count);
+        return Vector512.ConditionalSelect(Vector512.LessThan(request, Vector512<float>.Zero), -count, count);
     }
 
     /// <summary>Stores the lanes of <paramref name="values"/> selected by <paramref name="lanes"/>, in order, from position <paramref name="at"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Pack(Vector512<float> lanes, Vector512<float> values, ref float target, int at)
+    private static void List(Vector512<float> lanes, Vector512<int> values, ref int target, int at)
     {
         if (Avx512F.IsSupported)
         {
-            Avx512F.Compress(Vector512<float>.Zero, lanes, values).StoreUnsafe(ref target, (nuint)at);   // 16 wide: the buffers have slack
+            Avx512F.Compress(Vector512<int>.Zero, lanes.AsInt32(), values).StoreUnsafe(ref target, (nuint)at);   // 16 wide: the buffers have slack
             return;
         }
         for (ulong bits = lanes.ExtractMostSignificantBits(); bits != 0; bits &= bits - 1)
             Unsafe.Add(ref target, at++) = values.GetElement(BitOperations.TrailingZeroCount(bits));
     }
 
-    /// <summary>Per-thread buffers of the packed devices (with 32 values of slack for the 16-wide stores and walks).</summary>
-    private sealed class Packed
+    /// <summary>values[index] lane by lane (every index in range).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe Vector512<float> Gather(ref float values, Vector512<int> index)
     {
-        [ThreadStatic] private static Packed? _instance;
-        public float[] Q = [], U = [], P0 = [], Tag = [], Counts = [];
-
-        public static Packed ForThread(int n)
+        if (Avx2.IsSupported)   // .NET has no 512-bit gather: two 256-bit ones
         {
-            var p = _instance ??= new Packed();
-            if (p.Q.Length < n + 32) (p.Q, p.U, p.P0, p.Tag, p.Counts) = (new float[n + 32], new float[n + 32], new float[n + 32], new float[n + 32], new float[n + 32]);
+            fixed (float* address = &values)
+                return Vector512.Create(Avx2.GatherVector256(address, index.GetLower(), 4), Avx2.GatherVector256(address, index.GetUpper(), 4));
+        }
+        Span<float> lanes = stackalloc float[16];
+        for (int i = 0; i < 16; i++) lanes[i] = Unsafe.Add(ref values, index.GetElement(i));
+        return Vector512.Create((ReadOnlySpan<float>)lanes);
+    }
+
+    /// <summary>Per-thread buffers: the chunk's uniforms, the listed devices' indices and counts (with 32 values of slack for the 16-wide stores and walks).</summary>
+    private sealed class WalkBuffers
+    {
+        [ThreadStatic] private static WalkBuffers? _instance;
+        public float[] U = [], Counts = [];
+        public int[] Index = [];
+
+        public static WalkBuffers ForThread(int n)
+        {
+            var p = _instance ??= new WalkBuffers();
+            if (p.U.Length < n + 32) (p.U, p.Index, p.Counts) = (new float[n + 32], new int[n + 32], new float[n + 32]);
             return p;
         }
     }
@@ -177,7 +210,7 @@ public sealed class PulseTrain(int bitLength) : ProgrammingStrategy
         return request < 0 ? -count : count;
     }
 
-    /// <summary>The inversion of 16 packed lanes in progress (see <see cref="Plan"/>); every lane starts going.</summary>
+    /// <summary>The inversion of 16 listed lanes in progress (see <see cref="Plan"/>); every lane starts going.</summary>
     private struct Walk
     {
         private readonly Vector512<float> _uniform, _mean, _ratio;
@@ -186,17 +219,15 @@ public sealed class PulseTrain(int bitLength) : ProgrammingStrategy
         public Vector512<float> Going;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public Walk(ref float q, ref float uniform, ref float zero, int at, int found, int bitLength)
+        public Walk(Vector512<float> q, Vector512<float> uniform, Vector512<float> zero, Vector512<float> lanes, int bitLength)
         {
-            var one = Vector512<float>.One;
-            var qq = Vector512.LoadUnsafe(ref q, (nuint)at);
-            _uniform = Vector512.LoadUnsafe(ref uniform, (nuint)at);
-            _mean = Vector512.Create((float)bitLength) * qq;
-            _ratio = qq / (one - qq);
-            _probability = Vector512.LoadUnsafe(ref zero, (nuint)at);
-            _cdf = _probability;
+            _uniform = uniform;
+            _mean = Vector512.Create((float)bitLength) * q;
+            _ratio = q / (Vector512<float>.One - q);
+            _probability = zero;
+            _cdf = zero;
             _count = Vector512<int>.Zero;
-            Going = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(found - at)).AsSingle();   // u ≥ P(0) for every packed lane
+            Going = lanes;   // u ≥ P(0) for every listed lane
         }
 
         /// <summary>Step k: the lanes still going take term k + 1 and count one more.</summary>

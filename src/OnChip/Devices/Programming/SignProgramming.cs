@@ -18,6 +18,7 @@ public sealed class SignProgramming(float deadZone) : ProgrammingStrategy
 
     public override string Name => "sign";
     public float DeadZone { get; } = deadZone;
+    public override int MaxPulses => 1;
 
     public override void Plan(ReadOnlySpan<float> requested, int start, float nominal, float width, Span<float> pulses, Span<float> widths, ChunkRandom random, Span<float> scratch)
     {
@@ -57,6 +58,7 @@ public sealed class RpropProgramming : ProgrammingStrategy
     private float[] _state = [];
 
     public override string Name => "rprop";
+    public override int MaxPulses => 1;
     public override void Attach(int count) => _state = new float[count];
 
     /// <summary>The one-float state has its own name, so that checkpoints of the former width-and-sign state fail clearly.</summary>

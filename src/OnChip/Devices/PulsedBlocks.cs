@@ -1,0 +1,101 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using OnChip.Randomness;
+
+namespace OnChip.Devices;
+
+/// <summary>
+/// Which blocks of 16 devices a pulse-train call fires (per-thread working memory, allocation-free once grown): the
+/// blocks with a pulsed device, the blocks with a device that takes more than one pulse, the pulses in all, and the
+/// normals the pulses draw, made in bulk.
+/// </summary>
+public sealed class PulsedBlocks
+{
+    [ThreadStatic] private static PulsedBlocks? _instance;
+    /// <summary>Blocks summed in 32-bit lanes before widening: 1,024 blocks of counts up to <see cref="MaxCount"/> stay below 2^31.</summary>
+    private const int SumSpan = 1024;
+    /// <summary>The most pulses a device takes in one call (device arrays clip to at most this many).</summary>
+    public const int MaxCount = 100_000;
+    private int[] _pulsed = [], _longer = [];
+    private float[] _normals = [];
+    private int _pulsedCount, _longerCount;
+
+    /// <summary>The blocks with a pulsed device, in order.</summary>
+    public ReadOnlySpan<int> Pulsed => _pulsed.AsSpan(0, _pulsedCount);
+    /// <summary>The blocks with a device of more than one pulse, in order.</summary>
+    public ReadOnlySpan<int> Longer => _longer.AsSpan(0, _longerCount);
+    /// <summary>Pulses in all, and the potentiating ones.</summary>
+    public long Pulses { get; private set; }
+    public long Rising { get; private set; }
+
+    /// <summary>
+    /// Lists the pulsed blocks of <paramref name="blocks"/> blocks of signed whole counts, without a branch per block
+    /// (training's counts are random: a third of the blocks unpulsed, a sixth with more than one round, so branches
+    /// on them mispredict often), in this thread's instance.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static PulsedBlocks Find(ref readonly float counts, int blocks)
+    {
+        var found = _instance ??= new PulsedBlocks();
+        if (found._pulsed.Length < blocks) (found._pulsed, found._longer) = (new int[blocks], new int[blocks]);
+        int pulsed = 0, longer = 0;
+        long total = 0, rising = 0;
+        var most = Vector512<int>.Zero;
+        ref int pulsedList = ref MemoryMarshal.GetArrayDataReference(found._pulsed);
+        ref int longerList = ref MemoryMarshal.GetArrayDataReference(found._longer);
+        for (int from = 0; from < blocks; from += SumSpan)
+        {
+            // Sums in 32-bit lanes over at most SumSpan blocks (counts are clipped to 100,000, so they cannot overflow).
+            var all = Vector512<int>.Zero;
+            var up = Vector512<int>.Zero;
+            for (int j = from, end = Math.Min(blocks, from + SumSpan); j < end; j++)
+            {
+                var signed = Vector512.ConvertToInt32(Vector512.LoadUnsafe(in counts, (nuint)j * 16));
+                var left = Vector512.Abs(signed);
+                all += left;
+                most = Vector512.Max(most, left);
+                up += Vector512.Max(signed, Vector512<int>.Zero);
+                Unsafe.Add(ref pulsedList, pulsed) = j;   // written always, kept only when the block counts
+                pulsed += Vector512.GreaterThanAny(left, Vector512<int>.Zero) ? 1 : 0;
+                Unsafe.Add(ref longerList, longer) = j;
+                longer += Vector512.GreaterThanAny(left, Vector512<int>.One) ? 1 : 0;
+            }
+            if (Vector512.GreaterThanAny(most, Vector512.Create(MaxCount)))
+                throw new ArgumentOutOfRangeException(nameof(counts), $"more than {MaxCount} pulses for one device in one call");
+            total += Vector512.Sum(Vector512.WidenLower(all).AsInt64() + Vector512.WidenUpper(all).AsInt64());
+            rising += Vector512.Sum(Vector512.WidenLower(up).AsInt64() + Vector512.WidenUpper(up).AsInt64());
+        }
+        (found._pulsedCount, found._longerCount, found.Pulses, found.Rising) = (pulsed, longer, total, rising);
+        return found;
+    }
+
+    /// <summary><paramref name="count"/> standard normals (and 16 values of slack for whole-vector reads).</summary>
+    public ReadOnlySpan<float> Normals(long count, ChunkRandom random)
+    {
+        if (count > Array.MaxLength - 16) throw new ArgumentOutOfRangeException(nameof(count), "too many pulses in one call");
+        if (_normals.Length < count + 16) _normals = new float[Math.Max(count + 16, 2 * _normals.Length)];
+        var normals = _normals.AsSpan(0, (int)count + 16);
+        for (int i = 0; i < count; i += 2048) random.FillGaussian(normals.Slice(i, (int)Math.Min(2048, count - i)));
+        return normals;
+    }
+
+    /// <summary>The next unused normals, one per lane of <paramref name="lanes"/> (a mask) in lane order, 0 elsewhere.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Take(Vector512<float> lanes, ref float normals, ref int cursor)
+    {
+        ulong bits = lanes.ExtractMostSignificantBits();
+        if (Avx512F.IsSupported)
+        {
+            var taken = Avx512F.Expand(Vector512<float>.Zero, lanes, Vector512.LoadUnsafe(ref normals, (nuint)cursor));
+            cursor += BitOperations.PopCount(bits);
+            return taken;
+        }
+        Span<float> values = stackalloc float[16];
+        values.Clear();
+        for (; bits != 0; bits &= bits - 1) values[BitOperations.TrailingZeroCount(bits)] = Unsafe.Add(ref normals, cursor++);
+        return Vector512.Create((ReadOnlySpan<float>)values);
+    }
+}
