@@ -1,11 +1,13 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace OnChip.Devices;
 
 /// <summary>
 /// A run of devices as a model sees them in <see cref="DeviceModel.PulseTrains"/>: references to the first device's
-/// state, signed pulse count, pulse width and per-device parameters, and how many blocks of 16 devices follow.
+/// state, signed pulse count and pulse width, its per-device parameters (as floats and as 16-bit codes, see
+/// <see cref="DevicePopulation.Quantize"/>), and how many blocks of 16 devices follow.
 /// </summary>
 public ref struct DeviceBlocks
 {
@@ -13,14 +15,41 @@ public ref struct DeviceBlocks
     public ref float State;
     public ref readonly float Counts;
     public ref readonly float Width;
-    public ref readonly float ScaleUp;
-    public ref readonly float ScaleDown;
-    public ref readonly float Min;
-    public ref readonly float Max;
-    public ref readonly float SlopeUp;
-    public ref readonly float SlopeDown;
+    public DeviceParameter ScaleUp;
+    public DeviceParameter ScaleDown;
+    public DeviceParameter Min;
+    public DeviceParameter Max;
+    public DeviceParameter SlopeUp;
+    public DeviceParameter SlopeDown;
 
     /// <summary>The 16 values of block <paramref name="k"/> (k in units of devices, a multiple of 16).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Load(ref readonly float first, nuint k) => Vector512.LoadUnsafe(in first, k);
+}
+
+/// <summary>
+/// One per-device parameter of a run of devices, as floats and as 16-bit codes times the buffer's unit (the same
+/// values): kernels bound by streaming the parameters from memory read the codes, half the bytes; kernels bound by
+/// arithmetic read the floats and save the decoding.
+/// </summary>
+public readonly ref struct DeviceParameter(ref readonly float values, ref readonly short codes, float unit)
+{
+    private readonly ref readonly float _values = ref values;
+    private readonly ref readonly short _codes = ref codes;
+    private readonly float _unit = unit;
+
+    /// <summary>The 16 values of block <paramref name="k"/> (k in units of devices, a multiple of 16), from the floats.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector512<float> Load(nuint k) => Vector512.LoadUnsafe(in _values, k);
+
+    /// <summary>The same values, decoded from the codes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector512<float> LoadCoded(nuint k)
+    {
+        var codes = Vector256.LoadUnsafe(in _codes, k);
+        var wide = Avx512F.IsSupported
+            ? Avx512F.ConvertToVector512Int32(codes)
+            : Vector512.Create(Vector256.WidenLower(codes), Vector256.WidenUpper(codes));
+        return Vector512.ConvertToSingle(wide) * _unit;
+    }
 }

@@ -51,6 +51,7 @@ public abstract class DeviceModel
         if (!FiresTrains) throw new NotSupportedException($"device model {Spec.Model} fires pulses round by round only");
         int n = state.Length, whole = n / 16 * 16;
         if (counts.Length < n || width.Length < n || devices.Count < offset + n) throw new ArgumentException("spans shorter than the chunk");
+        if (!devices.IsCoded) devices.Quantize();
         long pulses = 0, rising = 0;
         if (whole > 0)
         {
@@ -61,8 +62,8 @@ public abstract class DeviceModel
                 var blocks = new DeviceBlocks
                 {
                     Blocks = whole / 16, State = ref state[0], Counts = ref counts[0], Width = ref width[0],
-                    ScaleUp = ref devices.ScaleUp[offset], ScaleDown = ref devices.ScaleDown[offset], Min = ref devices.Min[offset],
-                    Max = ref devices.Max[offset], SlopeUp = ref devices.SlopeUp[offset], SlopeDown = ref devices.SlopeDown[offset],
+                    ScaleUp = devices.Parameter(0, offset), ScaleDown = devices.Parameter(1, offset), Min = devices.Parameter(2, offset),
+                    Max = devices.Parameter(3, offset), SlopeUp = devices.Parameter(4, offset), SlopeDown = devices.Parameter(5, offset),
                 };
                 FireBlocks(ref blocks, found, random);
             }
@@ -85,23 +86,30 @@ public abstract class DeviceModel
         state.CopyTo(lanes[..16]);
         counts.CopyTo(lanes[16..32]);
         width.CopyTo(lanes[32..48]);
-        devices.ScaleUp.AsSpan(offset, m).CopyTo(lanes[48..]);
-        devices.ScaleDown.AsSpan(offset, m).CopyTo(lanes[64..]);
-        devices.Min.AsSpan(offset, m).CopyTo(lanes[80..]);
-        devices.Max.AsSpan(offset, m).CopyTo(lanes[96..]);
-        devices.SlopeUp.AsSpan(offset, m).CopyTo(lanes[112..]);
-        devices.SlopeDown.AsSpan(offset, m).CopyTo(lanes[128..]);
         var found = PulsedBlocks.Find(in lanes[16], 1);
         if (found.Pulses == 0) return (0, 0);
+        // The tail's parameters, floats and codes, padded to 16 devices (the same units).
+        Span<short> codes = stackalloc short[6 * 16];
+        codes.Clear();
+        for (int b = 0; b < 6; b++)
+        {
+            devices.Buffers[b].AsSpan(offset, m).CopyTo(lanes[(48 + 16 * b)..]);
+            devices.Codes(b).Slice(offset, m).CopyTo(codes[(16 * b)..]);
+        }
         var block = new DeviceBlocks
         {
-            Blocks = 1, State = ref lanes[0], Counts = ref lanes[16], Width = ref lanes[32], ScaleUp = ref lanes[48], ScaleDown = ref lanes[64],
-            Min = ref lanes[80], Max = ref lanes[96], SlopeUp = ref lanes[112], SlopeDown = ref lanes[128],
+            Blocks = 1, State = ref lanes[0], Counts = ref lanes[16], Width = ref lanes[32],
+            ScaleUp = Padded(lanes, codes, 0, devices), ScaleDown = Padded(lanes, codes, 1, devices), Min = Padded(lanes, codes, 2, devices),
+            Max = Padded(lanes, codes, 3, devices), SlopeUp = Padded(lanes, codes, 4, devices), SlopeDown = Padded(lanes, codes, 5, devices),
         };
         FireBlocks(ref block, found, random);
         lanes[..m].CopyTo(state);
         return (found.Pulses, found.Rising);
     }
+
+    /// <summary>Parameter <paramref name="b"/> of the padded tail: floats after the state, counts and widths; codes in their own buffer.</summary>
+    private static DeviceParameter Padded(Span<float> lanes, Span<short> codes, int b, DevicePopulation devices) =>
+        new(in lanes[48 + 16 * b], in codes[16 * b], devices.Unit(b));
 
     /// <summary>
     /// All pulses of <see cref="DeviceBlocks.Blocks"/> blocks of 16 devices (models with <see cref="FiresTrains"/>);
@@ -110,8 +118,19 @@ public abstract class DeviceModel
     /// </summary>
     protected virtual void FireBlocks(ref DeviceBlocks blocks, PulsedBlocks found, ChunkRandom random) => throw new NotSupportedException();
 
-    /// <summary>Draws the device-to-device variability of <paramref name="count"/> devices.</summary>
-    public virtual DevicePopulation Populate(int count, Rng rng)
+    /// <summary>
+    /// Draws the device-to-device variability of <paramref name="count"/> devices, held to the 16-bit codes the
+    /// pulse-train kernels stream (<see cref="DevicePopulation.Quantize"/>).
+    /// </summary>
+    public DevicePopulation Populate(int count, Rng rng)
+    {
+        var population = Draw(count, rng);
+        population.Quantize();
+        return population;
+    }
+
+    /// <summary>The model's draw of the device-to-device variability (models with their own parameters extend it).</summary>
+    protected virtual DevicePopulation Draw(int count, Rng rng)
     {
         var p = new DevicePopulation(count);
         for (int i = 0; i < count; i++)

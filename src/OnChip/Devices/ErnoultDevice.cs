@@ -22,9 +22,9 @@ public sealed class ErnoultDevice(DeviceSpec spec) : DeviceModel(spec)
     public override float NominalStep(float width) => (float)(Range / BetaD * Math.Log(1.0 + UnitK * width * Math.Exp(-BetaD * 0.5)));
 
     /// <summary>The per-device scale multiplies C (log-normal spread), so keep it positive with mean 1.</summary>
-    public override DevicePopulation Populate(int count, Rng rng)
+    protected override DevicePopulation Draw(int count, Rng rng)
     {
-        var p = base.Populate(count, rng);
+        var p = base.Draw(count, rng);
         if (Spec.DwDtod > 0)
         {
             double sigma2 = Math.Log(1 + Spec.DwDtod * Spec.DwDtod);
@@ -112,10 +112,10 @@ public sealed class ErnoultDevice(DeviceSpec spec) : DeviceModel(spec)
             var c = Lanes(ref b, k2, countsB, shape);
             var currentA = DeviceBlocks.Load(in b.State, k);
             var currentB = DeviceBlocks.Load(in b.State, k2);
-            var loA = DeviceBlocks.Load(in b.Min, k);
-            var loB = DeviceBlocks.Load(in b.Min, k2);
-            var hiA = DeviceBlocks.Load(in b.Max, k);
-            var hiB = DeviceBlocks.Load(in b.Max, k2);
+            var loA = b.Min.Load(k);
+            var loB = b.Min.Load(k2);
+            var hiA = b.Max.Load(k);
+            var hiB = b.Max.Load(k2);
             if (Vector512.LessThanOrEqualAll(Vector512.MaxNative(leftA, leftB), one))
             {
                 // At most one pulse per device (sign, rprop): no rounds to count.
@@ -164,7 +164,7 @@ public sealed class ErnoultDevice(DeviceSpec spec) : DeviceModel(spec)
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static PulseLanes Lanes(ref DeviceBlocks b, nuint k, Vector512<float> counts, in Shape shape) =>
-        new(counts, DeviceBlocks.Load(in b.Width, k), DeviceBlocks.Load(in b.ScaleUp, k), DeviceBlocks.Load(in b.ScaleDown, k), shape);
+        new(counts, DeviceBlocks.Load(in b.Width, k), b.ScaleUp.Load(k), b.ScaleDown.Load(k), shape);
 
     /// <summary>The model's constants, as vectors.</summary>
     private readonly struct Shape(float lower, float range, float betaD, float unitK)

@@ -117,7 +117,8 @@ public abstract class StepDeviceModel(DeviceSpec spec) : DeviceModel(spec)
     /// The arithmetic of Pulse, in the same order, repeated while a device has pulses left, without a branch per block
     /// where it can (see <see cref="PulsedBlocks.Find"/>): the normals of all pulses are drawn in bulk, the first round
     /// fires on every pulsed block without a loop, the later rounds on the blocks that have them. Each pulse takes the
-    /// next unused normal.
+    /// next unused normal. The parameters come from their 16-bit codes: in training this loop is bound by streaming
+    /// them from memory (six per device), and the codes are half the bytes.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected override void FireBlocks(ref DeviceBlocks b, PulsedBlocks found, ChunkRandom random)
@@ -147,7 +148,7 @@ public abstract class StepDeviceModel(DeviceSpec spec) : DeviceModel(spec)
             var current = DeviceBlocks.Load(in b.State, k);
             var step = Step(ref b, k, rise, current, linear);
             if (noisy) step *= Vector512.FusedMultiplyAdd(PulsedBlocks.Take(pulsed, ref z, ref cursor), c2c, one);
-            var next = Vector512.MinNative(Vector512.MaxNative(current + step, DeviceBlocks.Load(in b.Min, k)), DeviceBlocks.Load(in b.Max, k));
+            var next = Vector512.MinNative(Vector512.MaxNative(current + step, b.Min.LoadCoded(k)), b.Max.LoadCoded(k));
             Vector512.ConditionalSelect(pulsed, next, current).StoreUnsafe(ref b.State, k);
         }
         used = cursor;
@@ -169,11 +170,11 @@ public abstract class StepDeviceModel(DeviceSpec spec) : DeviceModel(spec)
             var counts = DeviceBlocks.Load(in b.Counts, k);
             var left = Vector512.Abs(counts);
             var rise = Vector512.GreaterThan(counts, zero);
-            var lo = DeviceBlocks.Load(in b.Min, k);
-            var hi = DeviceBlocks.Load(in b.Max, k);
+            var lo = b.Min.LoadCoded(k);
+            var hi = b.Max.LoadCoded(k);
             var current = DeviceBlocks.Load(in b.State, k);
-            var scale = Vector512.ConditionalSelect(rise, DeviceBlocks.Load(in b.ScaleUp, k), -DeviceBlocks.Load(in b.ScaleDown, k));
-            var slope = linear ? Vector512.ConditionalSelect(rise, DeviceBlocks.Load(in b.SlopeUp, k), DeviceBlocks.Load(in b.SlopeDown, k)) : zero;
+            var scale = Vector512.ConditionalSelect(rise, b.ScaleUp.LoadCoded(k), -b.ScaleDown.LoadCoded(k));
+            var slope = linear ? Vector512.ConditionalSelect(rise, b.SlopeUp.LoadCoded(k), b.SlopeDown.LoadCoded(k)) : zero;
             var width = DeviceBlocks.Load(in b.Width, k);
             for (var round = one; ; round += one)
             {
@@ -194,9 +195,9 @@ public abstract class StepDeviceModel(DeviceSpec spec) : DeviceModel(spec)
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<float> Step(ref DeviceBlocks b, nuint k, Vector512<float> rise, Vector512<float> current, bool linear)
     {
-        var scale = Vector512.ConditionalSelect(rise, DeviceBlocks.Load(in b.ScaleUp, k), -DeviceBlocks.Load(in b.ScaleDown, k));
+        var scale = Vector512.ConditionalSelect(rise, b.ScaleUp.LoadCoded(k), -b.ScaleDown.LoadCoded(k));
         var factor = linear
-            ? Vector512.MaxNative(current * Vector512.ConditionalSelect(rise, DeviceBlocks.Load(in b.SlopeUp, k), DeviceBlocks.Load(in b.SlopeDown, k)) + Vector512<float>.One, Vector512<float>.Zero)
+            ? Vector512.MaxNative(current * Vector512.ConditionalSelect(rise, b.SlopeUp.LoadCoded(k), b.SlopeDown.LoadCoded(k)) + Vector512<float>.One, Vector512<float>.Zero)
             : Vector512<float>.One;
         return scale * factor * DeviceBlocks.Load(in b.Width, k);
     }
@@ -215,9 +216,9 @@ public sealed class ConstantStepDevice(DeviceSpec spec) : StepDeviceModel(spec)
 /// </summary>
 public sealed class LinearStepDevice(DeviceSpec spec) : StepDeviceModel(spec)
 {
-    public override DevicePopulation Populate(int count, Rng rng)
+    protected override DevicePopulation Draw(int count, Rng rng)
     {
-        var p = base.Populate(count, rng);
+        var p = base.Draw(count, rng);
         for (int i = 0; i < count; i++)
         {
             float gammaUp = Spec.GammaUp + Spec.GammaDtod * (float)rng.NextGaussian();

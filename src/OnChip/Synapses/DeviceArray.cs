@@ -29,7 +29,7 @@ public sealed class DeviceArray : ISynapseArray
     private readonly DevicePopulation? _minusDevices;
     /// <summary>When all devices are alike (no device-to-device spread), pulses read their parameters from one
     /// chunk-sized copy that stays in cache instead of streaming per-device arrays of identical values.</summary>
-    private readonly DevicePopulation? _plusUniform, _minusUniform;
+    private DevicePopulation? _plusUniform, _minusUniform;
     private readonly float[]? _exact;
     private readonly ulong _seed;
     private readonly float _lowestWeight, _highestWeight;
@@ -72,14 +72,31 @@ public sealed class DeviceArray : ISynapseArray
             _minusDevices = model.Populate(Count, rng);
             _minus = new float[Count];
         }
+        CopyUniformDevices();
+        strategy.Attach(Count);
+        if (strategy.IsExact) _exact = new float[Count];
+        Program(initialWeights);
+    }
+
+    private void CopyUniformDevices()
+    {
+        (_plusUniform, _minusUniform) = (null, null);
         if (Count > 0 && _plusDevices.IsUniform && _minusDevices is null or { IsUniform: true })
         {
             _plusUniform = _plusDevices.Repeat(0, ChunkSize);
             _minusUniform = _minusDevices?.Repeat(0, ChunkSize);
         }
-        strategy.Attach(Count);
-        if (strategy.IsExact) _exact = new float[Count];
-        Program(initialWeights);
+    }
+
+    /// <summary>
+    /// After <see cref="StateBuffers"/> were written in place (a checkpoint's restore): the per-device parameters'
+    /// kernel codes and the cached copy of alike devices follow the restored values.
+    /// </summary>
+    public void StateRestored()
+    {
+        _plusDevices.Quantize();
+        _minusDevices?.Quantize();
+        CopyUniformDevices();
     }
 
     public string Name { get; }

@@ -248,6 +248,7 @@ public sealed class Trainer : IDisposable
         for (int d = 0; d < Devices.Count; d++)
         {
             foreach (var (name, data) in Devices[d].StateBuffers) Tensor($"device/{d}/{name}", data.Length).CopyTo(data, 0);
+            Devices[d].StateRestored();
             Devices[d].Counters = meta["device_counters"]![d]!.AsArray().Select(n => n!.GetValue<long>()).ToArray();
         }
         CompletedEpochs = meta["completed_epochs"]!.GetValue<int>();

@@ -128,6 +128,51 @@ public class DeviceModelTests
         File.Delete(file);
     }
 
+    /// <summary>
+    /// Drawn parameters are held to 16-bit codes times a power-of-two unit per buffer: the floats equal code·unit
+    /// exactly, no value moves by 2^-14 of its buffer's largest, a second Quantize changes nothing, a buffer of one
+    /// repeated value keeps it exactly, and the kernels' decoding gives the floats bit for bit.
+    /// </summary>
+    [Theory]
+    [InlineData("ecram")]
+    [InlineData("ernoult-nonlinear")]
+    [InlineData("pcm")]
+    public void Parameters_are_held_to_exact_16_bit_codes(string preset)
+    {
+        var model = DeviceModel.Create(DevicePresets.Get(preset));
+        var population = model.Populate(4096, new Rng(7));
+        for (int b = 0; b < population.Buffers.Count; b++)
+        {
+            var values = population.Buffers[b];
+            var codes = population.Codes(b);
+            float unit = population.Unit(b);
+            for (int i = 0; i < values.Length; i++) Assert.Equal(values[i], codes[i] * unit);
+            float largest = values.Max(MathF.Abs);
+            if (values.Distinct().Count() > 1)
+            {
+                Assert.Equal(0, MathF.ILogB(unit) - (MathF.ILogB(largest) - 14));   // a power of two, 2^-14 of the largest's binade
+                Assert.True(values.All(v => MathF.Abs(v) <= largest));
+            }
+            var copy = (float[])values.Clone();
+            population.Quantize();
+            Assert.Equal(copy, population.Buffers[b]);
+            for (int k = 0; k + 16 <= values.Length; k += 16)
+            {
+                var decoded = population.Parameter(b, 0).LoadCoded((nuint)k);
+                for (int i = 0; i < 16; i++) Assert.Equal(values[k + i], decoded[i]);
+            }
+        }
+        // Holding a raw draw to its codes moves it by less than 2^-14 of the buffer's largest magnitude.
+        var raw = new DevicePopulation(3);
+        (raw.ScaleUp[0], raw.ScaleUp[1], raw.ScaleUp[2]) = (0.0021234567f, -0.0017654321f, 0.0019999f);
+        (raw.Min[0], raw.Min[1], raw.Min[2]) = (-0.8276f, -0.8276f, -0.8276f);
+        var before = raw.ScaleUp.ToArray();
+        raw.Quantize();
+        for (int i = 0; i < 3; i++) Assert.True(MathF.Abs(raw.ScaleUp[i] - before[i]) < 0.0021234567f / 16384, $"{before[i]} -> {raw.ScaleUp[i]}");
+        Assert.All(raw.Min, v => Assert.Equal(-0.8276f, v));
+        Assert.True(raw.IsCoded);
+    }
+
     [Fact]
     public void Device_to_device_spread_is_drawn_once_and_reproducibly()
     {

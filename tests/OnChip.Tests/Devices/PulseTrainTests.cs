@@ -105,6 +105,27 @@ public class PulseTrainTests
         Assert.Throws<ArgumentOutOfRangeException>(() => model.PulseTrains(new float[16], tooMany, new float[16], model.Populate(16, new Rng(1)), 0, random));
     }
 
+    /// <summary>
+    /// Parameters written in place (a checkpoint's restore) reach the pulse-train kernels once the array is told:
+    /// trains then equal the same pulses fired round by round on the restored floats.
+    /// </summary>
+    [Fact]
+    public void Restored_parameters_reach_the_trains()
+    {
+        var model = Make("linear-step");
+        const int n = 40;
+        var array = new DeviceArray("W", model, new RoundedPulses(), 1f, 1f, new float[n], seed: 2);
+        var other = model.Populate(n, new Rng(99));   // a different draw, as a checkpoint of another run would hold
+        var buffers = array.StateBuffers.ToDictionary(b => b.Name, b => b.Data);
+        for (int b = 0; b < other.Buffers.Count; b++) other.Buffers[b].CopyTo(buffers[$"devices+{b}"], 0);
+        array.StateRestored();
+        var counts = Enumerable.Range(0, n).Select(i => (float)(i % 5 - 2)).ToArray();
+        var expected = ByRounds(model, (float[])array.Plus.Clone(), counts, Enumerable.Repeat(1f, n).ToArray(), other);
+        array.BeginUpdate();
+        array.Apply(new float[n], counts.Select(c => c * array.NominalChange).ToArray(), 0);
+        Assert.Equal(expected, array.Plus);
+    }
+
     [Fact]
     public void Trains_read_parameters_at_the_offset()
     {
