@@ -55,7 +55,7 @@ public abstract class DeviceModel
         long pulses = 0, rising = 0;
         if (whole > 0)
         {
-            var found = PulsedBlocks.Find(in counts[0], whole / 16);
+            var found = ListsBlocks ? PulsedBlocks.Find(in counts[0], whole / 16) : PulsedBlocks.Count(in counts[0], whole / 16);
             (pulses, rising) = (found.Pulses, found.Rising);
             if (found.Pulses > 0)
             {
@@ -86,7 +86,7 @@ public abstract class DeviceModel
         state.CopyTo(lanes[..16]);
         counts.CopyTo(lanes[16..32]);
         width.CopyTo(lanes[32..48]);
-        var found = PulsedBlocks.Find(in lanes[16], 1);
+        var found = ListsBlocks ? PulsedBlocks.Find(in lanes[16], 1) : PulsedBlocks.Count(in lanes[16], 1);
         if (found.Pulses == 0) return (0, 0);
         // The tail's parameters, floats and codes, padded to 16 devices (the same units).
         Span<short> codes = stackalloc short[6 * 16];
@@ -107,14 +107,17 @@ public abstract class DeviceModel
         return (found.Pulses, found.Rising);
     }
 
+    /// <summary>Whether <see cref="FireBlocks"/> reads the lists of pulsed blocks (else only the totals are counted).</summary>
+    protected virtual bool ListsBlocks => false;
+
     /// <summary>Parameter <paramref name="b"/> of the padded tail: floats after the state, counts and widths; codes in their own buffer.</summary>
     private static DeviceParameter Padded(Span<float> lanes, Span<short> codes, int b, DevicePopulation devices) =>
         new(in lanes[48 + 16 * b], in codes[16 * b], devices.Unit(b));
 
     /// <summary>
     /// All pulses of <see cref="DeviceBlocks.Blocks"/> blocks of 16 devices (models with <see cref="FiresTrains"/>);
-    /// <paramref name="found"/> lists the pulsed blocks, and those with more than one round (blocks not listed have no
-    /// pulses and draw no noise).
+    /// <paramref name="found"/> holds the pulses in all and, for models that ask (<see cref="ListsBlocks"/>), lists the
+    /// pulsed blocks and those with more than one round (blocks not listed have no pulses and draw no noise).
     /// </summary>
     protected virtual void FireBlocks(ref DeviceBlocks blocks, PulsedBlocks found, ChunkRandom random) => throw new NotSupportedException();
 

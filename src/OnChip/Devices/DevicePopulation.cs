@@ -23,7 +23,7 @@ public sealed class DevicePopulation(int count)
     /// <summary>True when every device has the same parameters (no device-to-device spread was drawn).</summary>
     public bool IsUniform => Buffers.All(b => b.AsSpan().IndexOfAnyExcept(b.Length > 0 ? b[0] : 0f) < 0);
 
-    /// <summary>Whether the codes match the floats (<see cref="Quantize"/> since the floats were last written).</summary>
+    /// <summary>Whether <see cref="Quantize"/> has run (floats written in place afterwards need another call: writes are not tracked).</summary>
     public bool IsCoded { get; private set; }
 
     /// <summary>A population of <paramref name="count"/> copies of device <paramref name="index"/> of this one.</summary>

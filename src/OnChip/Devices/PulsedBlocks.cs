@@ -36,8 +36,13 @@ public sealed class PulsedBlocks
     /// (training's counts are random: a third of the blocks unpulsed, a sixth with more than one round, so branches
     /// on them mispredict often), in this thread's instance.
     /// </summary>
+    public static PulsedBlocks Find(ref readonly float counts, int blocks) => Scan(in counts, blocks, list: true);
+
+    /// <summary>Only the pulses in all and the potentiating ones (the lists stay empty), for models that do not use them.</summary>
+    public static PulsedBlocks Count(ref readonly float counts, int blocks) => Scan(in counts, blocks, list: false);
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static PulsedBlocks Find(ref readonly float counts, int blocks)
+    private static PulsedBlocks Scan(ref readonly float counts, int blocks, bool list)
     {
         var found = _instance ??= new PulsedBlocks();
         if (found._pulsed.Length < blocks) (found._pulsed, found._longer) = (new int[blocks], new int[blocks]);
@@ -58,6 +63,7 @@ public sealed class PulsedBlocks
                 all += left;
                 most = Vector512.Max(most, left);
                 up += Vector512.Max(signed, Vector512<int>.Zero);
+                if (!list) continue;
                 Unsafe.Add(ref pulsedList, pulsed) = j;   // written always, kept only when the block counts
                 pulsed += Vector512.GreaterThanAny(left, Vector512<int>.Zero) ? 1 : 0;
                 Unsafe.Add(ref longerList, longer) = j;

@@ -113,6 +113,8 @@ public abstract class StepDeviceModel(DeviceSpec spec) : DeviceModel(spec)
     /// <summary>Linear and constant steps depend on the device's own state and parameters only: all pulses in registers.</summary>
     public override bool FiresTrains => Form != FactorForm.Computed;
 
+    protected override bool ListsBlocks => true;
+
     /// <summary>
     /// The arithmetic of Pulse, in the same order, repeated while a device has pulses left, without a branch per block
     /// where it can (see <see cref="PulsedBlocks.Find"/>): the normals of all pulses are drawn in bulk, the first round

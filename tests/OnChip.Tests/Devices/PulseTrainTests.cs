@@ -99,6 +99,10 @@ public class PulseTrainTests
         Assert.Equal(blocks.Where(b => counts.Skip(16 * b).Take(16).Any(c => c != 0)), found.Pulsed.ToArray());
         Assert.Equal(blocks.Where(b => counts.Skip(16 * b).Take(16).Any(c => MathF.Abs(c) > 1)), found.Longer.ToArray());
         Assert.Equal((long)counts.Take(16 * (n / 16)).Sum(MathF.Abs), found.Pulses);
+        var counted = PulsedBlocks.Count(in counts[0], n / 16);   // totals only (the same per-thread instance)
+        Assert.Equal((long)counts.Take(16 * (n / 16)).Sum(MathF.Abs), counted.Pulses);
+        Assert.Equal((long)counts.Take(16 * (n / 16)).Where(c => c > 0).Sum(), counted.Rising);
+        Assert.True(counted.Pulsed.IsEmpty && counted.Longer.IsEmpty);
 
         var tooMany = new float[16];
         tooMany[3] = PulsedBlocks.MaxCount + 1;
