@@ -125,55 +125,44 @@ public abstract class StepDeviceModel(DeviceSpec spec) : DeviceModel(spec)
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected override void FireBlocks(ref DeviceBlocks b, PulsedBlocks found, ChunkRandom random)
     {
-        var normals = Spec.C2c > 0 ? found.Normals(found.Pulses, random) : default;
-        int used = 0;
-        FirstRound(ref b, found.Pulsed, normals, ref used);
-        if (!found.Longer.IsEmpty) LaterRounds(ref b, found.Longer, normals, ref used);
+        var noise = new StepNoise(Spec.C2c > 0 ? found.Normals(found.Pulses, random) : default, Spec.C2c);
+        bool linear = Form == FactorForm.Linear;
+        FirstRound(ref b, found.Pulsed, ref noise, linear);
+        if (!found.Longer.IsEmpty) LaterRounds(ref b, found.Longer, ref noise, linear);
     }
 
     /// <summary>Round 1 on the listed blocks (each has a pulsed lane).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void FirstRound(ref DeviceBlocks b, ReadOnlySpan<int> blocks, ReadOnlySpan<float> normals, ref int used)
+    private static void FirstRound(ref DeviceBlocks b, ReadOnlySpan<int> blocks, ref StepNoise noise, bool linear)
     {
-        var zero = Vector512<float>.Zero;
-        var one = Vector512<float>.One;
-        bool linear = Form == FactorForm.Linear, noisy = !normals.IsEmpty;
-        var c2c = Vector512.Create(Spec.C2c);
-        ref float z = ref MemoryMarshal.GetReference(normals);
-        int cursor = used;
+        var local = noise;   // in registers for the loop
         foreach (int block in blocks)
         {
             nuint k = (nuint)block * 16;
             var counts = DeviceBlocks.Load(in b.Counts, k);
-            var rise = Vector512.GreaterThan(counts, zero);
-            var pulsed = ~Vector512.Equals(counts, zero);
+            var pulsed = ~Vector512.Equals(counts, Vector512<float>.Zero);
             var current = DeviceBlocks.Load(in b.State, k);
-            var step = Step(ref b, k, rise, current, linear);
-            if (noisy) step *= Vector512.FusedMultiplyAdd(PulsedBlocks.Take(pulsed, ref z, ref cursor), c2c, one);
+            var step = local.Apply(Step(ref b, k, Vector512.GreaterThan(counts, Vector512<float>.Zero), current, linear), pulsed);
             var next = Vector512.MinNative(Vector512.MaxNative(current + step, b.Min.LoadCoded(k)), b.Max.LoadCoded(k));
             Vector512.ConditionalSelect(pulsed, next, current).StoreUnsafe(ref b.State, k);
         }
-        used = cursor;
+        noise = local;
     }
 
     /// <summary>Rounds 2, 3, … on the listed blocks (each has a lane with more than one pulse).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void LaterRounds(ref DeviceBlocks b, ReadOnlySpan<int> blocks, ReadOnlySpan<float> normals, ref int used)
+    private static void LaterRounds(ref DeviceBlocks b, ReadOnlySpan<int> blocks, ref StepNoise noise, bool linear)
     {
         var zero = Vector512<float>.Zero;
         var one = Vector512<float>.One;
-        bool linear = Form == FactorForm.Linear, noisy = !normals.IsEmpty;
-        var c2c = Vector512.Create(Spec.C2c);
-        ref float z = ref MemoryMarshal.GetReference(normals);
-        int cursor = used;
+        var local = noise;
         foreach (int block in blocks)
         {
             nuint k = (nuint)block * 16;
             var counts = DeviceBlocks.Load(in b.Counts, k);
             var left = Vector512.Abs(counts);
             var rise = Vector512.GreaterThan(counts, zero);
-            var lo = b.Min.LoadCoded(k);
-            var hi = b.Max.LoadCoded(k);
+            var (lo, hi) = (b.Min.LoadCoded(k), b.Max.LoadCoded(k));
             var current = DeviceBlocks.Load(in b.State, k);
             var scale = Vector512.ConditionalSelect(rise, b.ScaleUp.LoadCoded(k), -b.ScaleDown.LoadCoded(k));
             var slope = linear ? Vector512.ConditionalSelect(rise, b.SlopeUp.LoadCoded(k), b.SlopeDown.LoadCoded(k)) : zero;
@@ -183,14 +172,26 @@ public abstract class StepDeviceModel(DeviceSpec spec) : DeviceModel(spec)
                 var pulsed = Vector512.GreaterThan(left, round);
                 if (pulsed == zero) break;
                 var factor = linear ? Vector512.MaxNative(current * slope + one, zero) : one;   // native: states are never NaN
-                var step = scale * factor * width;
-                if (noisy) step *= Vector512.FusedMultiplyAdd(PulsedBlocks.Take(pulsed, ref z, ref cursor), c2c, one);
-                var next = Vector512.MinNative(Vector512.MaxNative(current + step, lo), hi);
+                var next = Vector512.MinNative(Vector512.MaxNative(current + local.Apply(scale * factor * width, pulsed), lo), hi);
                 current = Vector512.ConditionalSelect(pulsed, next, current);
             }
             current.StoreUnsafe(ref b.State, k);
         }
-        used = cursor;
+        noise = local;
+    }
+
+    /// <summary>Cycle-to-cycle noise of a pulse: its step times (1 + c2c·ξ), ξ the next unused normal (none without normals).</summary>
+    private ref struct StepNoise(ReadOnlySpan<float> normals, float c2c)
+    {
+        private readonly ref float _normals = ref MemoryMarshal.GetReference(normals);
+        private readonly bool _noisy = !normals.IsEmpty;
+        private readonly Vector512<float> _c2c = Vector512.Create(c2c);
+        private int _used;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector512<float> Apply(Vector512<float> step, Vector512<float> pulsed) => _noisy
+            ? step * Vector512.FusedMultiplyAdd(PulsedBlocks.Take(pulsed, ref _normals, ref _used), _c2c, Vector512<float>.One)
+            : step;
     }
 
     /// <summary>One pulse's noise-free step of block k in each lane's direction (as Pulse computes it).</summary>
