@@ -97,7 +97,9 @@ public sealed class ChunkRandom
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void FillUniform(Span<float> target)
     {
-        var (s0, s1, s2, s3) = (_s0, _s1, _s2, _s3);   // in registers for the loop, not fields written back every step
+        // In registers for the loop, not fields written back every step. Its own locals rather than a UniformRun:
+        // through the struct's Next the JIT kept this loop's state in memory (0.11 -> 0.6 ns per value, measured).
+        var (s0, s1, s2, s3) = (_s0, _s1, _s2, _s3);
         ref float t = ref MemoryMarshal.GetReference(target);
         int i = 0, n = target.Length;
         for (; i + 16 <= n; i += 16) Uniforms(ref s0, ref s1, ref s2, ref s3).StoreUnsafe(ref t, (nuint)i);
