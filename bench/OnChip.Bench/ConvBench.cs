@@ -36,10 +36,10 @@ public static class ConvBench
         var data = DatasetLoader.Load(config.Data).Train;
         using var pool = new WorkerPool(config.Threads);
         // --model: start from trained weights (convergence is slower in a trained net than at initialisation)
-        var network = modelPath is null ? new LayeredNetwork(config.NetworkSpecFor(data)) : Persistence.ModelFile.Load(modelPath).Network;
-        network.UpdateOrder = Dynamics.UpdateOrders.Parse(config.UpdateOrder);
+        var network = modelPath is null ? HopfieldNetwork.Create(config.NetworkSpecFor(data)) : Persistence.ModelFile.Load(modelPath).Network;
+        network.Schedule = Dynamics.Schedules.Parse(config.Schedule ?? "sync");
         if (modelPath is null) network.Initialize(Rng.ForStream(config.Seed, "init"));
-        var rule = LearningRule.Create(config.Rule, network, config.Phases, Rng.ForStream(config.Seed, "rule"));
+        var rule = LearningRules.Create(config.Rule, network, config.Phases, Rng.ForStream(config.Seed, "rule"));
         var batch = new BatchContext(network, config.Batch, pool) { Count = config.Batch };
         var optimizer = Optimizer.Create("adam", network.Parameters, config.LearningRates(network.GroupCount), 0f, 0f);
         int batches = (examples + config.Batch - 1) / config.Batch;
@@ -54,7 +54,7 @@ public static class ConvBench
             var w = network.Parameter($"W{g}").Value;
             stepFlops += 2 * 2.0 * w.Rows * w.Cols;
         }
-        Console.WriteLine($"conv bench: {config.NetworkText} {config.Act} {config.Loss}, {config.Rule}, {config.UpdateOrder}, T1 = {config.T1}, T2 = {config.T2}, batch {config.Batch}, " +
+        Console.WriteLine($"conv bench: {config.NetworkText} {config.Act} {config.Loss}, {config.Rule}, {(config.Schedule ?? "sync")}, T1 = {config.T1}, T2 = {config.T2}, batch {config.Batch}, " +
                           $"{config.Threads} threads, {batches} batches per repetition, {data.Name}");
         Console.WriteLine($"  FLOPs per relaxation step and example: {stepFlops / 1e6:F2} M (conv layers above the input: forward + transpose; fc layers)");
 
@@ -85,25 +85,25 @@ public static class ConvBench
 
         // Cost of a step in each update order, measured alternately so that load changes hit both alike.
         var stepTimes = new[] { new List<double>(), new List<double>() };
-        var configured = network.UpdateOrder;
+        var configured = network.Schedule;
         for (int rep = 0; rep < 2 * reps; rep++)
-            foreach (var dynamics in new[] { Dynamics.UpdateOrder.Synchronous, Dynamics.UpdateOrder.Alternating })
+            foreach (var dynamics in new[] { Dynamics.Schedule.Synchronous, Dynamics.Schedule.Alternating })
             {
-                network.UpdateOrder = dynamics;
+                network.Schedule = dynamics;
                 clock.Restart();
                 batch.RunFreePhase(50);
                 stepTimes[(int)dynamics].Add(clock.Elapsed.TotalSeconds / 50);
             }
-        network.UpdateOrder = configured;
+        network.Schedule = configured;
         Console.WriteLine($"  one step of the batch, measured alternately: sync {Median(stepTimes[0]) * 1e3:F2} ms, async {Median(stepTimes[1]) * 1e3:F2} ms");
 
         // Steps to convergence of the free phase, for both update orders, on the network as trained above.
-        foreach (var dynamics in new[] { Dynamics.UpdateOrder.Synchronous, Dynamics.UpdateOrder.Alternating })
+        foreach (var dynamics in new[] { Dynamics.Schedule.Synchronous, Dynamics.Schedule.Alternating })
         {
-            network.UpdateOrder = dynamics;
+            network.Schedule = dynamics;
             var residuals = Residuals(batch, 400);
             string Steps(double tol) { int i = Array.FindIndex(residuals, r => r < tol); return i < 0 ? "> 400" : (i + 1).ToString(); }
-            Console.WriteLine($"  {Dynamics.UpdateOrders.Name(dynamics),-5} steps until max|s^t − s^(t−1)| < 1e-2: {Steps(1e-2)}, < 1e-3: {Steps(1e-3)}, < 1e-4: {Steps(1e-4)} (residual after 400: {residuals[^1]:E1})");
+            Console.WriteLine($"  {Dynamics.Schedules.Name(dynamics),-5} steps until max|s^t − s^(t−1)| < 1e-2: {Steps(1e-2)}, < 1e-3: {Steps(1e-3)}, < 1e-4: {Steps(1e-4)} (residual after 400: {residuals[^1]:E1})");
         }
     }
 

@@ -30,7 +30,7 @@ public static class PhaseBench
             }
         }
         using var pool = new WorkerPool(threads);
-        var network = new LayeredNetwork(new NetworkSpec(NetworkSpec.ParseArchi(archi), "mysig", "mse"));
+        var network = HopfieldNetwork.Create(new NetworkSpec(NetworkSpec.ParseArchi(archi), "mysig", "mse"));
         network.Initialize(new Rng(0));
         var batch = new BatchContext(network, batchSize, pool) { Count = batchSize };
         var rng = new Rng(1);

@@ -11,7 +11,7 @@ internal static class TestNetworks
     public static (LayeredNetwork Network, BatchContext Batch) Create(int[] archi, string activation, string loss,
         int batchSize, ulong seed = 1, float scale = 1f, WorkerPool? pool = null)
     {
-        var network = new LayeredNetwork(new NetworkSpec(archi, activation, loss));
+        var network = HopfieldNetwork.Create(new NetworkSpec(archi, activation, loss));
         network.Initialize(new Rng(seed), scale);
         var batch = new BatchContext(network, batchSize, pool ?? WorkerPool.Serial) { Count = batchSize };
         var rng = new Rng(seed + 100);

@@ -21,7 +21,7 @@ public sealed class ConfigOptions<TConfig>
         {
             string? fallback = key.Get(defaults);
             string help = fallback is null ? key.Help : $"{key.Help} [default: {fallback}]";
-            var option = new Option<string>("--" + key.Name) { Description = help, HelpName = key.IsFlag ? "true|false" : "value" };
+            var option = new Option<string>("--" + key.Name) { Description = help, HelpName = key.IsFlag ? "true|false" : "value", Hidden = key.Hidden };
             if (key.IsFlag) option.Arity = ArgumentArity.ZeroOrOne;
             command.Options.Add(option);
             _options.Add((key, option));

@@ -5,6 +5,7 @@ using OnChip.Cli.Output;
 using OnChip.Configuration;
 using OnChip.Data;
 using OnChip.Learning;
+using OnChip.Models;
 using OnChip.Networks;
 using OnChip.Parallelism;
 using OnChip.Persistence;
@@ -27,31 +28,38 @@ public static class GduCommand
     public static int Execute(GduConfig config, IReadOnlySet<string> explicitKeys, TextWriter output)
     {
         var shared = config.Shared;
-        // gdu's --model names a model file, so an untrained conv net is asked for by giving its conv layers.
-        if (explicitKeys.Contains("channels")) shared.Model = "conv";
+        // gdu's --model names a model file or, for an untrained network, a model family; an untrained conv net may
+        // also be asked for by giving its conv layers.
+        bool untrainedFamily = config.Model is string named && ModelFamilies.Names.Contains(named) && !File.Exists(named);
+        if (untrainedFamily) shared.Model = config.Model!;
+        else if (explicitKeys.Contains("channels")) shared.Model = "conv";
+        if (!explicitKeys.Contains("act") && !shared.Family.Settings.Contains("act")) shared.Act = new TrainingConfig().Act;
+        if (shared.Family is not EnergyModelFamily family)
+            throw new ConfigException($"model: gdu compares EP with BPTT on energy-based networks, not on --model {shared.Model}");
         shared.Validate();
         if (shared.T2 > shared.T1) throw new ConfigException($"t2: BPTT runs through the last t2 = {shared.T2} of the t1 = {shared.T1} free steps; t2 must not exceed t1");
 
         var data = DatasetLoader.Load(shared.Data).Train;
         LayeredNetwork network;
-        if (config.Model is string modelPath)
+        if (config.Model is string modelPath && !untrainedFamily)
         {
-            var clash = explicitKeys.Intersect(["archi", "act", "loss", "init-scale", "channels", "kernels", "pools", "paddings", "strides", "fc"]).ToArray();
+            var clash = explicitKeys.Intersect(["archi", "act", "loss", "init-scale", "input-gain", "channels", "kernels", "pools", "paddings", "strides", "fc"]).ToArray();
             if (clash.Length > 0) throw new ConfigException($"--{clash[0]}: not allowed with --model (the model defines the network)");
-            var model = ModelFile.Load(modelPath);
-            network = model.Network;
+            var model = ModelKinds.Load(modelPath, "that gdu can check");
+            network = model.EnergyNetwork ?? throw new UserFacingException($"{modelPath}: gdu compares EP with BPTT on energy-based networks, not on a {model.Description}");
             if (ChannelNormalization.FromMetadata(model.Metadata) is { } normalization) data = normalization.Apply(data);
-            // The check compares EP with BPTT through the synchronous dynamics, whatever order the model trained with.
-            network.UpdateOrder = Dynamics.UpdateOrder.Synchronous;
         }
         else
         {
-            network = new LayeredNetwork(shared.NetworkSpecFor(data));
+            network = family.BuildNetwork(shared, data);
             network.Initialize(Rng.ForStream(shared.Seed, "init"), shared.InitScale);
         }
+        // The theorem is about the synchronous dynamics, whatever schedule the model trained with.
+        network.Schedule = Dynamics.Schedule.Synchronous;
+        network.NudgedSchedule = null;
 
         var archi = network.Spec.Archi;
-        if (archi[0] != data.FeatureCount || archi[^1] != data.ClassCount)
+        if (network.InputSize != data.FeatureCount || network.ClassCount != data.ClassCount)
             throw new ConfigException($"archi: the network ({network.Spec.ArchiText}) does not fit {data.Name} ({data.FeatureCount} features, {data.ClassCount} classes)");
         if (shared.Batch > data.Count) throw new ConfigException($"batch: {data.Name} has only {data.Count} examples");
 
@@ -59,7 +67,7 @@ public static class GduCommand
         using var pool = new WorkerPool(shared.Threads);
         var batch = new BatchContext(network, shared.Batch, pool);
         BatchLoader.Load(batch, data, Enumerable.Range(0, shared.Batch).ToArray());
-        output.WriteLine($"GDU check: {network.Spec.ArchiText} {network.Spec.Activation} {network.Spec.Loss}, {(config.Model is null ? $"untrained (seed {shared.Seed})" : config.Model)}, " +
+        output.WriteLine($"GDU check: {ModelFamilies.EnergyFamily(network.Family).Summary(network)}, {(config.Model is null || untrainedFamily ? $"untrained (seed {shared.Seed})" : config.Model)}, " +
                          $"first {shared.Batch} examples of {data.Name}, β = {shared.Beta}, T1 = {shared.T1}, K = T2 = {shared.T2}{(config.Symmetric ? ", one-sided and symmetric" : "")}");
 
         var result = GduCheck.Run(network, batch, new GduSettings(shared.Beta, shared.T1, shared.T2, config.Symmetric));
@@ -71,7 +79,7 @@ public static class GduCommand
         {
             ["archi"] = network.Spec.ArchiText, ["activation"] = network.Spec.Activation, ["loss"] = network.Spec.Loss,
             ["beta"] = shared.Beta, ["t1"] = shared.T1, ["t2"] = shared.T2, ["batch"] = shared.Batch, ["symmetric"] = config.Symmetric,
-            ["model"] = config.Model, ["seed"] = shared.Seed.ToString(), ["data"] = shared.Data, ["free_residual"] = result.FreeResidual,
+            ["model"] = config.Model, ["family"] = network.Family, ["seed"] = shared.Seed.ToString(), ["data"] = shared.Data, ["free_residual"] = result.FreeResidual,
         }.ToJsonString(new() { WriteIndented = true }) + "\n");
 
         output.WriteLine($"free-phase residual max|s^T − s^(T−1)| = {result.FreeResidual:E2}" +

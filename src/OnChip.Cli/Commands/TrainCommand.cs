@@ -32,7 +32,7 @@ public static class TrainCommand
         config.Validate();
         var data = LoadData(config);
         output.WriteLine($"data: {data.Train.Name} ({data.Train.Count} train, {data.Test.Count} test) from {data.Source}");
-        output.WriteLine($"network: {config.NetworkText} {config.Act} {config.Loss}, rule {config.Rule} (β={config.Beta}, T1={config.T1}, T2={config.T2}{(config.UpdateOrder == "sync" ? "" : $", {config.UpdateOrder} updates")}), " +
+        output.WriteLine($"network: {config.NetworkText}, rule {config.Rule} (β={config.Beta}, T1={config.T1}, T2={config.T2}{ScheduleText(config)}), " +
                          $"{config.Optim} lr={string.Join(",", config.Lr)}, batch {config.Batch}, {config.Epochs} epochs, seed {config.Seed}, {config.Threads} threads");
 
         using var interrupt = new InterruptHandler();
@@ -60,6 +60,9 @@ public static class TrainCommand
         }
         return 0;
     }
+
+    private static string ScheduleText(TrainingConfig config) =>
+        (config.Schedule is null ? "" : $", {config.Schedule} schedule") + (config.NudgedSchedule is null ? "" : $", {config.NudgedSchedule} in nudged phases");
 
     public static DataSplit LoadData(TrainingConfig config)
     {

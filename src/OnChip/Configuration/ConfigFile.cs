@@ -59,6 +59,7 @@ public static class ConfigFile
         foreach (var line in header.Split('\n')) sb.Append("# ").AppendLine(line);
         foreach (var key in keys)
         {
+            if (key.Hidden) continue;
             string? value = key.Get(config);
             if (value is null) sb.Append("# ").Append(key.Name).AppendLine(": (not set)");
             else sb.Append(key.Name).Append(": ").AppendLine(Quote(value));

@@ -7,12 +7,14 @@ namespace OnChip.Configuration;
 /// its name, help text, how to parse a textual value into the config and how to print it back.
 /// </summary>
 public sealed class ConfigKey<TConfig>(
-    string name, string help, Action<TConfig, string> set, Func<TConfig, string?> get, bool isFlag = false)
+    string name, string help, Action<TConfig, string> set, Func<TConfig, string?> get, bool isFlag = false, bool hidden = false)
 {
     public string Name { get; } = name;
     public string Help { get; } = help;
     /// <summary>A boolean switch: <c>--name</c> alone means true.</summary>
     public bool IsFlag { get; } = isFlag;
+    /// <summary>A former name kept so old configs still load: not in help, never written.</summary>
+    public bool Hidden { get; } = hidden;
 
     public void Set(TConfig config, string value)
     {
@@ -31,7 +33,7 @@ public sealed class ConfigKey<TConfig>(
 
     /// <summary>The same key on a config that holds a <typeparamref name="TConfig"/> (shares options between commands).</summary>
     public ConfigKey<TOuter> For<TOuter>(Func<TOuter, TConfig> inner) =>
-        new(Name, Help, (o, v) => Set(inner(o), v), o => Get(inner(o)), IsFlag);
+        new(Name, Help, (o, v) => Set(inner(o), v), o => Get(inner(o)), IsFlag, Hidden);
 }
 
 /// <summary>Parsers that produce messages naming what was expected.</summary>

@@ -10,7 +10,7 @@ public sealed class GduConfig
     public bool Symmetric { get; set; }
     public string? Model { get; set; }
 
-    private static readonly string[] SharedKeys = ["data", "archi", "act", "loss", "beta", "t1", "t2", "batch", "init-scale", "seed", "threads", "out",
+    private static readonly string[] SharedKeys = ["data", "archi", "act", "loss", "beta", "t1", "t2", "batch", "init-scale", "input-gain", "seed", "threads", "out",
         "channels", "kernels", "pools", "paddings", "strides", "fc"];
 
     public static IReadOnlyList<ConfigKey<GduConfig>> Keys { get; } =
@@ -18,7 +18,7 @@ public sealed class GduConfig
         .. TrainingConfig.Keys.Where(k => SharedKeys.Contains(k.Name)).Select(k => k.For<GduConfig>(g => g.Shared)),
         new("symmetric", "also check symmetric nudging (±β)",
             (c, v) => c.Symmetric = ConfigParse.Bool("symmetric", v), c => c.Symmetric ? "true" : "false", isFlag: true),
-        new("model", "check a trained model (model.onchip) instead of an untrained network; its architecture is used",
+        new("model", "a trained model file (model.onchip) to check, or the family of an untrained network (layered, conv, resistive) [default: layered]",
             (c, v) => c.Model = v, c => c.Model),
     ];
 }

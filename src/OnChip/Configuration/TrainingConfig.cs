@@ -35,8 +35,14 @@ public sealed class TrainingConfig
     /// <summary>Random crops (zero padding <see cref="CropPadding"/>) and horizontal flips of training images.</summary>
     public bool Augment { get; set; }
     public int CropPadding { get; set; } = 4;
-    /// <summary>Layer update order of the relaxation: sync (all layers at once) or async (odd then even layers, Scellier 2023).</summary>
-    public string UpdateOrder { get; set; } = "sync";
+    /// <summary>Relaxation schedule of the free phase and evaluation: sync, async, forward or backward (null: the model's default).</summary>
+    public string? Schedule { get; set; }
+    /// <summary>Relaxation schedule of the nudged phases (null: the model's default, else as <see cref="Schedule"/>).</summary>
+    public string? NudgedSchedule { get; set; }
+    /// <summary>Resistive networks: the input voltages are ±InputGain·x (null: the family's default).</summary>
+    public float? InputGain { get; set; }
+    /// <summary>Every learning rate is multiplied by this after every epoch (1: constant).</summary>
+    public float LrDecay { get; set; } = 1f;
     public float Beta { get; set; } = 0.1f;
     public int T1 { get; set; } = 30;
     public int T2 { get; set; } = 10;
@@ -59,15 +65,15 @@ public sealed class TrainingConfig
     public DeviceConfig Devices { get; private set; } = new();
 
     public int[] ArchiSizes => NetworkSpec.ParseArchi(Archi);
-    public NetworkSpec NetworkSpec => Model == "conv"
+    public NetworkSpec NetworkSpec => IsConv
         ? throw new InvalidOperationException("a conv net's sizes depend on the data: use NetworkSpecFor")
         : new(ArchiSizes, Act, Loss);
-    public bool IsConv => Model == "conv";
+    /// <summary>The model family <see cref="Model"/> names.</summary>
+    public OnChip.Models.ModelFamily Family => OnChip.Models.ModelFamilies.Get(Model);
+    public bool IsConv => Family is OnChip.Models.HopfieldFamily { Convolutional: true };
 
     /// <summary>The network in a few words, for progress output.</summary>
-    public string NetworkText => IsConv
-        ? $"conv channels {Channels} kernels {Kernels} pools {Pools}{(Paddings is null ? "" : $" paddings {Paddings}")}{(Strides is null ? "" : $" strides {Strides}")} fc {Fc}"
-        : Archi;
+    public string NetworkText => Family.Describe(this);
 
     /// <summary>The network for images shaped like <paramref name="data"/>'s (conv nets take their input shape from the data).</summary>
     public NetworkSpec NetworkSpecFor(Dataset data) => NetworkSpecFor(data.Channels, data.Height, data.Width);
@@ -90,10 +96,6 @@ public sealed class TrainingConfig
             ConvSpec.ParseList("fc", Fc, 1));
     }
 
-    /// <summary>Number of synaptic layers (learning-rate groups) without building the network.</summary>
-    private int GroupCount(int[] denseSizes) => IsConv
-        ? ConvSpec.ParseList("channels", Channels, 1).Length + ConvSpec.ParseList("fc", Fc, 1).Length
-        : denseSizes.Length - 1;
     public PhaseSettings Phases => new(Beta, T1, T2, BpttSteps);
 
     /// <summary>Learning rate of every synaptic layer: one value for all, or one per layer.</summary>
@@ -108,37 +110,47 @@ public sealed class TrainingConfig
     public void Validate()
     {
         Devices.ResolveAuto(Rule);
-        bool feedForwardRule = FeedForwardRules.Contains(Rule);
-        if (Model == "feedforward" && !feedForwardRule)
-            throw new ConfigException($"rule: a feed-forward network trains with {string.Join(" or ", FeedForwardRules)}, not '{Rule}'");
-        if (Model is "layered" or "conv" && feedForwardRule)
-            throw new ConfigException($"rule: {Rule} trains feed-forward networks; add --model feedforward (or choose an energy-based rule: {string.Join(", ", LearningRule.Names)})");
-        int[] sizes;
-        try { sizes = ArchiSizes; }
-        catch (ArgumentException e) { throw new ConfigException($"archi: {e.Message}"); }
-        if (IsConv)
+        var family = Family;
+        RuleInfo rule;
+        try { rule = LearningRules.Get(Rule); }
+        catch (ArgumentException e) { throw new ConfigException($"rule: {e.Message}"); }
+        if ((family.Capabilities & rule.Requires) != rule.Requires)
         {
-            // List lengths are checked here; spatial sizes once the data's image shape is known (NetworkSpecFor).
-            try { ConvSpecFor(1, 1, 1).Geometries(); }
-            catch (ArgumentException e) when (!e.Message.StartsWith("conv layer", StringComparison.Ordinal)) { throw new ConfigException(e.Message); }
-            catch (ArgumentException) { }
+            var fitting = OnChip.Models.ModelFamilies.RulesFor(family).Select(r => r.Name);
+            var owners = OnChip.Models.ModelFamilies.All.Where(f => (f.Capabilities & rule.Requires) == rule.Requires).Select(f => f.Name).ToArray();
+            throw new ConfigException($"rule: {Rule} does not train --model {Model}, which trains with {string.Join(" or ", fitting)}; " +
+                                      $"{Rule} trains {(owners.Length == 0 ? "no model" : "--model " + string.Join(" or ", owners))}");
         }
-        else if (Loss == "ce" && sizes.Length < 3)
-            throw new ConfigException($"archi: the cross-entropy readout needs a hidden layer, e.g. 784-512-10 (got {Archi})");
-        LearningRates(GroupCount(sizes));
+        try { _ = ArchiSizes; }
+        catch (ArgumentException e) { throw new ConfigException($"archi: {e.Message}"); }
+        RejectForeignSettings(family);
+        family.Validate(this);
+        LearningRates(family.GroupCount(this));
         if (!Devices.IsIdeal)
         {
             var spec = Devices.ResolveSpec();
             Devices.ResolveProgramming(spec);
         }
-        if (UpdateOrder != "sync" && Rule is "bptt" or "rbp")
-            throw new ConfigException($"update-order: {Rule} differentiates the synchronous dynamics; use --update-order sync (async works with {string.Join(", ", LearningRule.Names.Where(n => n is not ("bptt" or "rbp")))})");
         if (BpttSteps > T1) throw new ConfigException($"bptt-steps: {BpttSteps} is more than the {T1} free-phase steps (t1); use at most {T1}");
     }
 
-    public static IReadOnlyList<string> Models { get; } = ["layered", "conv", "feedforward"];
-    public static IReadOnlyList<string> FeedForwardRules { get; } = ["bp", "progressive-bp"];
-    public static IReadOnlyList<string> AllRules { get; } = [.. LearningRule.Names, .. FeedForwardRules];
+    private static readonly TrainingConfig DefaultValues = new();
+
+    /// <summary>A setting that only other model families read is an error when it differs from its default.</summary>
+    private void RejectForeignSettings(OnChip.Models.ModelFamily family)
+    {
+        foreach (var key in Keys)
+        {
+            if (key.Hidden || !Models.ModelFamilies.SpecificSettings.Contains(key.Name) || family.Settings.Contains(key.Name)) continue;
+            if (key.Get(this) == key.Get(DefaultValues)) continue;
+            var readers = OnChip.Models.ModelFamilies.All.Where(f => f.Settings.Contains(key.Name)).Select(f => f.Name);
+            throw new ConfigException($"{key.Name}: not a setting of --model {Model} (it is read by --model {string.Join(", ", readers)}); " +
+                                      $"the settings of {Model} are: {string.Join(", ", family.Settings)}");
+        }
+    }
+
+    public static IReadOnlyList<string> ModelNames => OnChip.Models.ModelFamilies.Names;
+    public static IReadOnlyList<string> AllRules => LearningRules.Names;
 
     /// <summary>Keeps <paramref name="value"/> if <paramref name="parse"/> accepts it (its message already names the key).</summary>
     private static string Checked(string value, Func<string, object> parse)
@@ -162,14 +174,20 @@ public sealed class TrainingConfig
             (c, v) => c.Data = v.Length > 0 ? v : throw new ConfigException("data: must not be empty"), c => c.Data),
         new("archi", "layer sizes from input to output, e.g. 784-512-10 or 784-256-256-10",
             (c, v) => { NetworkSpec.ParseArchi(v); c.Archi = v; }, c => c.Archi),
-        new("act", "neuron activation: " + string.Join("|", Activation.Names),
-            (c, v) => c.Act = Choice("act", v, Activation.Names), c => c.Act),
+        new("act", "neuron activation: " + string.Join("|", Activation.Names) + " (one for every state layer, or one per state layer joined by commas)",
+            (c, v) => c.Act = string.Join(",", v.Split(',', StringSplitOptions.TrimEntries).Select(a => Choice("act", a, Activation.Names))), c => c.Act),
         new("loss", "mse (output layer in the dynamics) or ce (softmax readout, Laborieux et al. 2021)",
             (c, v) => c.Loss = Choice("loss", v, CostFunction.Names), c => c.Loss),
-        new("model", "layered (energy-based network: EP rules, bptt, rbp), conv (energy-based conv net, see --channels) or feedforward (bp, progressive-bp)",
-            (c, v) => c.Model = Choice("model", v, Models), c => c.Model),
-        new("update-order", "relaxation order: sync (every layer from the previous step) or async (odd layers, then even layers: Scellier et al. 2023, far fewer steps)",
-            (c, v) => c.UpdateOrder = Choice("update-order", v, Dynamics.UpdateOrders.Names), c => c.UpdateOrder),
+        new("model", "model family: " + string.Join("; ", OnChip.Models.ModelFamilies.All.Select(f => $"{f.Name} ({f.Description})")),
+            (c, v) => c.Model = Choice("model", v, ModelNames), c => c.Model),
+        new("schedule", "relaxation schedule of the free phase and evaluation: sync (every layer from the previous step), async (odd layers, then even layers: Scellier et al. 2023), " +
+                        "forward (layers 1…N in turn) or backward (N…1) [default: sync; resistive: forward]",
+            (c, v) => c.Schedule = Choice("schedule", v, Dynamics.Schedules.Names), c => c.Schedule),
+        new("nudged-schedule", "relaxation schedule of the nudged phases [default: as --schedule; resistive: backward, the published protocol]",
+            (c, v) => c.NudgedSchedule = Choice("nudged-schedule", v, Dynamics.Schedules.Names), c => c.NudgedSchedule),
+        new("update-order", "former name of --schedule", (c, v) => c.Schedule = Choice("update-order", v, Dynamics.Schedules.Names), c => null, hidden: true),
+        new("input-gain", "resistive: input voltages are ±gain·x (Fashion-MNIST DRN-1H as published: 300) [default: 300]",
+            (c, v) => c.InputGain = Float("input-gain", v, 0f, exclusiveMin: true), c => c.InputGain is float g ? Format(g) : null),
         new("normalize", "standardise each input channel with the training set's mean and standard deviation (saved with the model)",
             (c, v) => c.Normalize = Bool("normalize", v), c => c.Normalize ? "true" : "false", isFlag: true),
         new("augment", "augment training images: random crop of the image zero-padded by crop-padding pixels, and horizontal flip",
@@ -204,6 +222,8 @@ public sealed class TrainingConfig
         new("wd", "weight decay (L2, added to the gradient)", (c, v) => c.Wd = Float("wd", v, 0f), c => Format(c.Wd)),
         new("cosine", "cosine-annealed learning rate over the epochs (to 1e-5)",
             (c, v) => c.Cosine = Bool("cosine", v), c => c.Cosine ? "true" : "false", isFlag: true),
+        new("lr-decay", "multiply every learning rate by this after every epoch (e.g. 0.99; 1 = constant; combines with --cosine)",
+            (c, v) => c.LrDecay = Float("lr-decay", v, 0f, exclusiveMin: true, max: 1f), c => Format(c.LrDecay)),
         new("init-scale", "scale of the initial weights (PyTorch's ±1/√fan_in times this)",
             (c, v) => c.InitScale = Float("init-scale", v, 0f, exclusiveMin: true), c => Format(c.InitScale)),
         new("seed", "random seed (initial weights, data order, random signs)", (c, v) => c.Seed = Seed("seed", v), c => c.Seed.ToString()),

@@ -6,11 +6,13 @@ using OnChip.Tensors;
 namespace OnChip.Dynamics;
 
 /// <summary>
-/// Relaxes a mini-batch towards equilibrium with the discrete-time dynamics s ← σ(∂Φ^β/∂s (s)): synchronous
-/// (every layer from the previous step's states) or alternating (odd layers, then even layers; see
-/// <see cref="UpdateOrder"/>), as <see cref="LayeredNetwork.UpdateOrder"/> says.
+/// Relaxes a mini-batch towards equilibrium: each step runs the phases of the network's <see cref="Schedule"/>, and
+/// a phase sets each of its layers from its drive (the layer's <see cref="Networks.Layers.LayerUpdate"/>: the
+/// fixed-point step s ← σ(∂Φ^β/∂s), or the exact minimiser of a quadratic unit). Synchronous steps read the previous
+/// step's states (double-buffered); the other schedules update in place, phase after phase.
 /// The drive of interactions that touch only clamped layers (the input product W0·x and the biases) is constant
-/// during a relaxation, so it is computed once per batch (<see cref="PrepareStaticDrive"/>), not once per step.
+/// during a relaxation, so it is computed once per batch (<see cref="PrepareStaticDrive"/>), not once per step, and so
+/// are the curvatures of quadratic layers (they depend on the parameters only).
 /// Examples relax independently, so the batch is split by rows between workers; nothing is allocated per step.
 /// Each interaction computes all its drives of a phase in one call, so a conv term convolves its lower layer once.
 /// </summary>
@@ -18,11 +20,13 @@ public sealed class Relaxation
 {
     private readonly LayeredNetwork _network;
     private readonly Interaction[][] _static;
-    /// <summary>Per phase of a step (one phase when synchronous, odd then even when alternating): the layers it updates,
-    /// and each interaction with a non-constant drive on them together with those layers.</summary>
+    /// <summary>Per schedule, per phase of a step: the layers it updates, and each interaction with a non-constant
+    /// drive on them together with those layers.</summary>
     private readonly int[][][] _phaseLayers;
     private readonly (Interaction Term, int[] Layers)[][][] _phaseTerms;
     private readonly RelaxJob _job;
+    private readonly float[][] _curvature, _inverseCurvature;
+    private float[] _nudgedInverse = [];
     private Matrix[] _staticDrive;
     private Matrix[] _drive;
     private Matrix[] _alternate;
@@ -34,16 +38,19 @@ public sealed class Relaxation
         _static = new Interaction[layers][];
         for (int l = 1; l < layers; l++)
             _static[l] = network.InteractionsOf(l).Where(i => LayeredNetwork.IsStaticDrive(i, l)).ToArray();
-        int[] all = Enumerable.Range(1, layers - 1).ToArray();
-        _phaseLayers =
-        [
-            [all],
-            [all.Where(l => l % 2 == 1).ToArray(), all.Where(l => l % 2 == 0).ToArray()],
-        ];
+        _phaseLayers = Enum.GetValues<Schedule>().Select(s => Schedules.Phases(s, layers - 1)).ToArray();
         // Terms in network order, so each layer's drive sums its terms in the same order as InteractionsOf(layer).
         _phaseTerms = _phaseLayers.Select(phases => phases.Select(phase => network.Interactions
             .Select(i => (Term: i, Layers: phase.Where(l => i.Touches(l) && !LayeredNetwork.IsStaticDrive(i, l)).ToArray()))
             .Where(t => t.Layers.Length > 0).ToArray()).ToArray()).ToArray();
+        _curvature = new float[layers][];
+        _inverseCurvature = new float[layers][];
+        for (int l = 1; l < layers; l++)
+        {
+            bool needs = network.Update(l).NeedsCurvature;
+            _curvature[l] = needs ? new float[network.LayerSizes[l]] : [];
+            _inverseCurvature[l] = needs ? new float[network.LayerSizes[l]] : [];
+        }
         _staticDrive = [];
         _drive = [];
         _alternate = [];
@@ -70,10 +77,19 @@ public sealed class Relaxation
         foreach (var interaction in _network.Interactions) interaction.EnsureCapacity(capacity);
     }
 
-    /// <summary>The per-layer drive of the last step (u such that s = σ(u)); layer 0 is unused.</summary>
+    /// <summary>The per-layer drive of the last step (u such that s = f(u)); layer 0 is unused.</summary>
     public Matrix[] LastDrive => _drive;
 
-    /// <summary>Computes the constant part of the drive for rows [0, count) from the clamped input in <paramref name="state"/>.</summary>
+    /// <summary>The phases of one step of <paramref name="schedule"/> (layer indices, in the order they run).</summary>
+    public int[][] Phases(Schedule schedule) => _phaseLayers[(int)schedule];
+
+    /// <summary>1/a per unit of a quadratic layer, as of the last <see cref="PrepareStaticDrive"/> (empty for other layers).</summary>
+    public ReadOnlySpan<float> InverseCurvature(int layer) => _inverseCurvature[layer];
+
+    /// <summary>
+    /// Computes the constant part of the drive for rows [0, count) from the clamped input in <paramref name="state"/>,
+    /// and the curvatures of quadratic layers from the current parameters.
+    /// </summary>
     public void PrepareStaticDrive(NetworkState state, int count, WorkerPool pool)
     {
         if (count > Capacity) Allocate(Math.Max(count, 2 * Capacity));
@@ -83,49 +99,94 @@ public sealed class Relaxation
             target.RowSpan(0, count).Clear();
             foreach (var interaction in _static[l]) interaction.AddDrive(l, state.Layers, target, 0, count, pool);
         }
+        if (_network.NeedsCurvature) PrepareCurvatures();
+    }
+
+    private void PrepareCurvatures()
+    {
+        for (int l = 1; l < _network.LayerCount; l++)
+        {
+            var a = _curvature[l];
+            if (a.Length == 0) continue;
+            Array.Clear(a);
+            foreach (var interaction in _network.InteractionsOf(l)) interaction.AddCurvature(l, a);
+            var inverse = _inverseCurvature[l];
+            // A node with nothing connected (a = 0) is held at 0.
+            for (int j = 0; j < a.Length; j++) inverse[j] = a[j] > 0f ? 1f / a[j] : 0f;
+        }
     }
 
     /// <summary>
     /// Runs <paramref name="steps"/> steps on rows [0, count) of <paramref name="state"/>, in place, with nudging
-    /// strength <paramref name="beta"/> towards <paramref name="targets"/> (unused when beta is 0).
+    /// strength <paramref name="beta"/> towards <paramref name="targets"/> (unused when beta is 0), with the network's
+    /// schedule for that phase (<see cref="LayeredNetwork.ScheduleFor"/>).
     /// <see cref="PrepareStaticDrive"/> must have been called for the current input and weights.
     /// </summary>
     public void Relax(NetworkState state, Matrix? targets, float beta, int steps, int count, WorkerPool pool, IRelaxationRecorder? recorder = null)
     {
         if (count > Capacity) throw new InvalidOperationException("PrepareStaticDrive was not called for this batch size");
         if (beta != 0f && targets is null) throw new ArgumentNullException(nameof(targets), "a nudged phase needs targets");
-        if (recorder is not null && _network.UpdateOrder != UpdateOrder.Synchronous)
-            throw new InvalidOperationException("backpropagation through time differentiates the synchronous dynamics; use the sync update order");
+        if (beta != 0f) PrepareNudgedCurvature(beta);
         _alternate[0] = state.Layers[0];
-        _job.Set(state.Layers, targets, beta, steps, count, recorder);
+        _job.Set(state.Layers, targets, beta, steps, count, _network.ScheduleFor(beta), recorder);
         pool.Run(_job);
     }
 
+    /// <summary>The nudged output of a quadratic layer: 1/(a + β·ℓ''), which must stay a convex minimisation.</summary>
+    private void PrepareNudgedCurvature(float beta)
+    {
+        int top = _network.Cost.Layer;
+        var update = _network.Update(top);
+        if (!update.NeedsCurvature) return;
+        var a = _curvature[top];
+        if (_nudgedInverse.Length != a.Length) _nudgedInverse = new float[a.Length];
+        for (int j = 0; j < a.Length; j++)
+        {
+            float nudged = update.NudgedCurvature(_network.Cost, a[j], beta);
+            if (!(nudged > 0f))
+                throw new UserFacingException($"beta: with β = {beta} the nudged output unit {j} has no minimum (its conductances sum to {a[j]}, " +
+                                              $"and β must stay above −{a[j]}); use a smaller |β|");
+            _nudgedInverse[j] = 1f / nudged;
+        }
+    }
+
+    private ReadOnlySpan<float> InverseCurvature(int layer, float beta) =>
+        beta != 0f && layer == _network.Cost.Layer && _nudgedInverse.Length > 0 && _curvature[layer].Length > 0 ? _nudgedInverse : _inverseCurvature[layer];
+
     /// <summary>The serial kernel: relaxes rows [start, start+count) of <paramref name="states"/>.</summary>
-    private void RelaxRows(Matrix[] states, Matrix? targets, float beta, int steps, int start, int count, IRelaxationRecorder? recorder)
+    private void RelaxRows(Matrix[] states, Matrix? targets, float beta, int steps, int start, int count, Schedule schedule, IRelaxationRecorder? recorder)
     {
         if (count == 0) return;
-        if (_network.UpdateOrder == UpdateOrder.Alternating)
+        int order = (int)schedule;
+        if (schedule != Schedule.Synchronous)
         {
             // In place: a phase computes all its drives before it writes its layers, and its layers do not drive each other.
+            int phases = _phaseLayers[order].Length;
             for (int t = 0; t < steps; t++)
-                for (int phase = 0; phase < 2; phase++)
-                    Update(1, phase, states, states, targets, beta, start, count, lowerUnchanged: t > 0 || phase > 0);
+            {
+                recorder?.RecordState(t, states, start, count);
+                for (int phase = 0; phase < phases; phase++)
+                    Update(order, phase, states, states, targets, beta, start, count,
+                        lowerUnchanged: schedule == Schedule.Alternating && (t > 0 || phase > 0));
+                recorder?.RecordDrives(t, _drive, start, count);
+            }
+            recorder?.RecordState(steps, states, start, count);
             return;
         }
         Matrix[] current = states, next = _alternate;
         for (int t = 0; t < steps; t++)
         {
-            Update(0, 0, current, next, targets, beta, start, count, lowerUnchanged: false);
-            recorder?.Record(t, current, _drive, start, count);
+            Update(order, 0, current, next, targets, beta, start, count, lowerUnchanged: false);
+            recorder?.RecordState(t, current, start, count);
+            recorder?.RecordDrives(t, _drive, start, count);
             (current, next) = (next, current);
         }
         if (!ReferenceEquals(current, states))
             for (int l = 1; l < states.Length; l++) current[l].RowSpan(start, count).CopyTo(states[l].RowSpan(start, count));
-        recorder?.RecordFinal(states, start, count);
+        recorder?.RecordState(steps, states, start, count);
     }
 
-    /// <summary>One phase: drives of its layers from <paramref name="current"/>, then next[l] = σ(drive).</summary>
+    /// <summary>One phase: drives of its layers from <paramref name="current"/>, then next[l] = f(drive).</summary>
     private void Update(int order, int phase, Matrix[] current, Matrix[] next, Matrix? targets, float beta, int start, int count, bool lowerUnchanged)
     {
         var layers = _phaseLayers[order][phase];
@@ -135,8 +196,9 @@ public sealed class Relaxation
         foreach (int l in layers)
         {
             var drive = _drive[l];
-            if (beta != 0f && l == cost.Layer) cost.AddStateGradient(current, targets!, -beta, drive, start, count);
-            _network.Activation.Apply(drive.RowSpan(start, count), next[l].RowSpan(start, count));
+            var update = _network.Update(l);
+            if (beta != 0f && l == cost.Layer) update.Nudge(cost, current, targets!, beta, drive, start, count);
+            update.Apply(drive.RowSpan(start, count), next[l].RowSpan(start, count), drive.Cols, InverseCurvature(l, beta));
         }
     }
 
@@ -146,15 +208,16 @@ public sealed class Relaxation
         private Matrix? _targets;
         private float _beta;
         private int _steps, _count;
+        private Schedule _schedule;
         private IRelaxationRecorder? _recorder;
 
-        public void Set(Matrix[] states, Matrix? targets, float beta, int steps, int count, IRelaxationRecorder? recorder) =>
-            (_states, _targets, _beta, _steps, _count, _recorder) = (states, targets, beta, steps, count, recorder);
+        public void Set(Matrix[] states, Matrix? targets, float beta, int steps, int count, Schedule schedule, IRelaxationRecorder? recorder) =>
+            (_states, _targets, _beta, _steps, _count, _schedule, _recorder) = (states, targets, beta, steps, count, schedule, recorder);
 
         public void Execute(int worker, int workers)
         {
             var (start, end) = WorkerPool.Share(_count, worker, workers);
-            owner.RelaxRows(_states, _targets, _beta, _steps, start, end - start, _recorder);
+            owner.RelaxRows(_states, _targets, _beta, _steps, start, end - start, _schedule, _recorder);
         }
     }
 }
@@ -165,9 +228,9 @@ public sealed class Relaxation
 /// </summary>
 public interface IRelaxationRecorder
 {
-    /// <summary>Step <paramref name="step"/> computed drives u^t (rows [start, start+count)) from states s^t.</summary>
-    void Record(int step, Matrix[] states, Matrix[] drives, int start, int count);
+    /// <summary>The state before step <paramref name="step"/> (step = the number of steps: the final state), rows [start, start+count).</summary>
+    void RecordState(int step, Matrix[] states, int start, int count);
 
-    /// <summary>The relaxation ended in <paramref name="states"/>.</summary>
-    void RecordFinal(Matrix[] states, int start, int count);
+    /// <summary>The drives step <paramref name="step"/> computed, each layer's from the states its phase read.</summary>
+    void RecordDrives(int step, Matrix[] drives, int start, int count);
 }

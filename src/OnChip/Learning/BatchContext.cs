@@ -20,6 +20,7 @@ public sealed class BatchContext
         Free = network.CreateState(capacity);
         Nudged = new NetworkState(Free, shareInput: true);
         Opposite = new NetworkState(Free, shareInput: true);
+        _features = network.InputEncoding is { } encoding ? new Matrix(capacity, encoding.Features) : null;
         Targets = new Matrix(capacity, network.ClassCount);
         Scores = new Matrix(capacity, network.ClassCount);
         Relaxation = new Relaxation(network, capacity);
@@ -33,7 +34,25 @@ public sealed class BatchContext
     public NetworkState Free { get; }
     public NetworkState Nudged { get; }
     public NetworkState Opposite { get; }
-    public Matrix Input => Free.Layers[0];
+    private readonly Matrix? _features;
+
+    /// <summary>
+    /// Where a batch's features go: the clamped input layer itself, or, when the network encodes its input (a
+    /// resistive network drives ±g·x), the raw features that <see cref="EncodeInput"/> turns into the input layer.
+    /// </summary>
+    public Matrix Input => _features ?? Free.Layers[0];
+
+    /// <summary>Writes the input layer from <see cref="Input"/> (nothing to do when the features are the input layer).</summary>
+    public void EncodeInput()
+    {
+        if (_features is not null) Network.InputEncoding!.Encode(_features, Free.Layers[0], Count);
+    }
+
+    /// <summary>
+    /// True when the free phase starts from the state the previous batch left (a training warm start, as the
+    /// resistive networks' reference code does); false: from s = 0.
+    /// </summary>
+    public bool WarmStart { get; set; }
     public Matrix Targets { get; }
     /// <summary>Class scores of the free equilibrium (network outputs, or softmax probabilities with the readout).</summary>
     public Matrix Scores { get; }
@@ -43,13 +62,14 @@ public sealed class BatchContext
     public int Count { get; set; }
 
     /// <summary>
-    /// Relaxes the free phase from s = 0 for <paramref name="steps"/> steps with the current weights, then scores it
-    /// (before any weight changes, so train accuracy and loss describe the prediction the batch actually got).
+    /// Relaxes the free phase from s = 0 (or from the previous batch's state, with <see cref="WarmStart"/>) for
+    /// <paramref name="steps"/> steps with the current weights, then scores it (before any weight changes, so train
+    /// accuracy and loss describe the prediction the batch actually got).
     /// </summary>
     public void RunFreePhase(int steps)
     {
         Relaxation.PrepareStaticDrive(Free, Count, Pool);
-        Free.ClearRows(0, Count);
+        if (!WarmStart) Free.ClearRows(0, Count);
         Relaxation.Relax(Free, null, 0f, steps, Count, Pool);
         ScoreFreePhase();
     }

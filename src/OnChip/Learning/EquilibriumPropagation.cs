@@ -11,6 +11,8 @@ public enum NudgingScheme
     Symmetric,
     /// <summary>One-sided with the sign of β drawn per mini-batch (Laborieux et al. 2021).</summary>
     RandomSign,
+    /// <summary>Phases (−β, 0): the nudged phase pushes away from the target (Scellier et al. 2023's N-EP).</summary>
+    Negative,
 }
 
 /// <summary>Equilibrium Propagation: free phase for T1 steps, nudged phase(s) for T2 steps, EP estimate, optimizer step.</summary>
@@ -20,6 +22,7 @@ public sealed class EquilibriumPropagation(PhaseSettings phases, NudgingScheme s
     {
         NudgingScheme.Symmetric => "ep-symmetric",
         NudgingScheme.RandomSign => "ep-random-sign",
+        NudgingScheme.Negative => "ep-negative",
         _ => "ep",
     };
 
@@ -44,6 +47,12 @@ public sealed class EquilibriumPropagation(PhaseSettings phases, NudgingScheme s
             batch.RunNudgedPhase(batch.Nudged, beta, phases.NudgedSteps);
             batch.RunNudgedPhase(batch.Opposite, -beta, phases.NudgedSteps);
             EnergyGradient.Compute(batch, batch.Nudged, beta, batch.Opposite, -beta);
+            return;
+        }
+        if (scheme == NudgingScheme.Negative)
+        {
+            batch.RunNudgedPhase(batch.Nudged, -beta, phases.NudgedSteps);
+            EnergyGradient.Compute(batch, batch.Free, 0f, batch.Nudged, -beta);
             return;
         }
         if (scheme == NudgingScheme.RandomSign && (rng.NextUInt64() & 1) == 1) beta = -beta;

@@ -1,4 +1,3 @@
-using OnChip.Networks;
 using OnChip.Optimizers;
 using OnChip.Randomness;
 
@@ -16,7 +15,9 @@ public sealed record PhaseSettings(float Beta, int FreeSteps, int NudgedSteps, i
 /// <summary>
 /// A learning rule trains on one mini-batch: it runs whatever phases it needs on the <see cref="BatchContext"/>,
 /// fills parameter gradients and lets the optimizer apply them. It leaves the free equilibrium in
-/// <see cref="BatchContext.Free"/> so the trainer can score the batch. It never sees how weights are stored.
+/// <see cref="BatchContext.Free"/> so the trainer can score the batch. It never sees how weights are stored, nor
+/// which model family built the network: it only asks the network's interactions for drives and ∂Φ/∂θ.
+/// Rules are listed, with what they need of a model, in <see cref="LearningRules"/>.
 /// </summary>
 public abstract class LearningRule
 {
@@ -25,17 +26,4 @@ public abstract class LearningRule
 
     /// <summary>The rule's own random stream, if it has one (saved in checkpoints).</summary>
     public virtual Rng? RandomStream => null;
-
-    public static IReadOnlyList<string> Names { get; } = ["ep", "ep-symmetric", "ep-random-sign", "cep", "bptt", "rbp"];
-
-    public static LearningRule Create(string name, LayeredNetwork network, PhaseSettings phases, Rng rng) => name switch
-    {
-        "bptt" => new BpttRule(network, phases),
-        "rbp" => new RecurrentBackpropagation(network, phases),
-        "ep" => new EquilibriumPropagation(phases, NudgingScheme.OneSided, rng),
-        "ep-symmetric" => new EquilibriumPropagation(phases, NudgingScheme.Symmetric, rng),
-        "ep-random-sign" => new EquilibriumPropagation(phases, NudgingScheme.RandomSign, rng),
-        "cep" => new ContinualEquilibriumPropagation(phases),
-        _ => throw new ArgumentException($"unknown learning rule '{name}' (expected one of: {string.Join(", ", Names)})"),
-    };
 }

@@ -8,10 +8,11 @@ using OnChip.Tensors;
 namespace OnChip.Learning;
 
 /// <summary>
-/// Recurrent backpropagation (Almeida 1987, Pineda 1987): at the free fixed point s* = σ(u*), the loss gradient
-/// is Σ D_s(∂Φ/∂θ)[δu] with δu = σ'(u*) ⊙ g, where g solves the linear adjoint system g = ∂ℓ/∂s + H (σ'(u*) ⊙ g)
-/// (H: the Hessian of Φ in the states, applied through the interactions' linearised drives). The system is relaxed
-/// for T2 steps from g = 0, which equals BPTT through T2 steps when the free phase has converged.
+/// Recurrent backpropagation (Almeida 1987, Pineda 1987): at the free fixed point s* = f(u*), the loss gradient
+/// is Σ D_θ(u)[δu] with δu = f'(u*) ⊙ g, where g solves the linear adjoint system g = ∂ℓ/∂s + H (f'(u*) ⊙ g)
+/// (H: the coupling part of the Hessian of Φ in the states, applied through the interactions' linearised drives).
+/// A layer that divides by its curvature (s = clip(u/a)) adds −Σ δu⊙s*·∂a/∂θ. The system is relaxed for T2 steps
+/// from g = 0, which equals BPTT through T2 steps when the free phase has converged.
 /// </summary>
 public sealed class RecurrentBackpropagation : LearningRule
 {
@@ -23,6 +24,8 @@ public sealed class RecurrentBackpropagation : LearningRule
     private Matrix[] _seed = [], _slope = [], _current = [], _next = [];
     private Matrix?[] _adjoint = [];
     private int _capacity = -1;
+    private Dynamics.Relaxation? _relaxation;
+    private readonly float[][] _curvatureWeights;
 
     public RecurrentBackpropagation(LayeredNetwork network, PhaseSettings phases)
     {
@@ -32,6 +35,7 @@ public sealed class RecurrentBackpropagation : LearningRule
         for (int l = 1; l < network.LayerCount; l++)
             _dynamicOf[l] = network.InteractionsOf(l).Where(i => !LayeredNetwork.IsStaticDrive(i, l)).ToArray();
         _interactions = network.Interactions.ToArray();
+        _curvatureWeights = Enumerable.Range(0, network.LayerCount).Select(l => l > 0 && network.Update(l).NeedsCurvature ? new float[network.LayerSizes[l]] : []).ToArray();
         _job = new AdjointJob(this);
     }
 
@@ -51,12 +55,26 @@ public sealed class RecurrentBackpropagation : LearningRule
         int c = batch.Count;
         for (int l = 1; l < _network.LayerCount; l++) _seed[l].RowSpan(0, c).Clear();
         _network.Cost.AddStateGradient(batch.Free.Layers, batch.Targets, 1f / c, _seed[_network.Cost.Layer], 0, c);
+        _relaxation = batch.Relaxation;
         _job.Set(batch.Free.Layers, batch.Relaxation.LastDrive, c);
         batch.Pool.Run(_job);
 
         foreach (var interaction in _interactions)
             interaction.AccumulateGradientDirectional(batch.Free.Layers, _adjoint, 1f, 0, c, batch.Pool, keep: 0f);
         _network.Cost.AccumulateParameterGradient(batch.Free.Layers, batch.Targets, 1f / c, c, batch.Pool, keep: 0f);
+        for (int l = 1; l < _network.LayerCount; l++)
+        {
+            var weights = _curvatureWeights[l];
+            if (weights.Length == 0) continue;
+            Array.Clear(weights);
+            for (int r = 0; r < c; r++)
+            {
+                var d = _adjoint[l]!.Row(r);
+                var s = batch.Free.Layers[l].Row(r);
+                for (int k = 0; k < weights.Length; k++) weights[k] -= d[k] * s[k];
+            }
+            foreach (var interaction in _network.InteractionsOf(l)) interaction.AccumulateCurvatureGradient(l, weights, 1f);
+        }
     }
 
     private void Allocate(int capacity)
@@ -81,7 +99,7 @@ public sealed class RecurrentBackpropagation : LearningRule
         Matrix[] current = _current, next = _next;
         for (int l = 1; l < layers; l++)
         {
-            _network.Activation.Derivative(drives[l].RowSpan(start, rows), states[l].RowSpan(start, rows), _slope[l].RowSpan(start, rows));
+            _network.Update(l).Slope(drives[l].RowSpan(start, rows), states[l].RowSpan(start, rows), _slope[l].RowSpan(start, rows), states[l].Cols, _relaxation!.InverseCurvature(l));
             current[l].RowSpan(start, rows).Clear();
         }
         for (int k = 0; k <= _phases.NudgedSteps; k++)

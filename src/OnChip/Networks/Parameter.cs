@@ -25,6 +25,11 @@ public sealed class Parameter
     /// <summary>Learning-rate group: the index of the synaptic layer this tensor belongs to (W_n and its bias share one).</summary>
     public int Group { get; }
     public ISynapseArray Storage { get; set; } = IdealSynapses.Instance;
+    /// <summary>
+    /// A parameter that must stay non-negative (a conductance): after every update it is projected onto g ≥ 0, and
+    /// on devices it is one device whose range maps onto [0, g_max] (no differential pair).
+    /// </summary>
+    public bool NonNegative { get; init; }
 
     public int Length => Value.Length;
     public int[] Shape => Value.Rows == 1 ? [Value.Cols] : [Value.Rows, Value.Cols];

@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using OnChip.Networks;
 using OnChip.Parallelism;
 using OnChip.Synapses;
@@ -84,6 +85,12 @@ public abstract class Optimizer : IParallelJob
                 var delta = scratch.AsSpan(0, count);
                 ComputeDelta(p, offset, count, delta);
                 parameter.Storage.Apply(parameter.Value.Span, delta, offset);
+                if (parameter.NonNegative)
+                {
+                    // A conductance: projected back onto g ≥ 0 after the update.
+                    var updated = parameter.Value.Span.Slice(offset, count);
+                    TensorPrimitives.Max(updated, 0f, updated);
+                }
             }
         }
     }

@@ -12,7 +12,8 @@ namespace OnChip.Synapses;
 /// <summary>
 /// Weights stored in physical devices (a tile). Each weight is one device, w = scale·(g − reference), a differential
 /// pair, w = scale·(g⁺ − g⁻) (both pulsed, in opposite directions), or a one-sided pair (only potentiation; refreshed
-/// near saturation). A requested change goes through the programming strategy (pulse counts and widths) and then,
+/// near saturation). A conductance (a parameter that is ≥ 0 by nature) is always one device whose range maps
+/// linearly onto [0, g_max]: w = scale·(g − g_low). A requested change goes through the programming strategy (pulse counts and widths) and then,
 /// pulse by pulse, through the device model; the weights the network reads are recomputed from the conductances, with
 /// optional read noise and quantisation. Device-to-device variability is drawn once, here. Counts pulses, reads and
 /// update cycles for the hardware cost. Random numbers are keyed by (array, update, chunk), so results do not depend on
@@ -33,6 +34,8 @@ public sealed class DeviceArray : ISynapseArray
     private readonly float[]? _exact;
     private readonly ulong _seed;
     private readonly float _lowestWeight, _highestWeight;
+    /// <summary>The device state that reads as weight 0 (single devices): the model's reference, or its lower bound for a conductance.</summary>
+    private readonly float _reference;
     private long _reads, _refreshes;
     /// <summary>
     /// Pulses counted per chunk (potentiating, depressing; interleaved), on top of the totals a checkpoint restored: an
@@ -43,7 +46,7 @@ public sealed class DeviceArray : ISynapseArray
     private long _restoredUp, _restoredDown;
 
     public DeviceArray(string name, DeviceModel model, ProgrammingStrategy strategy, float weightRange, float pulseWidth,
-        ReadOnlySpan<float> initialWeights, ulong seed)
+        ReadOnlySpan<float> initialWeights, ulong seed, bool conductance = false)
     {
         if (!(weightRange > 0)) throw new ArgumentOutOfRangeException(nameof(weightRange), "the weight range must be positive");
         Name = name;
@@ -52,10 +55,11 @@ public sealed class DeviceArray : ISynapseArray
         _seed = seed;
         Count = initialWeights.Length;
         _chunkPulses = new long[2 * ((Count + ChunkSize - 1) / ChunkSize)];
-        Pair = model.Spec.Pair;
+        Pair = conductance ? PairMode.Single : model.Spec.Pair;
+        IsConductance = conductance;
         PulseWidth = pulseWidth;
-        float reference = model.Reference;
-        float halfSpan = Pair == PairMode.Single ? Math.Min(model.Upper - reference, reference - model.Lower) : model.Range;
+        float reference = _reference = conductance ? model.Lower : model.Reference;
+        float halfSpan = conductance ? model.Range : Pair == PairMode.Single ? Math.Min(model.Upper - reference, reference - model.Lower) : model.Range;
         Scale = weightRange / halfSpan;
         (_lowestWeight, _highestWeight) = Pair == PairMode.Single
             ? (Scale * (model.Lower - reference), Scale * (model.Upper - reference))
@@ -104,6 +108,8 @@ public sealed class DeviceArray : ISynapseArray
     public DeviceModel Model => _model;
     public ProgrammingStrategy Strategy => _strategy;
     public PairMode Pair { get; }
+    /// <summary>True when each value is a conductance on one device, mapped onto [0, weight range].</summary>
+    public bool IsConductance { get; }
     public int Count { get; }
     /// <summary>Number of physical devices (two per weight for pairs).</summary>
     public long DeviceCount => Pair == PairMode.Single ? Count : 2L * Count;
@@ -180,7 +186,7 @@ public sealed class DeviceArray : ISynapseArray
     {
         float w = Math.Clamp(weight, _lowestWeight, _highestWeight);
         if (_exact is not null) _exact[i] = w;
-        float g = w / Scale, reference = _model.Reference;
+        float g = w / Scale, reference = _reference;
         switch (Pair)
         {
             case PairMode.Single:
@@ -568,7 +574,7 @@ public sealed class DeviceArray : ISynapseArray
         if (spec.ReadNoise == 0 && spec.ReadLevels <= 1)
         {
             // Noiseless, unquantised reads straight from the conductances (the same arithmetic as below, fewer passes).
-            if (Pair == PairMode.Single) ShiftScale(_plus.AsSpan(start, n), -_model.Reference, Scale, weights);
+            if (Pair == PairMode.Single) ShiftScale(_plus.AsSpan(start, n), -_reference, Scale, weights);
             else DifferenceScale(_plus.AsSpan(start, n), _minus.AsSpan(start, n), Scale, weights);
             return;
         }
@@ -576,7 +582,7 @@ public sealed class DeviceArray : ISynapseArray
         ReadDevices(_plus.AsSpan(start, n), plus, s);
         if (Pair == PairMode.Single)
         {
-            TensorPrimitives.Add(plus, -_model.Reference, plus);
+            TensorPrimitives.Add(plus, -_reference, plus);
         }
         else
         {

@@ -13,7 +13,8 @@ public static class DeviceSetup
 
     /// <summary>
     /// Replaces the storage of every weight tensor (and bias, if asked) by a device array programmed with its current
-    /// values, and loads the weights as the devices read them. Returns the arrays (empty for ideal storage).
+    /// values, and loads the weights as the devices read them. A conductance (<see cref="Parameter.NonNegative"/>) is
+    /// one device per value, its range mapped onto [0, weight range]. Returns the arrays (empty for ideal storage).
     /// </summary>
     public static IReadOnlyList<DeviceArray> Attach(IEnumerable<Parameter> parameters, DeviceConfig config, ulong seed)
     {
@@ -29,7 +30,7 @@ public static class DeviceSetup
             float largest = p.Value.Data.Length == 0 ? 0 : p.Value.Data.Max(MathF.Abs);
             float range = config.WeightRange ?? (largest > 0 ? AutoRangeFactor * largest : 1f);
             var array = new DeviceArray(p.Name, DeviceModel.Create(spec), ProgrammingStrategy.Create(programming, config.ProgrammingOptions),
-                range, spec.PulseWidth, p.Value.Data, Rng.ForStream(seed, $"device:{index++}:{p.Name}").NextUInt64());
+                range, spec.PulseWidth, p.Value.Data, Rng.ForStream(seed, $"device:{index++}:{p.Name}").NextUInt64(), conductance: p.NonNegative);
             array.ReadAll(p.Value.Data);
             p.Storage = array;
             arrays.Add(array);

@@ -21,8 +21,12 @@ public static class BatchLoader
         return indices.Length;
     }
 
-    public static void Load(Learning.BatchContext batch, Dataset data, ReadOnlySpan<int> indices) =>
+    /// <summary>Loads a batch and writes the network's input layer from it (the trainer's learners encode after augmentation).</summary>
+    public static void Load(Learning.BatchContext batch, Dataset data, ReadOnlySpan<int> indices)
+    {
         batch.Count = Load(batch.Input, batch.Targets, data, indices);
+        batch.EncodeInput();
+    }
 
     public static void Load(ISupervisedLearner learner, Dataset data, ReadOnlySpan<int> indices) =>
         learner.Count = Load(learner.Input, learner.Targets, data, indices);

@@ -10,10 +10,10 @@ using OnChip.Tensors;
 
 namespace OnChip.Training;
 
-/// <summary>A layered energy-based network trained by one of the EP-family rules (or BPTT/RBP on its dynamics).</summary>
+/// <summary>An energy-based network (any family) trained by one of the EP-family rules (or BPTT/RBP on its dynamics).</summary>
 public sealed class EnergyLearner(LayeredNetwork network, LearningRule rule, int capacity, int freeSteps, WorkerPool pool) : ISupervisedLearner
 {
-    private readonly BatchContext _batch = new(network, capacity, pool);
+    private readonly BatchContext _batch = new(network, capacity, pool) { WarmStart = network.WarmStart };
     private readonly Evaluator _evaluator = new(network, pool, Math.Max(capacity, 500));
 
     public LayeredNetwork Network { get; } = network;
@@ -27,9 +27,20 @@ public sealed class EnergyLearner(LayeredNetwork network, LearningRule rule, int
     public Rng? RandomStream => Rule.RandomStream;
     public double BatchLoss => _batch.FreeLoss;
 
-    public void TrainBatch(Optimizer optimizer) => Rule.TrainBatch(_batch, optimizer);
+    public void TrainBatch(Optimizer optimizer)
+    {
+        _batch.EncodeInput();  // after the trainer's augmentation of Input
+        Rule.TrainBatch(_batch, optimizer);
+    }
     public int CountCorrect() => _batch.CountCorrect();
     public (double Accuracy, double Loss) Evaluate(Dataset data) => _evaluator.Evaluate(data, freeSteps);
-    public IReadOnlyDictionary<string, double>? TakeEpochMeasurements() => null;
+    /// <summary>A resistive network's mean power at the free equilibrium over the last evaluation.</summary>
+    public IReadOnlyDictionary<string, double>? TakeEpochMeasurements() =>
+        _evaluator.LastPower is double power ? new Dictionary<string, double> { ["power"] = power } : null;
     public void SaveModel(string path, JsonObject metadata) => ModelFile.Save(path, Network, metadata);
+
+    /// <summary>With a warm start, the free state the next batch starts from.</summary>
+    public IReadOnlyList<(string Name, float[] Data)> StateBuffers => Network.WarmStart
+        ? Enumerable.Range(1, Network.LayerCount - 1).Select(l => ($"free{l}", _batch.Free.Layers[l].Data)).ToArray()
+        : [];
 }

@@ -34,4 +34,7 @@ public interface ISupervisedLearner
     /// <summary>Extra per-epoch measurements (averages since the last call), e.g. how far progressive updates are from exact ones.</summary>
     IReadOnlyDictionary<string, double>? TakeEpochMeasurements();
     void SaveModel(string path, JsonObject metadata);
+
+    /// <summary>State the learner carries from batch to batch (a warm-started free phase), saved in checkpoints.</summary>
+    IReadOnlyList<(string Name, float[] Data)> StateBuffers => [];
 }

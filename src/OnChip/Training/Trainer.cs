@@ -40,11 +40,11 @@ public sealed class Trainer : IDisposable
         _data = data;
         if (config.Augment) _augmentation = new Augmentation(data.Train.Channels, data.Train.Height, data.Train.Width, config.CropPadding, flip: true);
         _augmentRng = Rng.ForStream(config.Seed, "augment");
-        var spec = config.NetworkSpecFor(data.Train);
-        CheckAgainstData(spec, data);
+        var family = config.Family;
+        family.CheckAgainstData(config, data.Train);
 
         _pool = new WorkerPool(config.Threads);
-        Learner = CreateLearner(config, spec, _pool);
+        Learner = family.CreateLearner(config, data.Train, _pool);
         Devices = DeviceSetup.Attach(Learner.Parameters, config.Devices, config.Seed);
         Optimizer = Optimizer.Create(config.Optim, Learner.Parameters, config.LearningRates(Learner.GroupCount), config.Momentum, config.Wd);
         _shuffle = Rng.ForStream(config.Seed, "shuffle");
@@ -61,32 +61,7 @@ public sealed class Trainer : IDisposable
     public IReadOnlyList<DeviceArray> Devices { get; }
     public Optimizer Optimizer { get; }
 
-    /// <summary>Builds and initialises the network the config describes, with its rule (before any device is attached).</summary>
-    private static ISupervisedLearner CreateLearner(TrainingConfig config, NetworkSpec spec, WorkerPool pool)
-    {
-        var init = Rng.ForStream(config.Seed, "init");
-        if (config.Model == "feedforward")
-        {
-            var ff = new FeedForward.FeedForwardNetwork(config.NetworkSpec);
-            ff.Initialize(init, config.InitScale);
-            return new FeedForward.FeedForwardLearner(ff, new FeedForward.Backpropagation(ff, config.Rule == "progressive-bp", config.Batch), config.Batch, pool);
-        }
-        var network = new LayeredNetwork(spec) { UpdateOrder = Dynamics.UpdateOrders.Parse(config.UpdateOrder) };
-        network.Initialize(init, config.InitScale);
-        var rule = LearningRule.Create(config.Rule, network, config.Phases, Rng.ForStream(config.Seed, "rule"));
-        return new EnergyLearner(network, rule, config.Batch, config.T1, pool);
-    }
     public int BatchesPerEpoch => (_data.Train.Count + _config.Batch - 1) / _config.Batch;
-
-    private static void CheckAgainstData(NetworkSpec spec, DataSplit data)
-    {
-        if (spec.Archi[0] != data.Train.FeatureCount)
-            throw new ConfigException($"archi: the input size {spec.Archi[0]} does not match the {data.Train.FeatureCount} features of {data.Train.Name} (use {data.Train.FeatureCount}-…)");
-        if (spec.Conv is not null && spec.Archi[^1] != data.Train.ClassCount)
-            throw new ConfigException($"fc: the output size {spec.Archi[^1]} does not match the {data.Train.ClassCount} classes of {data.Train.Name} (end --fc with {data.Train.ClassCount})");
-        if (spec.Archi[^1] != data.Train.ClassCount)
-            throw new ConfigException($"archi: the output size {spec.Archi[^1]} does not match the {data.Train.ClassCount} classes of {data.Train.Name} (use …-{data.Train.ClassCount})");
-    }
 
     /// <summary>Number of epochs fully trained and evaluated.</summary>
     public int CompletedEpochs { get; private set; }
@@ -182,16 +157,25 @@ public sealed class Trainer : IDisposable
         return metrics;
     }
 
-    /// <summary>Cosine annealing from each group's base rate to min(1e-5, base) over the run (per epoch, as the reference code does).</summary>
+    /// <summary>
+    /// The learning rates of epoch <paramref name="epoch"/>: cosine annealing from each group's base rate to
+    /// min(1e-5, base) over the run (per epoch, as the reference code does), and/or an exponential decay by
+    /// <c>lr-decay</c> after every epoch (PyTorch's ExponentialLR stepped per epoch, as the resistive networks' code does).
+    /// </summary>
     private void ApplySchedule(int epoch)
     {
-        if (!_config.Cosine) return;
+        if (!_config.Cosine && _config.LrDecay == 1f) return;
         for (int g = 0; g < Optimizer.LearningRates.Length; g++)
         {
-            float initial = Optimizer.BaseLearningRates[g];
-            float floor = Math.Min(1e-5f, initial);
-            double progress = (double)(epoch - 1) / _config.Epochs;
-            Optimizer.LearningRates[g] = (float)(floor + 0.5 * (initial - floor) * (1 + Math.Cos(Math.PI * progress)));
+            float rate = Optimizer.BaseLearningRates[g];
+            if (_config.Cosine)
+            {
+                float floor = Math.Min(1e-5f, rate);
+                double progress = (double)(epoch - 1) / _config.Epochs;
+                rate = (float)(floor + 0.5 * (rate - floor) * (1 + Math.Cos(Math.PI * progress)));
+            }
+            if (_config.LrDecay != 1f) rate = (float)(rate * Math.Pow(_config.LrDecay, epoch - 1));
+            Optimizer.LearningRates[g] = rate;
         }
     }
 
@@ -225,6 +209,7 @@ public sealed class Trainer : IDisposable
         var tensors = new List<NamedTensor> { new("order", [_order.Length], _order.Select(i => (float)i).ToArray()) };
         tensors.AddRange(Learner.Parameters.Select(p => new NamedTensor($"param/{p.Name}", p.Shape, p.Value.Data)));
         tensors.AddRange(Optimizer.StateBuffers.Select((b, i) => new NamedTensor($"optimizer/{i}", [b.Length], b)));
+        tensors.AddRange(Learner.StateBuffers.Select(b => new NamedTensor($"learner/{b.Name}", [b.Data.Length], b.Data)));
         for (int d = 0; d < Devices.Count; d++)
             tensors.AddRange(Devices[d].StateBuffers.Select(b => new NamedTensor($"device/{d}/{b.Name}", [b.Data.Length], b.Data)));
         return (meta, tensors);
@@ -245,6 +230,7 @@ public sealed class Trainer : IDisposable
         foreach (var p in Learner.Parameters) Tensor($"param/{p.Name}", p.Length).CopyTo(p.Value.Data, 0);
         for (int i = 0; i < Optimizer.StateBuffers.Count; i++)
             Tensor($"optimizer/{i}", Optimizer.StateBuffers[i].Length).CopyTo(Optimizer.StateBuffers[i], 0);
+        foreach (var (name, data) in Learner.StateBuffers) Tensor($"learner/{name}", data.Length).CopyTo(data, 0);
         for (int d = 0; d < Devices.Count; d++)
         {
             foreach (var (name, data) in Devices[d].StateBuffers) Tensor($"device/{d}/{name}", data.Length).CopyTo(data, 0);

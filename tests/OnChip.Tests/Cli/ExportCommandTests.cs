@@ -26,7 +26,7 @@ public class ExportCommandTests : IDisposable
 
     private LayeredNetwork SavedModel(string path, string loss = "mse")
     {
-        var network = new LayeredNetwork(new NetworkSpec([784, 20, 10], "mysig", loss));
+        var network = HopfieldNetwork.Create(new NetworkSpec([784, 20, 10], "mysig", loss));
         network.Initialize(new Randomness.Rng(7));
         ModelFile.Save(path, network, new JsonObject { ["t1"] = 30, ["epoch"] = 2 });
         return network;

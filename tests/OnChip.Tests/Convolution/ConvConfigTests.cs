@@ -39,7 +39,7 @@ public class ConvConfigTests : IDisposable
         Assert.Equal((1, 28, 28), (train.Channels, train.Height, train.Width));
         var config = FromYaml("model: conv\nloss: ce\nchannels: 32-64\nkernels: 5-5\npools: mm\nfc: 10\n");
         config.Validate();
-        var network = new LayeredNetwork(config.NetworkSpecFor(train));
+        var network = HopfieldNetwork.Create(config.NetworkSpecFor(train));
         // 28 → conv 5 → 24 → pool → 12 (×32); 12 → conv 5 → 8 → pool → 4 (×64); readout 1024 → 10
         Assert.Equal([784, 12 * 12 * 32, 4 * 4 * 64, 10], network.Spec.Archi);
         Assert.Equal(["W0[32x25]", "b1[1x32]", "W1[64x800]", "b2[1x64]", "W2[10x1024]", "b3[1x10]"], network.Parameters.Select(p => p.ToString()));
@@ -105,7 +105,7 @@ public class ConvConfigTests : IDisposable
     public void Model_file_round_trip_keeps_the_conv_layers_and_every_weight()
     {
         var config = FromYaml("model: conv\nchannels: 3-5\nkernels: 3-3\npools: am\npaddings: 1-0\nstrides: 1-1\nfc: 7-10\nact: tanh\n");
-        var network = new LayeredNetwork(config.NetworkSpecFor(2, 12, 12));
+        var network = HopfieldNetwork.Create(config.NetworkSpecFor(2, 12, 12));
         network.Initialize(new Randomness.Rng(9));
         string path = Path.Combine(_dir, "m.onchip");
         ModelFile.Save(path, network, new JsonObject { ["t1"] = 5 });

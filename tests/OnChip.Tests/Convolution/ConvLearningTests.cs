@@ -16,7 +16,7 @@ public class ConvLearningTests
         ulong seed = 1, float scale = 1.5f, WorkerPool? pool = null, int[]? channels = null, int size = 8)
     {
         var conv = new ConvSpec(1, size, size, channels ?? [2, 3], [3, 3], ConvSpec.ParsePools(pools), [1, 1], [1, 1], [3]);
-        var network = new LayeredNetwork(NetworkSpec.Convolutional(conv, activation, loss));
+        var network = HopfieldNetwork.Create(NetworkSpec.Convolutional(conv, activation, loss));
         network.Initialize(new Rng(seed), scale);
         var batch = new BatchContext(network, batchSize, pool ?? WorkerPool.Serial) { Count = batchSize };
         var rng = new Rng(seed + 100);
@@ -115,7 +115,7 @@ public class ConvLearningTests
         using var pool = new WorkerPool(2);
         var (network, batch) = Tiny("mm", "ce", "sigmoid", batchSize: 16, seed: 2, scale: 1f, pool: pool, channels: [4, 8]);
         var phases = new PhaseSettings(rule == "cep" ? 0.5f : 0.2f, 30, 10, null);
-        var learner = LearningRule.Create(rule, network, phases, new Rng(5));
+        var learner = LearningRules.Create(rule, network, phases, new Rng(5));
         var optimizer = Optimizer.Create("adam", network.Parameters, Enumerable.Repeat(rule == "cep" ? 0.02f : 0.05f, network.GroupCount).ToArray(), 0f, 0f);
         double before = TestNetworks.FreeLoss(batch, 30);
         for (int i = 0; i < 60; i++) learner.TrainBatch(batch, optimizer);

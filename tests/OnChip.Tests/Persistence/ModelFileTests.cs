@@ -11,7 +11,7 @@ public class ModelFileTests : IDisposable
 
     private LayeredNetwork Saved(string path, string loss = "ce")
     {
-        var network = new LayeredNetwork(new NetworkSpec([7, 5, 3], "tanh", loss));
+        var network = HopfieldNetwork.Create(new NetworkSpec([7, 5, 3], "tanh", loss));
         network.Initialize(new Randomness.Rng(3));
         ModelFile.Save(path, network, new JsonObject { ["t1"] = 17 });
         return network;

@@ -25,7 +25,7 @@ public class AllocationTests
     {
         using var pool = new WorkerPool(2);
         var (network, batch) = TestNetworks.Create([784, 64, 32, 10], "mysig", loss, batchSize: 50, pool: pool);
-        var learning = LearningRule.Create(rule, network, new PhaseSettings(0.1f, 30, 10), new Randomness.Rng(1));
+        var learning = LearningRules.Create(rule, network, new PhaseSettings(0.1f, 30, 10), new Randomness.Rng(1));
         var optim = Optimizer.Create(optimizer, network.Parameters, [1e-3f, 1e-3f, 1e-3f], 0.5f, 1e-4f);
         for (int i = 0; i < 50; i++) learning.TrainBatch(batch, optim);
         long fewest = AllocationProbe.FewestBytes(pool, () =>
@@ -40,15 +40,15 @@ public class AllocationTests
     }
 
     [Theory]
-    [InlineData("ep-symmetric", "mm", Dynamics.UpdateOrder.Synchronous)]
-    [InlineData("ep", "am", Dynamics.UpdateOrder.Alternating)]
-    [InlineData("bptt", "ma", Dynamics.UpdateOrder.Synchronous)]
-    public void Conv_training_steps_allocate_nothing(string rule, string pools, Dynamics.UpdateOrder order)
+    [InlineData("ep-symmetric", "mm", Dynamics.Schedule.Synchronous)]
+    [InlineData("ep", "am", Dynamics.Schedule.Alternating)]
+    [InlineData("bptt", "ma", Dynamics.Schedule.Synchronous)]
+    public void Conv_training_steps_allocate_nothing(string rule, string pools, Dynamics.Schedule order)
     {
         using var pool = new WorkerPool(2);
         var (network, batch) = Convolution.ConvLearningTests.Tiny(pools, "ce", "mysig", batchSize: 20, pool: pool, channels: [4, 8], size: 12);
-        network.UpdateOrder = order;
-        var learning = LearningRule.Create(rule, network, new PhaseSettings(0.1f, 20, 5), new Randomness.Rng(1));
+        network.Schedule = order;
+        var learning = LearningRules.Create(rule, network, new PhaseSettings(0.1f, 20, 5), new Randomness.Rng(1));
         var optim = Optimizer.Create("adam", network.Parameters, [1e-3f, 1e-3f, 1e-3f], 0f, 0f);
         for (int i = 0; i < 30; i++) learning.TrainBatch(batch, optim);
         long fewest = AllocationProbe.FewestBytes(pool, () =>

@@ -21,6 +21,16 @@ public abstract class CostFunction
     /// <summary>target[rows] += coef · ∂ℓ/∂s_Layer for rows [start, start+count). The nudge is coef = −β.</summary>
     public abstract void AddStateGradient(Matrix[] states, Matrix targets, float coef, Matrix target, int start, int count);
 
+    /// <summary>
+    /// For a cost quadratic in the states (ℓ = ½s·ℓ''·s + linear): target[rows] += coef · ∂ℓ/∂s at s = 0. Exact
+    /// minimisers take the nudge as this linear part plus the curvature <see cref="Curvature"/>.
+    /// </summary>
+    public virtual void AddLinearStateGradient(Matrix targets, float coef, Matrix target, int start, int count) =>
+        throw new NotSupportedException($"the {Name} cost is not quadratic in the states");
+
+    /// <summary>ℓ'' per unit of a quadratic cost (1 for ½‖y − s‖²).</summary>
+    public virtual float Curvature => throw new NotSupportedException($"the {Name} cost is not quadratic in the states");
+
     /// <summary>Class scores for rows [start, start+count) into the same rows of <paramref name="scores"/> (count × ClassCount).</summary>
     public abstract void Scores(Matrix[] states, int start, int count, Matrix scores);
 

@@ -21,6 +21,14 @@ public sealed class SquaredError(int outputLayer, int classCount) : CostFunction
         }
     }
 
+    public override void AddLinearStateGradient(Matrix targets, float coef, Matrix target, int start, int count)
+    {
+        for (int r = start; r < start + count; r++)
+            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(targets.Row(r), -coef, target.Row(r), target.Row(r));
+    }
+
+    public override float Curvature => 1f;
+
     public override void Scores(Matrix[] states, int start, int count, Matrix scores) =>
         states[Layer].RowSpan(start, count).CopyTo(scores.RowSpan(start, count));
 

@@ -57,8 +57,18 @@ public abstract class Interaction
     public abstract void AddDriveDirectional(int layer, Matrix[] states, Matrix?[] direction, Matrix target, int start, int count, WorkerPool pool);
 
     /// <summary>
-    /// θ.Grad ← keep·θ.Grad + coef · Σ_rows D_s(∂Φ_term/∂θ)(states)[direction] over rows [start, start+count):
-    /// the parameter gradient of backpropagation, Σ δu·∂u/∂θ with u = ∂Φ/∂s (mixed partial derivatives commute).
+    /// θ.Grad ← keep·θ.Grad + coef · Σ_rows ∂/∂θ [Σ_l direction_l · drive_l(states)] over rows [start, start+count):
+    /// the parameter gradient of backpropagation, Σ δu·∂u/∂θ with u the drives. For a Hopfield term, whose drive is
+    /// ∂Φ/∂s, this is D_s(∂Φ_term/∂θ)(states)[direction] (mixed partial derivatives commute).
     /// </summary>
     public abstract void AccumulateGradientDirectional(Matrix[] states, Matrix?[] direction, float coef, int start, int count, WorkerPool pool, float keep = 1f);
+
+    /// <summary>
+    /// curvature[unit] += a, the coefficient of ½a·s² that this term puts on each unit of <paramref name="layer"/>
+    /// (a resistive coupling: the conductances at the node). Most terms are linear in each layer and add nothing.
+    /// </summary>
+    public virtual void AddCurvature(int layer, Span<float> curvature) { }
+
+    /// <summary>θ.Grad += coef · Σ_units weights[unit] · ∂a_unit/∂θ for the curvature this term puts on <paramref name="layer"/>.</summary>
+    public virtual void AccumulateCurvatureGradient(int layer, ReadOnlySpan<float> weights, float coef) { }
 }

@@ -1,0 +1,67 @@
+using OnChip.Networks;
+using OnChip.Randomness;
+
+namespace OnChip.Learning;
+
+/// <summary>What a model family offers the rules; a rule names what it needs.</summary>
+[Flags]
+public enum ModelCapabilities
+{
+    None = 0,
+    /// <summary>An energy-based network: relaxations to equilibrium, drives and ∂Φ/∂θ (every EP variant).</summary>
+    EnergyBased = 1,
+    /// <summary>Its relaxation can be differentiated (linearised drives and layer updates): BPTT and RBP.</summary>
+    Differentiable = 2,
+    /// <summary>A feed-forward network trained by backprop.</summary>
+    FeedForward = 4,
+}
+
+/// <summary>A learning rule as the registry knows it: its name, what it computes, what it needs and how to build it.</summary>
+public sealed record RuleInfo(
+    string Name,
+    string Description,
+    ModelCapabilities Requires,
+    IReadOnlyList<string> Settings,
+    Func<LayeredNetwork, PhaseSettings, Rng, LearningRule>? CreateEnergyRule = null,
+    Func<FeedForward.FeedForwardNetwork, int, FeedForward.Backpropagation>? CreateBackprop = null)
+{
+    public override string ToString() => Name;
+}
+
+/// <summary>The registry of learning rules: every rule the command line and the library know, in one place.</summary>
+public static class LearningRules
+{
+    private static readonly string[] Phases = ["beta", "t1", "t2"];
+
+    public static IReadOnlyList<RuleInfo> All { get; } =
+    [
+        new("ep", "equilibrium propagation, one-sided: phases (0, +β) (Scellier & Bengio 2017); bias of first order in β",
+            ModelCapabilities.EnergyBased, Phases, (n, p, r) => new EquilibriumPropagation(p, NudgingScheme.OneSided, r)),
+        new("ep-symmetric", "centred EP: phases (−β, +β), both from the free state (Laborieux et al. 2021); bias of second order in β",
+            ModelCapabilities.EnergyBased, Phases, (n, p, r) => new EquilibriumPropagation(p, NudgingScheme.Symmetric, r)),
+        new("ep-negative", "negative EP: phases (−β, 0) (Scellier et al. 2023); bias of first order in β, of the other sign",
+            ModelCapabilities.EnergyBased, Phases, (n, p, r) => new EquilibriumPropagation(p, NudgingScheme.Negative, r)),
+        new("ep-random-sign", "one-sided EP with the sign of β drawn per mini-batch (Laborieux et al. 2021)",
+            ModelCapabilities.EnergyBased, Phases, (n, p, r) => new EquilibriumPropagation(p, NudgingScheme.RandomSign, r)),
+        new("cep", "continual EP: the weights move at every nudged step (Ernoult et al. 2020)",
+            ModelCapabilities.EnergyBased, Phases, (n, p, r) => new ContinualEquilibriumPropagation(p)),
+        new("bptt", "backpropagation through the last K steps of the free phase (truncated BPTT / TBP)",
+            ModelCapabilities.EnergyBased | ModelCapabilities.Differentiable, ["t1", "bptt-steps"], (n, p, r) => new BpttRule(n, p)),
+        new("rbp", "recurrent backpropagation at the free fixed point (Almeida–Pineda), T2 adjoint steps",
+            ModelCapabilities.EnergyBased | ModelCapabilities.Differentiable, ["t1", "t2"], (n, p, r) => new RecurrentBackpropagation(n, p)),
+        new("bp", "backpropagation of a feed-forward network", ModelCapabilities.FeedForward, [],
+            CreateBackprop: (n, capacity) => new FeedForward.Backpropagation(n, progressive: false, capacity)),
+        new("progressive-bp", "progressive backprop: the last layer is updated first, the error goes back through the updated weights (van Doremaele et al. 2024)",
+            ModelCapabilities.FeedForward, [], CreateBackprop: (n, capacity) => new FeedForward.Backpropagation(n, progressive: true, capacity)),
+    ];
+
+    public static IReadOnlyList<string> Names { get; } = All.Select(r => r.Name).ToArray();
+
+    public static RuleInfo Get(string name) => All.FirstOrDefault(r => r.Name == name)
+        ?? throw new ArgumentException($"unknown learning rule '{name}' (expected one of: {string.Join(", ", Names)})");
+
+    /// <summary>Builds an energy-based rule for <paramref name="network"/>.</summary>
+    public static LearningRule Create(string name, LayeredNetwork network, PhaseSettings phases, Rng rng) =>
+        Get(name).CreateEnergyRule?.Invoke(network, phases, rng)
+        ?? throw new ArgumentException($"{name} does not train energy-based networks");
+}

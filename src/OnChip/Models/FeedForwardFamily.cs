@@ -1,0 +1,40 @@
+using OnChip.Configuration;
+using OnChip.Data;
+using OnChip.FeedForward;
+using OnChip.Learning;
+using OnChip.Parallelism;
+using OnChip.Randomness;
+using OnChip.Training;
+
+namespace OnChip.Models;
+
+/// <summary>Feed-forward networks trained by backprop (<c>bp</c>, <c>progressive-bp</c>): the in-situ EC-RAM study.</summary>
+public sealed class FeedForwardFamily : ModelFamily
+{
+    public override string Name => "feedforward";
+    public override string Description => "feed-forward network trained by backprop (bp) or progressive backprop (van Doremaele et al. 2024)";
+    public override ModelCapabilities Capabilities => ModelCapabilities.FeedForward;
+    public override IReadOnlyList<string> Settings { get; } = ["archi", "act", "loss"];
+    public override int GroupCount(TrainingConfig config) => config.ArchiSizes.Length - 1;
+    public override string Describe(TrainingConfig config) => $"{config.Archi} {config.Act} {config.Loss}";
+
+    public override void CheckAgainstData(TrainingConfig config, Dataset data)
+    {
+        var archi = config.ArchiSizes;
+        if (archi[0] != data.FeatureCount)
+            throw new ConfigException($"archi: the input size {archi[0]} does not match the {data.FeatureCount} features of {data.Name} (use {data.FeatureCount}-…)");
+        if (archi[^1] != data.ClassCount)
+            throw new ConfigException($"archi: the output size {archi[^1]} does not match the {data.ClassCount} classes of {data.Name} (use …-{data.ClassCount})");
+    }
+
+    public override ISupervisedLearner CreateLearner(TrainingConfig config, Dataset data, WorkerPool pool)
+    {
+        var init = Rng.ForStream(config.Seed, "init");
+        FeedForwardNetwork network;
+        try { network = new FeedForwardNetwork(new Networks.NetworkSpec(config.ArchiSizes, config.Act, config.Loss)); }
+        catch (ArgumentException e) { throw new ConfigException(e.Message); }
+        network.Initialize(init, config.InitScale);
+        var rule = LearningRules.Get(config.Rule).CreateBackprop ?? throw new ConfigException($"rule: {config.Rule} does not train feed-forward networks");
+        return new FeedForwardLearner(network, rule(network, config.Batch), config.Batch, pool);
+    }
+}

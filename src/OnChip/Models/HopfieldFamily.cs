@@ -1,0 +1,112 @@
+using System.Text.Json.Nodes;
+using OnChip.Configuration;
+using OnChip.Data;
+using OnChip.Learning;
+using OnChip.Networks;
+using OnChip.Networks.Convolution;
+
+namespace OnChip.Models;
+
+/// <summary>
+/// The Hopfield-like networks of the EP literature (<see cref="HopfieldNetwork"/>): <c>layered</c> (dense layers,
+/// <c>--archi</c>) and <c>conv</c> (conv layers then dense ones, <c>--channels</c> …). Model files of kind "layered-ep".
+/// </summary>
+public sealed class HopfieldFamily(bool convolutional) : EnergyModelFamily
+{
+    public const string Kind = "layered-ep";
+    private static readonly string[] Shared = ["act", "loss", "schedule", "nudged-schedule"];
+
+    public bool Convolutional { get; } = convolutional;
+    public override string Name => Convolutional ? "conv" : "layered";
+    public override string Description => Convolutional
+        ? "energy-based conv net (Laborieux et al. 2021): conv layers with pooling, then dense layers (see --channels)"
+        : "energy-based layered network (Hopfield-like, s ← σ(∂Φ/∂s)): dense layers given by --archi";
+    public override ModelCapabilities Capabilities => ModelCapabilities.EnergyBased | ModelCapabilities.Differentiable;
+    public override IReadOnlyList<string> Settings { get; } = convolutional
+        ? [.. Shared, "channels", "kernels", "pools", "paddings", "strides", "fc"]
+        : [.. Shared, "archi"];
+    public override string FileKind => Kind;
+
+    public override int GroupCount(TrainingConfig config) => Convolutional
+        ? ConvSpec.ParseList("channels", config.Channels, 1).Length + ConvSpec.ParseList("fc", config.Fc, 1).Length
+        : config.ArchiSizes.Length - 1;
+
+    public override string Describe(TrainingConfig config) => (Convolutional
+        ? $"conv channels {config.Channels} kernels {config.Kernels} pools {config.Pools}{(config.Paddings is null ? "" : $" paddings {config.Paddings}")}{(config.Strides is null ? "" : $" strides {config.Strides}")} fc {config.Fc}"
+        : config.Archi) + $" {config.Act} {config.Loss}";
+
+    public override void Validate(TrainingConfig config)
+    {
+        if (Convolutional)
+        {
+            // List lengths are checked here; spatial sizes once the data's image shape is known (NetworkSpecFor).
+            try { config.ConvSpecFor(1, 1, 1).Geometries(); }
+            catch (ArgumentException e) when (!e.Message.StartsWith("conv layer", StringComparison.Ordinal)) { throw new ConfigException(e.Message); }
+            catch (ArgumentException) { }
+        }
+        else if (config.Loss == "ce" && config.ArchiSizes.Length < 3)
+            throw new ConfigException($"archi: the cross-entropy readout needs a hidden layer, e.g. 784-512-10 (got {config.Archi})");
+        int stateLayers = Convolutional ? -1 : config.ArchiSizes.Length - (config.Loss == "ce" ? 2 : 1);
+        int given = config.Act.Split(',').Length;
+        if (given > 1 && stateLayers > 0 && given != stateLayers)
+            throw new ConfigException($"act: {given} activations given for the {stateLayers} state layers of {config.Archi} (give one, or one per state layer)");
+    }
+
+    public override void CheckAgainstData(TrainingConfig config, Dataset data)
+    {
+        var spec = config.NetworkSpecFor(data);
+        if (spec.Archi[0] != data.FeatureCount)
+            throw new ConfigException($"archi: the input size {spec.Archi[0]} does not match the {data.FeatureCount} features of {data.Name} (use {data.FeatureCount}-…)");
+        if (spec.Conv is not null && spec.Archi[^1] != data.ClassCount)
+            throw new ConfigException($"fc: the output size {spec.Archi[^1]} does not match the {data.ClassCount} classes of {data.Name} (end --fc with {data.ClassCount})");
+        if (spec.Archi[^1] != data.ClassCount)
+            throw new ConfigException($"archi: the output size {spec.Archi[^1]} does not match the {data.ClassCount} classes of {data.Name} (use …-{data.ClassCount})");
+    }
+
+    public override LayeredNetwork BuildNetwork(TrainingConfig config, Dataset data)
+    {
+        try { return HopfieldNetwork.Create(config.NetworkSpecFor(data)); }
+        catch (ArgumentException e) { throw new ConfigException(e.Message); }
+    }
+
+    public override void Describe(LayeredNetwork network, JsonObject meta)
+    {
+        meta["archi"] = network.Spec.ArchiText;
+        meta["activation"] = network.Spec.Activation;
+        meta["loss"] = network.Spec.Loss;
+        WriteSchedules(network, meta);
+        if (network.Spec.Conv is { } conv)
+        {
+            meta["input"] = conv.InputText;
+            meta["channels"] = conv.ChannelsText;
+            meta["kernels"] = conv.KernelsText;
+            meta["pools"] = conv.PoolsText;
+            meta["paddings"] = conv.PaddingsText;
+            meta["strides"] = conv.StridesText;
+            meta["fc"] = conv.FcText;
+        }
+    }
+
+    /// <summary>Layered and conv files share the kind; a conv file has its conv layers in the metadata.</summary>
+    public override LayeredNetwork LoadNetwork(JsonObject metadata, string path)
+    {
+        var spec = metadata["channels"] is null
+            ? new NetworkSpec(NetworkSpec.ParseArchi(Required(metadata, "archi", path)), Required(metadata, "activation", path), Required(metadata, "loss", path))
+            : NetworkSpec.Convolutional(ReadConv(metadata, path), Required(metadata, "activation", path), Required(metadata, "loss", path));
+        var network = HopfieldNetwork.Create(spec);
+        ReadSchedules(network, metadata);
+        return network;
+    }
+
+    private static ConvSpec ReadConv(JsonObject metadata, string path)
+    {
+        var (c, h, w) = ConvSpec.ParseShape(Required(metadata, "input", path));
+        return new ConvSpec(c, h, w,
+            ConvSpec.ParseList("channels", Required(metadata, "channels", path), 1),
+            ConvSpec.ParseList("kernels", Required(metadata, "kernels", path), 1),
+            ConvSpec.ParsePools(Required(metadata, "pools", path)),
+            ConvSpec.ParseList("paddings", Required(metadata, "paddings", path), 0),
+            ConvSpec.ParseList("strides", Required(metadata, "strides", path), 1),
+            ConvSpec.ParseList("fc", Required(metadata, "fc", path), 1));
+    }
+}

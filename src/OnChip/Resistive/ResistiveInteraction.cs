@@ -1,0 +1,192 @@
+using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using OnChip.Networks;
+using OnChip.Networks.Interactions;
+using OnChip.Parallelism;
+using OnChip.Tensors;
+
+namespace OnChip.Resistive;
+
+/// <summary>
+/// Programmable resistors between every unit of two layers: conductances G (upper × lower, g ≥ 0), with energy
+/// E = ½ Σ_rows Σ_ji G_ji (s_up_j − s_low_i)² (the power they dissipate, halved: Kirchhoff's laws minimise it).
+/// As a term of Φ = −E: the drive on a node is the current its neighbours push in, Σ_i G_ji s_low_i (G s_low on the
+/// upper layer, Gᵀ s_up on the lower one), and the curvature is the node's total conductance (row sums of G on the
+/// upper layer, column sums on the lower one); ∂Φ/∂G_ji = −½(s_up_j − s_low_i)², the EP learning rule local to
+/// each resistor (its voltage drop, squared).
+/// </summary>
+public sealed class ResistiveInteraction : Interaction, IDissipative
+{
+    private readonly int[] _layers;
+    private readonly Parameter[] _parameters;
+    private float[] _difference = [], _upper = [], _lower = [], _field = [];
+    private Matrix[]? _directionView;
+
+    public ResistiveInteraction(int lower, int upper, Parameter conductance)
+    {
+        if (!conductance.NonNegative) throw new ArgumentException($"{conductance.Name}: conductances must be marked non-negative");
+        _layers = [lower, upper];
+        _parameters = [conductance];
+        Conductance = conductance;
+    }
+
+    public Parameter Conductance { get; }
+    public int Lower => _layers[0];
+    public int Upper => _layers[1];
+    public int LowerSize => Conductance.Value.Cols;
+    public int UpperSize => Conductance.Value.Rows;
+    public override IReadOnlyList<int> Layers => _layers;
+    public override IReadOnlyList<Parameter> Parameters => _parameters;
+
+    public override void AddDrive(int layer, Matrix[] states, Matrix drive, int start, int count, WorkerPool pool)
+    {
+        var g = Conductance.Value;
+        Conductance.Storage.RecordReads(count);
+        if (layer == Upper)
+            Gemm.Multiply(pool, false, true, count, UpperSize, LowerSize, 1f,
+                states[Lower].Data, start * LowerSize, LowerSize, g.Data, 0, LowerSize, 1f, drive.Data, start * UpperSize, UpperSize);
+        else
+            Gemm.Multiply(pool, false, false, count, LowerSize, UpperSize, 1f,
+                states[Upper].Data, start * UpperSize, UpperSize, g.Data, 0, LowerSize, 1f, drive.Data, start * LowerSize, LowerSize);
+    }
+
+    public override void AddCurvature(int layer, Span<float> curvature)
+    {
+        var g = Conductance.Value;
+        if (layer == Upper)
+        {
+            for (int j = 0; j < UpperSize; j++) curvature[j] += TensorPrimitives.Sum(g.Row(j));
+        }
+        else
+        {
+            for (int j = 0; j < UpperSize; j++) TensorPrimitives.Add(curvature, g.Row(j), curvature);
+        }
+    }
+
+    public override void AccumulateCurvatureGradient(int layer, ReadOnlySpan<float> weights, float coef)
+    {
+        var grad = Conductance.Grad;
+        for (int j = 0; j < UpperSize; j++)
+        {
+            if (layer == Upper) TensorPrimitives.Add(grad.Row(j), coef * weights[j], grad.Row(j));
+            else TensorPrimitives.MultiplyAdd(weights, coef, grad.Row(j), grad.Row(j));
+        }
+    }
+
+    /// <summary>
+    /// coef·Σ_rows [∂Φ/∂G(a) − ∂Φ/∂G(b)] with ∂Φ/∂G_ji = s_up_j s_low_i − ½s_up_j² − ½s_low_i²: the bilinear part
+    /// as products (one, on the difference, when both states share the lower layer, e.g. the clamped input), then
+    /// the squares as one rank-one pass −½coef(U_j + L_i), U and L the row sums of the squared upper and lower states.
+    /// </summary>
+    public override void AccumulateGradient(Matrix[] a, Matrix[]? b, float coef, int count, WorkerPool pool, float keep = 1f)
+    {
+        var grad = Conductance.Grad;
+        bool shared = b is not null && ReferenceEquals(a[Lower], b[Lower]);
+        if (shared)
+        {
+            int n = count * UpperSize;
+            if (_difference.Length < n) _difference = new float[n];
+            TensorPrimitives.Subtract(a[Upper].RowSpan(0, count), b![Upper].RowSpan(0, count), _difference.AsSpan(0, n));
+            Gemm.Multiply(pool, true, false, UpperSize, LowerSize, count, coef,
+                _difference, 0, UpperSize, a[Lower].Data, 0, LowerSize, keep, grad.Data, 0, LowerSize);
+        }
+        else
+        {
+            Gemm.Multiply(pool, true, false, UpperSize, LowerSize, count, coef,
+                a[Upper].Data, 0, UpperSize, a[Lower].Data, 0, LowerSize, keep, grad.Data, 0, LowerSize);
+            if (b is not null)
+                Gemm.Multiply(pool, true, false, UpperSize, LowerSize, count, -coef,
+                    b[Upper].Data, 0, UpperSize, b[Lower].Data, 0, LowerSize, 1f, grad.Data, 0, LowerSize);
+        }
+        if (_upper.Length < UpperSize) _upper = new float[UpperSize];
+        if (_lower.Length < LowerSize) _lower = new float[LowerSize];
+        var up = _upper.AsSpan(0, UpperSize);
+        var low = _lower.AsSpan(0, LowerSize);
+        SquareSums(a[Upper], b?[Upper], count, up);
+        if (shared) low.Clear();
+        else SquareSums(a[Lower], b?[Lower], count, low);
+        float half = -0.5f * coef;
+        TensorPrimitives.Multiply(up, half, up);
+        TensorPrimitives.Multiply(low, half, low);
+        for (int j = 0; j < UpperSize; j++) AddRowShift(grad.Row(j), low, up[j]);
+    }
+
+    /// <summary>sums = Σ_rows a² − Σ_rows b² (b null: zero).</summary>
+    private static void SquareSums(Matrix a, Matrix? b, int count, Span<float> sums)
+    {
+        sums.Clear();
+        for (int r = 0; r < count; r++) TensorPrimitives.MultiplyAdd(a.Row(r), a.Row(r), sums, sums);
+        if (b is null) return;
+        for (int r = 0; r < count; r++)
+        {
+            var row = b.Row(r);
+            for (int i = 0; i < sums.Length; i++) sums[i] -= row[i] * row[i];
+        }
+    }
+
+    /// <summary>row[i] += shift[i] + constant, in one pass.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void AddRowShift(Span<float> row, ReadOnlySpan<float> shift, float constant)
+    {
+        int n = row.Length, i = 0;
+        ref float r = ref MemoryMarshal.GetReference(row);
+        ref float s = ref MemoryMarshal.GetReference(shift);
+        var c = Vector512.Create(constant);
+        for (; i <= n - 16; i += 16)
+            (Vector512.LoadUnsafe(ref r, (nuint)i) + Vector512.LoadUnsafe(ref s, (nuint)i) + c).StoreUnsafe(ref r, (nuint)i);
+        for (; i < n; i++) Unsafe.Add(ref r, i) += Unsafe.Add(ref s, i) + constant;
+    }
+
+    public override void AddDriveDirectional(int layer, Matrix[] states, Matrix?[] direction, Matrix target, int start, int count, WorkerPool pool)
+    {
+        // The drive is linear in the other layer: its derivative is the drive applied to the direction.
+        int other = layer == Upper ? Lower : Upper;
+        if (direction[other] is null) return;
+        var view = _directionView ??= new Matrix[Math.Max(Lower, Upper) + 1];
+        view[other] = direction[other]!;
+        AddDrive(layer, view, target, start, count, pool);
+    }
+
+    /// <summary>∂/∂G of d_up·(G s_low) + d_low·(Gᵀ s_up) = d_upᵀ s_low + s_upᵀ d_low (the curvature's share is separate).</summary>
+    public override void AccumulateGradientDirectional(Matrix[] states, Matrix?[] direction, float coef, int start, int count, WorkerPool pool, float keep = 1f)
+    {
+        var grad = Conductance.Grad.Data;
+        if (keep == 0f && direction[Upper] is null && direction[Lower] is null) Conductance.Grad.Clear();
+        if (direction[Upper] is { } up)
+        {
+            Gemm.Multiply(pool, true, false, UpperSize, LowerSize, count, coef,
+                up.Data, start * UpperSize, UpperSize, states[Lower].Data, start * LowerSize, LowerSize, keep, grad, 0, LowerSize);
+            keep = 1f;
+        }
+        if (direction[Lower] is { } low)
+            Gemm.Multiply(pool, true, false, UpperSize, LowerSize, count, coef,
+                states[Upper].Data, start * UpperSize, UpperSize, low.Data, start * LowerSize, LowerSize, keep, grad, 0, LowerSize);
+    }
+
+    /// <summary>Σ g·ΔV² = Σ_j rowsum_j·s_up_j² + Σ_i colsum_i·s_low_i² − 2 Σ_j s_up_j (G s_low)_j, summed over rows.</summary>
+    public double Power(Matrix[] states, int count, WorkerPool pool)
+    {
+        var g = Conductance.Value;
+        if (_field.Length < count * UpperSize) _field = new float[count * UpperSize];
+        Gemm.Multiply(pool, false, true, count, UpperSize, LowerSize, 1f,
+            states[Lower].Data, 0, LowerSize, g.Data, 0, LowerSize, 0f, _field, 0, UpperSize);
+        var rowSums = new float[UpperSize];
+        var colSums = new float[LowerSize];
+        AddCurvature(Upper, rowSums);
+        AddCurvature(Lower, colSums);
+        double total = 0;
+        for (int r = 0; r < count; r++)
+        {
+            var up = states[Upper].Row(r);
+            var low = states[Lower].Row(r);
+            var field = _field.AsSpan(r * UpperSize, UpperSize);
+            double sum = 0;
+            for (int j = 0; j < up.Length; j++) sum += (double)rowSums[j] * up[j] * up[j] - 2.0 * up[j] * field[j];
+            for (int i = 0; i < low.Length; i++) sum += (double)colSums[i] * low[i] * low[i];
+            total += sum;
+        }
+        return total;
+    }
+}

@@ -1,0 +1,100 @@
+using System.Text.Json.Nodes;
+using OnChip.Data;
+using OnChip.FeedForward;
+using OnChip.Networks;
+using OnChip.Parallelism;
+using OnChip.Persistence;
+using OnChip.Tensors;
+
+namespace OnChip.Training;
+
+/// <summary>What scoring a model measured: accuracy, mean loss, and any extra means (e.g. a circuit's power).</summary>
+public sealed record EvaluationResult(double Accuracy, double Loss, IReadOnlyDictionary<string, double> Extra);
+
+/// <summary>A trained model read back from its file, as <c>onchip eval</c> and the other tools see it.</summary>
+public abstract class TrainedModel(JsonObject metadata)
+{
+    public JsonObject Metadata { get; } = metadata;
+    /// <summary>The model in a few words (architecture, family).</summary>
+    public abstract string Description { get; }
+    public abstract int Features { get; }
+    public abstract int Classes { get; }
+    /// <summary>The energy-based network, for tools that relax it (null for feed-forward models).</summary>
+    public virtual LayeredNetwork? EnergyNetwork => null;
+
+    /// <summary>Scores the model on <paramref name="data"/> (<paramref name="freeSteps"/>: relaxation steps, null for the trained value).</summary>
+    public abstract EvaluationResult Evaluate(Dataset data, int? freeSteps, WorkerPool pool);
+}
+
+/// <summary>One kind of model file: its name (the file's kind) and how to read it.</summary>
+public sealed record ModelKind(string Name, string Description, Func<TensorArchive.Contents, string, TrainedModel> Load);
+
+/// <summary>The registry of model-file kinds that <c>eval</c>, <c>export</c> and <c>gdu</c> read.</summary>
+public static class ModelKinds
+{
+    public static IReadOnlyList<ModelKind> All { get; } =
+    [
+        .. Models.ModelFamilies.All.OfType<Models.EnergyModelFamily>().Select(f => f.FileKind).Distinct()
+            .Select(kind => new ModelKind(kind, $"energy-based network ({kind})", (c, p) => new EnergyModel(ModelFile.Load(c, p)))),
+        new(FeedForwardLearner.ModelKind, "feed-forward network", (c, p) => new FeedForwardModel(FeedForwardLearner.Load(c, p), c.Metadata)),
+    ];
+
+    public static ModelKind? Find(string kind) => All.FirstOrDefault(k => k.Name == kind);
+
+    /// <summary>Reads any model file; a file of another kind (a checkpoint, an RBM) is refused with one line.</summary>
+    public static TrainedModel Load(string path, string purpose = "onchip eval can score")
+    {
+        var contents = TensorArchive.Load(path);
+        var kind = Find(contents.Kind) ?? throw new UserFacingException($"{path}: holds a '{contents.Kind}' file, not a model {purpose}");
+        return kind.Load(contents, path);
+    }
+}
+
+/// <summary>An energy-based network of any family: scored by its free phase.</summary>
+public sealed class EnergyModel(LoadedModel model) : TrainedModel(model.Metadata)
+{
+    public LoadedModel Model { get; } = model;
+    public override LayeredNetwork EnergyNetwork => Model.Network;
+    public override int Features => Model.Network.InputSize;
+    public override int Classes => Model.Network.ClassCount;
+
+    public override string Description => Models.ModelFamilies.EnergyFamily(Model.Network.Family).Summary(Model.Network);
+
+    public override EvaluationResult Evaluate(Dataset data, int? freeSteps, WorkerPool pool)
+    {
+        // A model trained on standardised inputs is evaluated on inputs standardised the same way.
+        if (ChannelNormalization.FromMetadata(Metadata) is { } normalization) data = normalization.Apply(data);
+        var evaluator = new Evaluator(Model.Network, pool);
+        var (accuracy, loss) = evaluator.Evaluate(data, freeSteps ?? Model.FreeSteps);
+        var extra = new Dictionary<string, double>();
+        if (evaluator.LastPower is double power) extra["power"] = power;
+        return new EvaluationResult(accuracy, loss, extra);
+    }
+}
+
+/// <summary>A feed-forward network: scored by its forward pass.</summary>
+public sealed class FeedForwardModel(FeedForwardNetwork network, JsonObject metadata) : TrainedModel(metadata)
+{
+    public override string Description => $"{network.Spec.ArchiText} {network.Spec.Activation} {network.Spec.Loss} (feed-forward)";
+    public override int Features => network.Archi[0];
+    public override int Classes => network.Archi[^1];
+
+    public override EvaluationResult Evaluate(Dataset data, int? freeSteps, WorkerPool pool)
+    {
+        var activations = new FeedForwardNetwork.Activations(network, 500);
+        var targets = new Matrix(500, network.Archi[^1]);
+        long correct = 0;
+        double loss = 0;
+        var indices = new int[500];
+        for (int start = 0; start < data.Count; start += 500)
+        {
+            int count = Math.Min(500, data.Count - start);
+            for (int i = 0; i < count; i++) indices[i] = start + i;
+            BatchLoader.Load(activations.Input, targets, data, indices.AsSpan(0, count));
+            network.Forward(activations, count, pool);
+            correct += network.CountCorrect(activations, targets, count);
+            loss += network.Loss(activations, targets, count);
+        }
+        return new EvaluationResult((double)correct / data.Count, loss / data.Count, new Dictionary<string, double>());
+    }
+}
