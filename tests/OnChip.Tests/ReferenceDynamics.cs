@@ -43,7 +43,7 @@ internal sealed class ReferenceDynamics
     /// Mean loss after <paramref name="steps"/> free steps from s = 0. <paramref name="perturb"/> (parameter name,
     /// element, δ) is applied only during the last <paramref name="perturbedSteps"/> steps (and the readout).
     /// </summary>
-    public double Loss(int steps, int perturbedSteps, (string Name, int Index, double Delta)? perturb = null)
+    public double Loss(int steps, int perturbedSteps, (string Name, int Index, double Delta)? perturb = null, string schedule = "sync")
     {
         int layers = _network.LayerCount;
         var sizes = _network.LayerSizes;
@@ -57,9 +57,12 @@ internal sealed class ReferenceDynamics
             for (int t = 0; t < steps; t++)
             {
                 bool perturbed = t >= steps - perturbedSteps;
+                // Synchronous: every layer from the previous step. Otherwise phase by phase, in place: a phase's
+                // layers do not touch each other, so updating them one after another is the same.
                 var next = new double[layers][];
                 next[0] = s[0];
-                for (int l = 1; l < layers; l++)
+                if (schedule != "sync") next = s;
+                foreach (int l in Order(schedule, layers - 1))
                 {
                     var b = Get($"b{l}", perturbed ? perturb : null, B(l));
                     var lower = Get($"W{l - 1}", perturbed ? perturb : null, W(l - 1));
@@ -82,6 +85,15 @@ internal sealed class ReferenceDynamics
         }
         return total / _x.Length;
     }
+
+    /// <summary>The layers in the order one step updates them.</summary>
+    private static IEnumerable<int> Order(string schedule, int top) => schedule switch
+    {
+        "sync" or "forward" => Enumerable.Range(1, top),
+        "backward" => Enumerable.Range(1, top).Reverse(),
+        "async" => Enumerable.Range(1, top).Where(l => l % 2 == 1).Concat(Enumerable.Range(1, top).Where(l => l % 2 == 0)),
+        _ => throw new ArgumentException(schedule),
+    };
 
     private double LossOf(double[][] s, double[] y, (string Name, int Index, double Delta)? perturb)
     {
@@ -113,7 +125,7 @@ internal sealed class ReferenceDynamics
     }
 
     /// <summary>Central finite difference of <see cref="Loss"/> for every parameter element.</summary>
-    public double[][] Gradient(int steps, int perturbedSteps, double epsilon = 1e-6) =>
+    public double[][] Gradient(int steps, int perturbedSteps, double epsilon = 1e-6, string schedule = "sync") =>
         _network.Parameters.Select(p => Enumerable.Range(0, p.Length).Select(i =>
-            (Loss(steps, perturbedSteps, (p.Name, i, epsilon)) - Loss(steps, perturbedSteps, (p.Name, i, -epsilon))) / (2 * epsilon)).ToArray()).ToArray();
+            (Loss(steps, perturbedSteps, (p.Name, i, epsilon), schedule) - Loss(steps, perturbedSteps, (p.Name, i, -epsilon), schedule)) / (2 * epsilon)).ToArray()).ToArray();
 }

@@ -23,10 +23,36 @@ public class BackpropagationTests
         Assert.True(error < 1e-3, $"relative error {error:E3}");
     }
 
-    [Fact]
-    public void Per_step_gradients_sum_to_the_total()
+    /// <summary>
+    /// BPTT through the other schedules (layers updated in place, phase after phase, each reading the states its phase
+    /// began with) against the same double-precision finite difference run with that schedule.
+    /// </summary>
+    [Theory]
+    [InlineData("forward", "tanh", "mse", 9, 9)]
+    [InlineData("backward", "sigmoid", "mse", 8, 5)]
+    [InlineData("async", "mysig", "ce", 10, 10)]
+    [InlineData("async", "tanh", "mse", 12, 4)]
+    public void Bptt_through_every_schedule_equals_a_finite_difference(string schedule, string activation, string loss, int steps, int truncation)
+    {
+        var (network, batch) = TestNetworks.Create([6, 5, 4, 3], activation, loss, batchSize: 3, scale: 1.5f);
+        network.Schedule = Dynamics.Schedules.Parse(schedule);
+        var reference = new ReferenceDynamics(network, batch).Gradient(steps, truncation, schedule: schedule);
+        var engine = new BackpropagationThroughTime(network, truncation);
+        engine.Forward(batch, steps);
+        engine.Backward(batch);
+        engine.ComputeGradients(batch);
+        double error = TestNetworks.RelativeError(TestNetworks.Gradients(network), reference);
+        Assert.True(error < 1e-3, $"{schedule}: relative error {error:E3}");
+    }
+
+    [Theory]
+    [InlineData("sync")]
+    [InlineData("async")]
+    [InlineData("backward")]
+    public void Per_step_gradients_sum_to_the_total(string schedule)
     {
         var (network, batch) = TestNetworks.Create([6, 5, 4, 3], "tanh", "ce", batchSize: 4, scale: 1.2f);
+        network.Schedule = Dynamics.Schedules.Parse(schedule);
         var engine = new BackpropagationThroughTime(network, 7);
         engine.Forward(batch, 9);
         engine.Backward(batch);

@@ -54,4 +54,30 @@ public class EquilibriumPropagationGradientTests
         Assert.InRange(large / small, 2.5, 6.0);
         Assert.True(symmetric < large / 3, $"symmetric {symmetric:E3} vs one-sided {large:E3}");
     }
+
+    /// <summary>
+    /// Negative EP (phases −β, 0) is biased at first order like one-sided EP, with the opposite sign: the two average
+    /// exactly to centred EP (same free state, both nudged phases from it), and each is further from the gradient.
+    /// </summary>
+    [Theory]
+    [InlineData("hard-sigmoid", "mse")]
+    [InlineData("tanh", "ce")]
+    public void Negative_and_positive_ep_average_to_centred_ep(string activation, string loss)
+    {
+        var (network, batch) = TestNetworks.Create([6, 5, 4, 3], activation, loss, batchSize: 3, scale: 0.6f);
+        double[][] Estimate(NudgingScheme scheme)
+        {
+            new EquilibriumPropagation(new PhaseSettings(0.05f, Steps, Steps), scheme, new Randomness.Rng(0)).ComputeGradients(batch);
+            return TestNetworks.Gradients(network);
+        }
+        var positive = Estimate(NudgingScheme.OneSided);
+        var negative = Estimate(NudgingScheme.Negative);
+        var centred = Estimate(NudgingScheme.Symmetric);
+        var average = positive.Select((g, p) => g.Select((v, i) => 0.5 * (v + negative[p][i])).ToArray()).ToArray();
+        Assert.True(TestNetworks.RelativeError(average, centred) < 1e-4, $"average vs centred: {TestNetworks.RelativeError(average, centred):E2}");
+        var reference = TestNetworks.FiniteDifferenceGradient(network, batch, Steps, epsilon: 2e-3f);
+        double errPositive = TestNetworks.RelativeError(positive, reference), errNegative = TestNetworks.RelativeError(negative, reference);
+        double errCentred = TestNetworks.RelativeError(centred, reference);
+        Assert.True(errCentred < errPositive && errCentred < errNegative, $"centred {errCentred:E2}, positive {errPositive:E2}, negative {errNegative:E2}");
+    }
 }
