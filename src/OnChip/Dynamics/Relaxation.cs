@@ -97,19 +97,20 @@ public sealed class Relaxation
         {
             var target = _staticDrive[l];
             target.RowSpan(0, count).Clear();
-            foreach (var interaction in _static[l]) interaction.AddDrive(l, state.Layers, target, 0, count, pool);
-        }
-        if (_network.NeedsCurvature) PrepareCurvatures();
-    }
-
-    private void PrepareCurvatures()
-    {
-        for (int l = 1; l < _network.LayerCount; l++)
-        {
             var a = _curvature[l];
-            if (a.Length == 0) continue;
+            if (a.Length == 0)
+            {
+                foreach (var interaction in _static[l]) interaction.AddDrive(l, state.Layers, target, 0, count, pool);
+                continue;
+            }
+            // A quadratic layer: its curvature (the parameters' share of the energy) with the static drive, in one pass
+            // over the parameters where a term can (a resistive coupling to the input).
             Array.Clear(a);
-            foreach (var interaction in _network.InteractionsOf(l)) interaction.AddCurvature(l, a);
+            foreach (var interaction in _network.InteractionsOf(l))
+            {
+                if (Array.IndexOf(_static[l], interaction) >= 0) interaction.AddDriveWithCurvature(l, state.Layers, target, a, count, pool);
+                else interaction.AddCurvature(l, a);
+            }
             var inverse = _inverseCurvature[l];
             // A node with nothing connected (a = 0) is held at 0.
             for (int j = 0; j < a.Length; j++) inverse[j] = a[j] > 0f ? 1f / a[j] : 0f;

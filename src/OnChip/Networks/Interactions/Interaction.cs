@@ -69,6 +69,16 @@ public abstract class Interaction
     /// </summary>
     public virtual void AddCurvature(int layer, Span<float> curvature) { }
 
+    /// <summary>
+    /// The static drive and the curvature together: drive[rows 0..count) += ∂Φ_term/∂s_layer, curvature += a. A term
+    /// may compute both in one pass over its parameters (a resistive coupling: one product with a row of ones).
+    /// </summary>
+    public virtual void AddDriveWithCurvature(int layer, Matrix[] states, Matrix drive, Span<float> curvature, int count, WorkerPool pool)
+    {
+        AddDrive(layer, states, drive, 0, count, pool);
+        AddCurvature(layer, curvature);
+    }
+
     /// <summary>θ.Grad += coef · Σ_units weights[unit] · ∂a_unit/∂θ for the curvature this term puts on <paramref name="layer"/>.</summary>
     public virtual void AccumulateCurvatureGradient(int layer, ReadOnlySpan<float> weights, float coef) { }
 }

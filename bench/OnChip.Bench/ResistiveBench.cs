@@ -1,0 +1,110 @@
+using System.Diagnostics;
+using OnChip.Configuration;
+using OnChip.Learning;
+using OnChip.Optimizers;
+using OnChip.Parallelism;
+using OnChip.Randomness;
+using OnChip.Resistive;
+using OnChip.Training;
+
+namespace OnChip.Bench;
+
+/// <summary>
+/// Deep resistive networks with the published DRN-1H Fashion-MNIST protocol (784-1024-10, input gain 300, 4 forward
+/// sweeps free, 4 backward sweeps nudged, centred EP β = 0.5, SGD 0.005 momentum 0.9, batch 32). Usage:
+/// <c>resistive [--epochs 4] [--threads N] [--stages true] [--batches 1000] [any train option]</c>. Prints seconds of
+/// training per epoch on full Fashion-MNIST (median after the first epoch), or with <c>--stages true</c> the median
+/// microseconds per batch of each stage of a training step on random inputs.
+/// </summary>
+public static class ResistiveBench
+{
+    public static void Run(string[] args)
+    {
+        var config = new TrainingConfig
+        {
+            Data = "fashion-mnist", Model = "resistive", Archi = "784-1024-10", InputGain = 300f, T1 = 4, T2 = 4, Rule = "ep-symmetric",
+            Beta = 0.5f, Optim = "sgd", Momentum = 0.9f, Lr = [0.005f], LrDecay = 0.99f, Batch = 32, Epochs = 4, TestLimit = 1000,
+        };
+        bool stages = false;
+        int batches = 1000;
+        var rest = new List<string>();
+        for (int i = 0; i + 1 < args.Length; i += 2)
+        {
+            if (args[i] == "--stages") stages = bool.Parse(args[i + 1]);
+            else if (args[i] == "--batches") batches = int.Parse(args[i + 1]);
+            else rest.AddRange([args[i], args[i + 1]]);
+        }
+        TrainingBenchSetup.Apply(config, rest);
+        config.Validate();
+        if (stages)
+        {
+            Stages(config, batches);
+            return;
+        }
+        var data = TrainingBenchSetup.Data(config);
+        Console.WriteLine($"resistive bench: {data.Train.Count} examples, {config.NetworkText}, rule {config.Rule} β={config.Beta}, T1={config.T1} T2={config.T2}, " +
+                          $"batch {config.Batch}, {config.Threads} threads, {config.Epochs} epochs");
+        using var trainer = new Trainer(config, data);
+        var times = new EpochTimes();
+        for (int epoch = 1; epoch <= config.Epochs; epoch++)
+        {
+            var (m, used) = times.Run(() => trainer.RunNextEpoch(null)!, m => m.EpochSeconds);
+            Console.WriteLine($"  epoch {epoch}: {m.EpochSeconds:F3} s train  ({m.ExamplesPerSecond:F0} ex/s)  {used:F3} s cpu (whole epoch, incl. test)  test acc {100 * m.TestAccuracy:F2}%");
+        }
+        times.PrintSummary();
+    }
+
+    private static void Stages(TrainingConfig config, int batches)
+    {
+        using var pool = new WorkerPool(config.Threads);
+        var network = ResistiveNetwork.Create(config.ArchiSizes, ResistiveFamily.GainOf(config));
+        new ResistiveFamily().ApplySchedules(network, config);
+        network.Initialize(new Rng(0));
+        int size = config.Batch;
+        var batch = new BatchContext(network, size, pool) { Count = size, WarmStart = true };
+        var rng = new Rng(1);
+        rng.FillUniform(batch.Input.Span, 0f, 1f);
+        for (int r = 0; r < size; r++) batch.Targets[r, rng.NextInt(network.ClassCount)] = 1f;
+        batch.EncodeInput();
+        var optimizer = Optimizer.Create(config.Optim, network.Parameters, config.LearningRates(network.GroupCount), config.Momentum, config.Wd);
+        string[] names = ["static drive + curvature", $"free phase ({config.T1} sweeps)", $"nudged phases (2 × {config.T2})", "EP estimate (ΔG)", $"optimizer ({config.Optim})"];
+        var samples = names.Select(_ => new List<double>()).ToArray();
+        var clock = new Stopwatch();
+        const int block = 50;
+        for (int done = 0; done < batches; done += block)
+        {
+            var sums = new double[names.Length];
+            for (int b = 0; b < block; b++)
+            {
+                clock.Restart();
+                batch.Relaxation.PrepareStaticDrive(batch.Free, size, pool);
+                sums[0] += clock.Elapsed.TotalMicroseconds;
+                clock.Restart();
+                batch.Relaxation.Relax(batch.Free, null, 0f, config.T1, size, pool);
+                sums[1] += clock.Elapsed.TotalMicroseconds;
+                clock.Restart();
+                batch.RunNudgedPhase(batch.Nudged, config.Beta, config.T2);
+                batch.RunNudgedPhase(batch.Opposite, -config.Beta, config.T2);
+                sums[2] += clock.Elapsed.TotalMicroseconds;
+                clock.Restart();
+                EnergyGradient.Compute(batch, batch.Nudged, config.Beta, batch.Opposite, -config.Beta);
+                sums[3] += clock.Elapsed.TotalMicroseconds;
+                clock.Restart();
+                optimizer.Step(pool);
+                sums[4] += clock.Elapsed.TotalMicroseconds;
+            }
+            if (done >= batches / 4)
+                for (int s = 0; s < names.Length; s++) samples[s].Add(sums[s] / block);
+        }
+        Console.WriteLine($"resistive stages: {config.NetworkText}, batch {size}, {config.Threads} threads; median µs per batch over blocks of {block}");
+        double total = 0;
+        for (int s = 0; s < names.Length; s++)
+        {
+            var sorted = samples[s].Order().ToArray();
+            double median = sorted[sorted.Length / 2];
+            total += median;
+            Console.WriteLine($"  {names[s],-28} {median,9:F1} µs   (min {sorted[0]:F1}, max {sorted[^1]:F1})");
+        }
+        Console.WriteLine($"  {"total",-28} {total,9:F1} µs  → {total * 60000 / size / 1e6:F2} s per 60,000-example epoch");
+    }
+}
