@@ -12,9 +12,9 @@ public static class EvalCommand
 {
     public static Command Create(TextWriter output, TextWriter error)
     {
-        var command = new Command("eval", "Evaluate a saved model (model.onchip) on a dataset: free phase only, prints accuracy and loss.");
+        var command = new Command("eval", "Evaluate a saved model (model.onchip) on a dataset: free phase only, prints accuracy and loss (and a resistive network's power).");
         var model = new Option<string>("--model") { Description = "model file written by onchip train (RUN_DIR/model.onchip)", Required = true, HelpName = "FILE" };
-        var data = new Option<string>("--data") { Description = "dataset: embedded, fashion-mnist, mnist or a directory of IDX files", DefaultValueFactory = _ => "embedded" };
+        var data = new Option<string>("--data") { Description = "dataset: embedded, fashion-mnist, mnist, cifar10, cifar100, moons, blobs, bars, or a directory of IDX or CIFAR files", DefaultValueFactory = _ => "embedded" };
         var split = new Option<string>("--split") { Description = "which split to score: test or train", DefaultValueFactory = _ => "test" };
         var t1 = new Option<string>("--t1") { Description = "free-phase steps (default: the value the model was trained with)" };
         var limit = new Option<string>("--limit") { Description = "use only the first N examples of the split" };
@@ -33,7 +33,10 @@ public static class EvalCommand
             using var pool = new WorkerPool(workers);
             var result = ModelEvaluation.Evaluate(modelPath, set, steps, pool);
             output.WriteLine($"model: {result.Description}");
-            output.WriteLine($"{set.Name}: {set.Count} examples  accuracy {100 * result.Accuracy:F2}%  loss {result.Loss:F4}");
+            string extra = string.Concat(result.Extra.Select(kv => $"  {kv.Key} {kv.Value:G6}"));
+            output.WriteLine($"{set.Name}: {set.Count} examples  accuracy {100 * result.Accuracy:F2}%  loss {result.Loss:F4}{extra}");
+            if (result.Extra.ContainsKey("power"))
+                output.WriteLine("power: mean Σ g·ΔV² over the resistors at the free equilibrium, per example (watts when conductances are siemens and voltages volts)");
             return 0;
         }));
         return command;

@@ -6,16 +6,19 @@ namespace OnChip.Data;
 /// Small classic datasets generated on the fly (always the same examples: a fixed seed), shaped like what a
 /// crossbar chip can hold: <c>moons</c> (two interleaved half circles, 2 inputs, 2 classes, 400 train / 200 test,
 /// noise σ = 0.1, as scikit-learn's make_moons) and <c>blobs</c> (3 Gaussian clusters in 4 dimensions, an Iris-sized
-/// problem: 300 train / 150 test). Features are mapped into [0, 1].
+/// problem: 300 train / 150 test) and <c>bars</c> (8×8 images of a horizontal, vertical, diagonal or anti-diagonal
+/// bar at a random place, with noise: 4 classes, 400 train / 200 test; small enough for a SPICE simulation of a
+/// resistive network). Features are mapped into [0, 1].
 /// </summary>
 public static class GeneratedDatasets
 {
-    public static IReadOnlyList<string> Names { get; } = ["moons", "blobs"];
+    public static IReadOnlyList<string> Names { get; } = ["moons", "blobs", "bars"];
 
     public static DataSplit? TryLoad(string spec) => spec switch
     {
         "moons" => new DataSplit(Moons("moons/train", 400, 11), Moons("moons/test", 200, 12)),
         "blobs" => new DataSplit(Blobs("blobs/train", 300, 21), Blobs("blobs/test", 150, 22)),
+        "bars" => new DataSplit(Bars("bars/train", 400, 31), Bars("bars/test", 200, 32)),
         _ => null,
     };
 
@@ -54,5 +57,32 @@ public static class GeneratedDatasets
             labels[i] = (byte)label;
         }
         return new Dataset(name, 1, 1, 4, 3, features, labels, ["a", "b", "c"], "generated (Gaussian blobs)");
+    }
+
+    private static Dataset Bars(string name, int count, ulong seed)
+    {
+        const int side = 8;
+        var rng = new Rng(seed);
+        var features = new float[count * side * side];
+        var labels = new byte[count];
+        for (int n = 0; n < count; n++)
+        {
+            int label = n % 4, offset = rng.NextInt(side);
+            var image = features.AsSpan(n * side * side, side * side);
+            for (int p = 0; p < image.Length; p++) image[p] = (float)(0.15 * rng.NextDouble());
+            for (int t = 0; t < side; t++)
+            {
+                var (row, col) = label switch
+                {
+                    0 => (offset, t),                              // horizontal
+                    1 => (t, offset),                              // vertical
+                    2 => (t, (t + offset) % side),                 // diagonal (wrapping)
+                    _ => (t, (side - 1 - t + offset) % side),      // anti-diagonal
+                };
+                image[row * side + col] = (float)Math.Clamp(0.8 + 0.2 * rng.NextDouble(), 0, 1);
+            }
+            labels[n] = (byte)label;
+        }
+        return new Dataset(name, 1, side, side, 4, features, labels, ["horizontal", "vertical", "diagonal", "anti-diagonal"], "generated (8×8 bars)");
     }
 }

@@ -68,6 +68,13 @@ public static class NpyExport
     private static string Describe(TensorArchive.Contents contents, NamedTensor tensor)
     {
         string shape = "[" + string.Join(", ", tensor.Shape) + "]";
+        if (contents.Kind == Resistive.ResistiveFamily.Kind && tensor.Name.Length > 1 && int.TryParse(tensor.Name.AsSpan(1), out int r))
+        {
+            if (tensor.Name[0] == 'W' && tensor.Shape.Length == 2)
+                return $"conductances W{r} (siemens, ≥ 0) between layer {r} (columns, {tensor.Shape[1]} nodes{(r == 0 ? ": the inputs +g·x then −g·x" : "")}) and layer {r + 1} (rows, {tensor.Shape[0]} nodes)";
+            if (tensor.Name[0] == 'b' && tensor.Shape.Length == 1)
+                return $"bias currents b{r} (amperes) into the {tensor.Shape[0]} nodes of layer {r}";
+        }
         if (contents.Kind == ModelFile.Kind && tensor.Name.Length > 1 && int.TryParse(tensor.Name.AsSpan(1), out int n))
         {
             bool ce = contents.Metadata["loss"] is JsonValue loss && loss.TryGetValue(out string? l) && l == "ce";

@@ -23,7 +23,7 @@ public sealed class ResistiveFamily : EnergyModelFamily
     public override string Name => ResistiveNetwork.Family;
     public override string Description => "deep resistive network (Kendall et al. 2020, Scellier 2024): conductances g ≥ 0, diodes, exact block coordinate descent";
     public override ModelCapabilities Capabilities => ModelCapabilities.EnergyBased | ModelCapabilities.Differentiable;
-    public override IReadOnlyList<string> Settings { get; } = ["archi", "input-gain", "schedule", "nudged-schedule"];
+    public override IReadOnlyList<string> Settings { get; } = ["archi", "loss", "input-gain", "schedule", "nudged-schedule"];
     public override string FileKind => Kind;
     public override Schedule DefaultSchedule => Schedule.Forward;
     public override Schedule? DefaultNudgedSchedule => Schedule.Backward;
