@@ -111,4 +111,28 @@ public class LocalSweepTests : SweepTestDirectory
         Assert.True(File.Exists(Path.Combine(run, RunDirectory.ModelFileName)));
         Assert.Equal(untouched, File.ReadAllText(Path.Combine(dir.RunPath(dir.Plan.Runs[0]), "metrics.jsonl")));
     }
+
+    /// <summary>A sweep over schedules and rules of resistive networks: any model family runs in a sweep with no special case.</summary>
+    [Fact]
+    public void Resistive_networks_sweep_over_schedules_and_rules()
+    {
+        string spec = WriteSpec("base: {model: resistive, archi: 784-16-10, input-gain: 30, t1: 4, t2: 4, beta: 0.5, optim: sgd, lr: 0.01, batch: 32, " +
+                                "epochs: 1, train-limit: 320, test-limit: 50, threads: 1}\n" +
+                                "grid: {nudged-schedule: [forward, backward], rule: [ep-symmetric, ep-negative]}\nseeds: 1\n");
+        string sweep = Path.Combine(Dir, "sweep");
+        var (code, output, error) = Cli("sweep", spec, "--out", sweep, "--jobs", "2");
+        Assert.True(code == 0, error + output);
+        Assert.Contains("done: 4 of 4 run(s) complete", output);
+        var dir = SweepDirectory.Open(sweep);
+        foreach (var run in dir.Plan.Runs)
+        {
+            var config = TrainingRun.ReadConfig(dir.RunPath(run));
+            Assert.Equal("resistive", config.Model);
+            Assert.Equal(run.Setting("nudged-schedule"), config.NudgedSchedule);
+            Assert.True(SweepCollector.FinalMetric(dir.RunPath(run), "power") > 0);
+        }
+        (code, output, error) = Cli("sweep", "collect", sweep);
+        Assert.True(code == 0, error);
+        Assert.Contains("4 run(s): 4 complete", output);
+    }
 }
