@@ -39,6 +39,8 @@ public sealed class BackpropagationThroughTime
     private Matrix[][] _phaseStates = [];
     private Matrix?[][] _phaseDirections = [];
     private int[][] _phases = [];
+    /// <summary>For each dynamic interaction, the phases that update one of its layers.</summary>
+    private int[][] _phasesOf = [];
     private Schedule? _builtFor;
     private Relaxation? _relaxation;
     private float[][] _curvatureWeights = [];
@@ -112,6 +114,7 @@ public sealed class BackpropagationThroughTime
         bool shifts = _phases.Length > 1;
         for (int l = 1; l < layers; l++)
             _shifted[l] = shifts ? new Matrix(_s[l].Rows, _s[l].Cols) : _s[l];
+        _phasesOf = _dynamic.Select(i => Enumerable.Range(0, _phases.Length).Where(p => _phases[p].Any(i.Touches)).ToArray()).ToArray();
         _phaseStates = new Matrix[_phases.Length][];
         _phaseDirections = new Matrix?[_phases.Length][];
         for (int p = 0; p < _phases.Length; p++)
@@ -187,13 +190,12 @@ public sealed class BackpropagationThroughTime
         }
         else
         {
-            foreach (var i in _dynamic)
+            for (int t = 0; t < _dynamic.Length; t++)
             {
                 float keep = 0f;
-                for (int p = 0; p < _phases.Length; p++)
+                foreach (int p in _phasesOf[t])
                 {
-                    if (!_phases[p].Any(i.Touches)) continue;
-                    i.AccumulateGradientDirectional(_phaseStates[p], _phaseDirections[p], 1f, start, count, batch.Pool, keep);
+                    _dynamic[t].AccumulateGradientDirectional(_phaseStates[p], _phaseDirections[p], 1f, start, count, batch.Pool, keep);
                     keep = 1f;
                 }
             }

@@ -37,7 +37,7 @@ public sealed record NetworkParts(
 /// </summary>
 public sealed class LayeredNetwork
 {
-    private readonly List<Interaction>[] _byLayer;
+    private readonly Interaction[][] _byLayer;
     private readonly LayerUpdate?[] _updates;
     private readonly Action<LayeredNetwork, Rng, float> _initializer;
 
@@ -58,8 +58,8 @@ public sealed class LayeredNetwork
         InputEncoding = parts.Input;
         WarmStart = parts.WarmStart;
         _initializer = parts.Initializer;
-        _byLayer = new List<Interaction>[LayerSizes.Length];
-        for (int l = 0; l < LayerSizes.Length; l++) _byLayer[l] = Interactions.Where(i => i.Touches(l)).ToList();
+        _byLayer = new Interaction[LayerSizes.Length][];
+        for (int l = 0; l < LayerSizes.Length; l++) _byLayer[l] = Interactions.Where(i => i.Touches(l)).ToArray();
         NeedsCurvature = Enumerable.Range(1, LayerSizes.Length - 1).Any(l => _updates[l]!.NeedsCurvature);
     }
 
@@ -92,7 +92,8 @@ public sealed class LayeredNetwork
     public LayerUpdate Update(int layer) => _updates[layer]!;
 
     public static bool IsClamped(int layer) => layer == 0;
-    public IReadOnlyList<Interaction> InteractionsOf(int layer) => _byLayer[layer];
+    /// <summary>The interactions that touch <paramref name="layer"/>, in network order (an array: iterating it allocates nothing).</summary>
+    public Interaction[] InteractionsOf(int layer) => _byLayer[layer];
 
     /// <summary>True when the drive of <paramref name="interaction"/> on <paramref name="layer"/> is constant during a relaxation.</summary>
     public static bool IsStaticDrive(Interaction interaction, int layer)

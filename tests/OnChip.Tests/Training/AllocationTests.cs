@@ -61,6 +61,32 @@ public class AllocationTests
         });
         Assert.True(fewest == 0, $"{fewest} bytes allocated in 10 conv training steps");
     }
+
+    [Theory]
+    [InlineData("ep-symmetric", "forward", "backward")]
+    [InlineData("ep-negative", "async", "async")]
+    [InlineData("bptt", "forward", "forward")]
+    [InlineData("rbp", "sync", "sync")]
+    public void Resistive_training_steps_allocate_nothing(string rule, string schedule, string nudged)
+    {
+        using var pool = new WorkerPool(2);
+        var (network, batch) = Resistive.ResistiveTestNetworks.Create([784, 64, 32, 10], gain: 10f, batchSize: 32, pool: pool);
+        batch.WarmStart = true;
+        network.Schedule = Dynamics.Schedules.Parse(schedule);
+        network.NudgedSchedule = Dynamics.Schedules.Parse(nudged);
+        var learning = LearningRules.Create(rule, network, new PhaseSettings(0.5f, 4, 4), new Randomness.Rng(1));
+        var optim = Optimizer.Create("sgd", network.Parameters, [1e-3f, 1e-3f, 1e-3f], 0.9f, 0f);
+        for (int i = 0; i < 30; i++) learning.TrainBatch(batch, optim);
+        long fewest = AllocationProbe.FewestBytes(pool, () =>
+        {
+            for (int i = 0; i < 10; i++)
+            {
+                learning.TrainBatch(batch, optim);
+                batch.CountCorrect();
+            }
+        });
+        Assert.True(fewest == 0, $"{fewest} bytes allocated in 10 resistive training steps");
+    }
 }
 
 /// <summary>Reads each worker thread's own allocation counter.</summary>
