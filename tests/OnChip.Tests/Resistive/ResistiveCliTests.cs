@@ -63,6 +63,26 @@ public class ResistiveCliTests : IDisposable
         (code, output, error) = Run("gdu", "--model", Path.Combine(run, "model.onchip"), "--batch", "4", "--t1", "20", "--t2", "5", "--out", Path.Combine(_dir, "gdu"));
         Assert.True(code == 0, error);
         Assert.Contains("W0", output);
+
+        string html = Path.Combine(_dir, "report.html");
+        (code, output, error) = Run("report", run, "--out", html);
+        Assert.True(code == 0, error);
+        Assert.Contains("\"power\"", File.ReadAllText(html));
+    }
+
+    /// <summary>--lr-decay multiplies every rate by γ after every epoch (and a resumed run picks the schedule up where it was).</summary>
+    [Fact]
+    public void Lr_decay_multiplies_the_rate_after_every_epoch()
+    {
+        string run = Path.Combine(_dir, "decay");
+        var (code, _, error) = Run("train", "--archi", "784-8-10", "--optim", "sgd", "--lr", "0.1,0.05", "--lr-decay", "0.5", "--epochs", "3",
+            "--train-limit", "100", "--test-limit", "20", "--out", run);
+        Assert.True(code == 0, error);
+        var rates = MetricsLog.Read(Path.Combine(run, "metrics.jsonl")).Select(m => m["lr"].GetDouble()).ToArray();
+        Assert.Equal([0.1, 0.05, 0.025], rates.Select(r => Math.Round(r, 6)));
+        (code, _, error) = Run("train", "--resume", run, "--epochs", "4");
+        Assert.True(code == 0, error);
+        Assert.Equal(0.0125, Math.Round(MetricsLog.Read(Path.Combine(run, "metrics.jsonl"))[^1]["lr"].GetDouble(), 6));
     }
 
     [Fact]

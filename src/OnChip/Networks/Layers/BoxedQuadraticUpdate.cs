@@ -1,4 +1,7 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using OnChip.Networks.Costs;
 using OnChip.Tensors;
 
@@ -31,13 +34,26 @@ public sealed class BoxedQuadraticUpdate : LayerUpdate
 
     public override void Apply(ReadOnlySpan<float> drive, Span<float> next, int cols, ReadOnlySpan<float> inverseCurvature)
     {
-        for (int r = 0; r < drive.Length; r += cols)
+        for (int r = 0; r < drive.Length; r += cols) Clip(drive.Slice(r, cols), inverseCurvature, next.Slice(r, cols));
+    }
+
+    /// <summary>s = min(max(u·(1/a), lower), upper) in one pass (the same three roundings as three separate passes).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void Clip(ReadOnlySpan<float> u, ReadOnlySpan<float> inverse, Span<float> s)
+    {
+        int n = s.Length, i = 0;
+        ref float pu = ref MemoryMarshal.GetReference(u);
+        ref float pi = ref MemoryMarshal.GetReference(inverse);
+        ref float lo = ref MemoryMarshal.GetArrayDataReference(_lower);
+        ref float hi = ref MemoryMarshal.GetArrayDataReference(_upper);
+        ref float ps = ref MemoryMarshal.GetReference(s);
+        for (; i <= n - 16; i += 16)
         {
-            var row = next.Slice(r, cols);
-            TensorPrimitives.Multiply(drive.Slice(r, cols), inverseCurvature, row);
-            TensorPrimitives.Max(row, _lower, row);
-            TensorPrimitives.Min(row, _upper, row);
+            var v = Vector512.LoadUnsafe(ref pu, (nuint)i) * Vector512.LoadUnsafe(ref pi, (nuint)i);
+            v = Vector512.Max(v, Vector512.LoadUnsafe(ref lo, (nuint)i));
+            Vector512.Min(v, Vector512.LoadUnsafe(ref hi, (nuint)i)).StoreUnsafe(ref ps, (nuint)i);
         }
+        for (; i < n; i++) Unsafe.Add(ref ps, i) = Math.Min(Math.Max(Unsafe.Add(ref pu, i) * Unsafe.Add(ref pi, i), _lower[i]), _upper[i]);
     }
 
     public override void Slope(ReadOnlySpan<float> drive, ReadOnlySpan<float> s, Span<float> slope, int cols, ReadOnlySpan<float> inverseCurvature)
