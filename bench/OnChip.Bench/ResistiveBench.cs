@@ -66,8 +66,9 @@ public static class ResistiveBench
         rng.FillUniform(batch.Input.Span, 0f, 1f);
         for (int r = 0; r < size; r++) batch.Targets[r, rng.NextInt(network.ClassCount)] = 1f;
         batch.EncodeInput();
+        var devices = OnChip.Synapses.DeviceSetup.Attach(network.Parameters, config.Devices, config.Seed);
         var optimizer = Optimizer.Create(config.Optim, network.Parameters, config.LearningRates(network.GroupCount), config.Momentum, config.Wd);
-        string[] names = ["static drive + curvature", $"free phase ({config.T1} sweeps)", $"nudged phases (2 × {config.T2})", "EP estimate (ΔG)", $"optimizer ({config.Optim})"];
+        string[] names = ["static drive + curvature", $"free phase ({config.T1} sweeps)", $"nudged phases (2 × {config.T2})", "EP estimate (ΔG)", $"optimizer ({config.Optim}) + storage"];
         var samples = names.Select(_ => new List<double>()).ToArray();
         var clock = new Stopwatch();
         const int block = 50;
@@ -96,7 +97,7 @@ public static class ResistiveBench
             if (done >= batches / 4)
                 for (int s = 0; s < names.Length; s++) samples[s].Add(sums[s] / block);
         }
-        Console.WriteLine($"resistive stages: {config.NetworkText}, batch {size}, {config.Threads} threads; median µs per batch over blocks of {block}");
+        Console.WriteLine($"resistive stages: {config.NetworkText}, batch {size}, {config.Threads} threads, storage {(devices.Count == 0 ? "ideal" : devices[0].Kind)}; median µs per batch over blocks of {block}");
         double total = 0;
         for (int s = 0; s < names.Length; s++)
         {

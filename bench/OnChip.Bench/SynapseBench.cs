@@ -10,8 +10,9 @@ namespace OnChip.Bench;
 /// Nanoseconds per weight per update of one synapse array (single thread), for iterating on the device path without
 /// a whole training run. A 784×512 array gets requests with a heavy-tailed size (most below one nominal pulse, as in
 /// EP training: about one weight in eight gets a pulse). Usage:
-/// <c>synapses [--device ecram] [--programming pulse-train] [--updates 200] [--pulses 0.15]</c> (--pulses: the typical
-/// request in nominal pulses). Prints the median over blocks of 20 updates, and ideal storage for comparison.
+/// <c>synapses [--device ecram] [--programming pulse-train] [--updates 200] [--pulses 0.15] [--shape 784x512] [--conductance false]</c>
+/// (--pulses: the typical request in nominal pulses; --shape: the array; --conductance: one device per value mapped onto
+/// [0, range], as a resistive network's conductances). Prints the median over blocks of 20 updates, and ideal storage for comparison.
 /// </summary>
 public static class SynapseBench
 {
@@ -20,6 +21,8 @@ public static class SynapseBench
         string device = "ecram", programming = "pulse-train";
         int updates = 200;
         float typical = 0.15f;
+        int count = 784 * 512;
+        bool conductance = false;
         for (int i = 0; i + 1 < args.Length; i += 2)
         {
             switch (args[i])
@@ -28,16 +31,17 @@ public static class SynapseBench
                 case "--programming": programming = args[i + 1]; break;
                 case "--updates": updates = int.Parse(args[i + 1]); break;
                 case "--pulses": typical = float.Parse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture); break;
+                case "--shape": count = args[i + 1].Split('x').Select(int.Parse).Aggregate(1, (a, b) => a * b); break;
+                case "--conductance": conductance = bool.Parse(args[i + 1]); break;
                 default: throw new ArgumentException($"unknown option {args[i]}");
             }
         }
-        const int count = 784 * 512;
         var rng = new Rng(7);
         var initial = new float[count];
-        for (int i = 0; i < count; i++) initial[i] = 0.05f * (float)rng.NextGaussian();
+        for (int i = 0; i < count; i++) initial[i] = conductance ? Math.Max(0f, 0.05f * (float)rng.NextGaussian()) : 0.05f * (float)rng.NextGaussian();
         var spec = DevicePresets.Get(device);
         var array = new DeviceArray("W", DeviceModel.Create(spec), ProgrammingStrategy.Create(programming, new ProgrammingOptions()),
-            4f * initial.Max(MathF.Abs), spec.PulseWidth, initial, seed: 11);
+            4f * initial.Max(MathF.Abs), spec.PulseWidth, initial, seed: 11, conductance);
         var weights = new float[count];
         array.ReadAll(weights);
         const int variants = 8;
@@ -59,8 +63,8 @@ public static class SynapseBench
                 {
                     storage.BeginUpdate();
                     var r = requests[(done + u) % variants];
-                    for (int start = 0; start < count; start += 1024)
-                        storage.Apply(w, r.AsSpan(start, Math.Min(1024, count - start)), start);
+                    for (int start = 0; start < count; start += ISynapseArray.UpdateChunk)
+                        storage.Apply(w, r.AsSpan(start, Math.Min(ISynapseArray.UpdateChunk, count - start)), start);
                 }
                 if (done > 0) samples.Add(clock.Elapsed.TotalNanoseconds / 20 / count);
             }
@@ -71,7 +75,7 @@ public static class SynapseBench
         long before = array.PulsesUp + array.PulsesDown;
         double dev = Time(array, weights);
         double pulses = (array.PulsesUp + array.PulsesDown - before) / (double)updates / count;
-        Console.WriteLine($"synapse bench: {device}/{programming}, 784x512, typical request {typical} pulses, {pulses:F3} pulses per weight per update");
+        Console.WriteLine($"synapse bench: {device}/{programming}{(conductance ? " (conductances)" : "")}, {count} values, typical request {typical} pulses, {pulses:F3} pulses per weight per update");
         Console.WriteLine($"  ideal  {ideal,8:F2} ns per weight per update");
         Console.WriteLine($"  device {dev,8:F2} ns per weight per update");
     }

@@ -24,10 +24,17 @@ public sealed class Parameter
     public Matrix Grad { get; }
     /// <summary>Learning-rate group: the index of the synaptic layer this tensor belongs to (W_n and its bias share one).</summary>
     public int Group { get; }
-    public ISynapseArray Storage { get; set; } = IdealSynapses.Instance;
+    /// <summary>Where the values live and how a requested change reaches them (default: exact digital storage).</summary>
+    public ISynapseArray Storage
+    {
+        get => _storage ?? (NonNegative ? IdealSynapses.Conductances : IdealSynapses.Instance);
+        set => _storage = value;
+    }
+    private ISynapseArray? _storage;
+
     /// <summary>
-    /// A parameter that must stay non-negative (a conductance): after every update it is projected onto g ≥ 0, and
-    /// on devices it is one device whose range maps onto [0, g_max] (no differential pair).
+    /// A parameter that must stay non-negative (a conductance): its storage keeps it ≥ 0 (exact storage projects every
+    /// update onto g ≥ 0; on devices it is one device whose range maps onto [0, g_max], no differential pair).
     /// </summary>
     public bool NonNegative { get; init; }
 

@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using OnChip.Networks;
 using OnChip.Parallelism;
 using OnChip.Synapses;
@@ -85,12 +84,6 @@ public abstract class Optimizer : IParallelJob
                 var delta = scratch.AsSpan(0, count);
                 ComputeDelta(p, offset, count, delta);
                 parameter.Storage.Apply(parameter.Value.Span, delta, offset);
-                if (parameter.NonNegative)
-                {
-                    // A conductance: projected back onto g ≥ 0 after the update.
-                    var updated = parameter.Value.Span.Slice(offset, count);
-                    TensorPrimitives.Max(updated, 0f, updated);
-                }
             }
         }
     }

@@ -79,8 +79,13 @@ public sealed class DeviceArray : ISynapseArray
         CopyUniformDevices();
         strategy.Attach(Count);
         if (strategy.IsExact) _exact = new float[Count];
+        // Without read noise or quantisation a device reads the same until it is pulsed, and only pulses change
+        // devices (no refresh): an update then reads back only the blocks it pulsed.
+        _readsPulsedOnly = _exact is null && model.Spec.ReadNoise == 0 && model.Spec.ReadLevels <= 1 && Pair != PairMode.OneSided;
         Program(initialWeights);
     }
+
+    private readonly bool _readsPulsedOnly;
 
     private void CopyUniformDevices()
     {
@@ -235,10 +240,45 @@ public sealed class DeviceArray : ISynapseArray
             var pulses = s.Pulses.AsSpan(0, n);
             var widths = s.Widths.AsSpan(0, n);
             _strategy.Plan(requested, start, NominalChange, PulseWidth, pulses, widths, s.Random, s.C.AsSpan(0, n));
+            if (_readsPulsedOnly)
+            {
+                MarkPulsedBlocks(pulses, s.Changed);
+                Fire(pulses, widths, start, s);
+                ReadPulsedBlocks(weights.Slice(start, n), start, s.Changed);
+                return;
+            }
             Fire(pulses, widths, start, s);
             if (Pair == PairMode.OneSided) Refresh(start, n);
         }
         Read(weights.Slice(start, n), start, s);
+    }
+
+    /// <summary>One bit per block of 16 devices with a pulse (a partial last block is always marked).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void MarkPulsedBlocks(ReadOnlySpan<float> counts, ulong[] changed)
+    {
+        Array.Clear(changed);
+        int n = counts.Length, blocks = n / 16;
+        ref float c = ref MemoryMarshal.GetReference(counts);
+        for (int b = 0; b < blocks; b++)
+            if (Vector512.LoadUnsafe(ref c, (nuint)b * 16) != Vector512<float>.Zero) changed[b >> 6] |= 1UL << (b & 63);
+        if (blocks * 16 < n) changed[blocks >> 6] |= 1UL << (blocks & 63);
+    }
+
+    /// <summary>The weights of the marked blocks as the devices now read them (the others read as before).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void ReadPulsedBlocks(Span<float> weights, int start, ulong[] changed)
+    {
+        int n = weights.Length;
+        for (int word = 0; word < changed.Length; word++)
+            for (ulong bits = changed[word]; bits != 0; bits &= bits - 1)
+            {
+                int from = (word * 64 + BitOperations.TrailingZeroCount(bits)) * 16;
+                if (from >= n) return;
+                int length = Math.Min(16, n - from);
+                if (Pair == PairMode.Single) ShiftScale(_plus.AsSpan(start + from, length), -_reference, Scale, weights.Slice(from, length), IsConductance);
+                else DifferenceScale(_plus.AsSpan(start + from, length), _minus.AsSpan(start + from, length), Scale, weights.Slice(from, length));
+            }
     }
 
     /// <summary>
@@ -574,7 +614,7 @@ public sealed class DeviceArray : ISynapseArray
         if (spec.ReadNoise == 0 && spec.ReadLevels <= 1)
         {
             // Noiseless, unquantised reads straight from the conductances (the same arithmetic as below, fewer passes).
-            if (Pair == PairMode.Single) ShiftScale(_plus.AsSpan(start, n), -_reference, Scale, weights);
+            if (Pair == PairMode.Single) ShiftScale(_plus.AsSpan(start, n), -_reference, Scale, weights, IsConductance);
             else DifferenceScale(_plus.AsSpan(start, n), _minus.AsSpan(start, n), Scale, weights);
             return;
         }
@@ -591,16 +631,23 @@ public sealed class DeviceArray : ISynapseArray
             TensorPrimitives.Subtract(plus, minus, plus);
         }
         TensorPrimitives.Multiply(plus, Scale, weights);
+        if (IsConductance) TensorPrimitives.Max(weights, 0f, weights);  // a noisy read of a conductance stays ≥ 0
     }
 
-    /// <summary>destination = (x + shift)·scale.</summary>
-    private static void ShiftScale(ReadOnlySpan<float> x, float shift, float scale, Span<float> destination)
+    /// <summary>destination = (x + shift)·scale, floored at 0 for a conductance (a device whose spread bounds reach below the range's zero).</summary>
+    private static void ShiftScale(ReadOnlySpan<float> x, float shift, float scale, Span<float> destination, bool nonNegative)
     {
         int n = x.Length, i = 0;
         ref float source = ref MemoryMarshal.GetReference(x);
         ref float target = ref MemoryMarshal.GetReference(destination[..n]);
         var a = Vector512.Create(shift);
         var b = Vector512.Create(scale);
+        if (nonNegative)
+        {
+            for (; i <= n - 16; i += 16) Vector512.MaxNative((Vector512.LoadUnsafe(ref source, (nuint)i) + a) * b, Vector512<float>.Zero).StoreUnsafe(ref target, (nuint)i);
+            for (; i < n; i++) Unsafe.Add(ref target, i) = Math.Max((Unsafe.Add(ref source, i) + shift) * scale, 0f);
+            return;
+        }
         for (; i <= n - 16; i += 16) ((Vector512.LoadUnsafe(ref source, (nuint)i) + a) * b).StoreUnsafe(ref target, (nuint)i);
         for (; i < n; i++) Unsafe.Add(ref target, i) = (Unsafe.Add(ref source, i) + shift) * scale;
     }
@@ -661,5 +708,7 @@ public sealed class DeviceArray : ISynapseArray
             Histogram = new int[ChunkSize + 1];
         public readonly DevicePopulation PlusDevices = new(ChunkSize), MinusDevices = new(ChunkSize);
         public readonly ChunkRandom Random = new();
+        /// <summary>A bit per block of 16 devices that an update pulsed.</summary>
+        public readonly ulong[] Changed = new ulong[(ChunkSize / 16 + 1 + 63) / 64];
     }
 }
