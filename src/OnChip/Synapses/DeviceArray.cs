@@ -260,8 +260,17 @@ public sealed class DeviceArray : ISynapseArray
         Array.Clear(changed);
         int n = counts.Length, blocks = n / 16;
         ref float c = ref MemoryMarshal.GetReference(counts);
-        for (int b = 0; b < blocks; b++)
-            if (Vector512.LoadUnsafe(ref c, (nuint)b * 16) != Vector512<float>.Zero) changed[b >> 6] |= 1UL << (b & 63);
+        for (int word = 0; word * 64 < blocks; word++)
+        {
+            // Branch-free, in a register: whether a block is pulsed is random from block to block.
+            ulong bits = 0;
+            for (int b = word * 64, end = Math.Min(blocks, b + 64); b < end; b++)
+            {
+                ulong lanes = (~Vector512.Equals(Vector512.LoadUnsafe(ref c, (nuint)b * 16), Vector512<float>.Zero)).ExtractMostSignificantBits();
+                bits |= ((lanes + 0xFFFF) >> 16) << (b & 63);
+            }
+            changed[word] = bits;
+        }
         if (blocks * 16 < n) changed[blocks >> 6] |= 1UL << (blocks & 63);
     }
 

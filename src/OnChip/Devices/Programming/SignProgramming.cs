@@ -129,19 +129,24 @@ public sealed class MixedPrecisionProgramming(float threshold) : ProgrammingStra
     public override void Attach(int count) => _accumulator = new float[count];
     public override IReadOnlyList<float[]> StateBuffers => [_accumulator];
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Plan(ReadOnlySpan<float> requested, int start, float nominal, float width, Span<float> pulses, Span<float> widths, ChunkRandom random, Span<float> scratch)
     {
         int n = requested.Length, i = 0;
         var accumulator = _accumulator.AsSpan(start, n);
+        if (pulses.Length < n) throw new ArgumentException("pulses is shorter than the request");
         var step = Vector512.Create(nominal);
         var threshold = Vector512.Create(Threshold * nominal);
+        ref float acc = ref MemoryMarshal.GetReference(accumulator);
+        ref float req = ref MemoryMarshal.GetReference(requested);
+        ref float planned = ref MemoryMarshal.GetReference(pulses);
         for (; i <= n - 16; i += 16)
         {
-            var chi = Vector512.Create(accumulator.Slice(i, 16)) + Vector512.Create(requested.Slice(i, 16));
+            var chi = Vector512.LoadUnsafe(ref acc, (nuint)i) + Vector512.LoadUnsafe(ref req, (nuint)i);
             var whole = Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(Vector512.Abs(chi), threshold),
                 Vector512.Truncate(chi / step), Vector512<float>.Zero);
-            (chi - whole * step).CopyTo(accumulator.Slice(i, 16));
-            whole.CopyTo(pulses.Slice(i, 16));
+            (chi - whole * step).StoreUnsafe(ref acc, (nuint)i);
+            whole.StoreUnsafe(ref planned, (nuint)i);
         }
         for (; i < n; i++)
         {
