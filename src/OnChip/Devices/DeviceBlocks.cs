@@ -25,6 +25,13 @@ public ref struct DeviceBlocks
     /// <summary>The 16 values of block <paramref name="k"/> (k in units of devices, a multiple of 16).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Load(ref readonly float first, nuint k) => Vector512.LoadUnsafe(in first, k);
+
+    /// <summary>Asks the cache for block <paramref name="k"/>'s values ahead of their use.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe void Prefetch(ref readonly float first, nuint k)
+    {
+        if (Sse.IsSupported) Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref Unsafe.AsRef(in first), k)));
+    }
 }
 
 /// <summary>
@@ -43,6 +50,13 @@ public readonly ref struct DeviceParameter(ref readonly float values, ref readon
     /// <summary>The 16 values of block <paramref name="k"/> (k in units of devices, a multiple of 16), from the floats.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Vector512<float> Load(nuint k) => Vector512.LoadUnsafe(in _values, k);
+
+    /// <summary>Asks the cache for the codes of block <paramref name="k"/> ahead of their use.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public unsafe void Prefetch(nuint k)
+    {
+        if (Sse.IsSupported) Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.AsRef(in Unsafe.Add(ref Unsafe.AsRef(in _codes), k * _stride))));
+    }
 
     /// <summary>The same values, decoded from the codes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
