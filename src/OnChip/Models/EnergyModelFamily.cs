@@ -29,6 +29,9 @@ public abstract class EnergyModelFamily : ModelFamily
     /// <summary>Rebuilds a network from a model file's metadata (its parameters are then read by <see cref="ModelFile"/>).</summary>
     public abstract LayeredNetwork LoadNetwork(JsonObject metadata, string path);
 
+    /// <summary>What tensor <paramref name="tensor"/> of one of this family's model files is (for exports), or null if unknown.</summary>
+    public virtual string? DescribeTensor(TensorArchive.Contents contents, NamedTensor tensor) => null;
+
     /// <summary>A built network in a few words (for eval and the tools).</summary>
     public virtual string Summary(LayeredNetwork network) => $"{network.Spec.ArchiText} {network.Spec.Activation} {network.Spec.Loss} (energy-based)";
 

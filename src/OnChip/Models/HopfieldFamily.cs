@@ -87,6 +87,19 @@ public sealed class HopfieldFamily(bool convolutional) : EnergyModelFamily
         }
     }
 
+    public override string? DescribeTensor(Persistence.TensorArchive.Contents contents, Persistence.NamedTensor tensor)
+    {
+        if (tensor.Name.Length < 2 || !int.TryParse(tensor.Name.AsSpan(1), out int n)) return null;
+        bool ce = contents.Metadata["loss"] is JsonValue loss && loss.TryGetValue(out string? l) && l == "ce";
+        int synapticLayers = contents.Tensors.Count(t => t.Name.StartsWith('W'));
+        if (tensor.Name[0] == 'W' && tensor.Shape.Length == 2)
+            return $"weights W{n} coupling layer {n} (columns, {tensor.Shape[1]} units) to layer {n + 1} (rows, {tensor.Shape[0]} units)" +
+                   (ce && n == synapticLayers - 1 ? "; the softmax readout" : "");
+        if (tensor.Name[0] == 'b' && tensor.Shape.Length == 1)
+            return $"bias b{n} of layer {n} ({tensor.Shape[0]} units)" + (ce && n == synapticLayers ? "; the softmax readout's bias" : "");
+        return null;
+    }
+
     /// <summary>Layered and conv files share the kind; a conv file has its conv layers in the metadata.</summary>
     public override LayeredNetwork LoadNetwork(JsonObject metadata, string path)
     {

@@ -65,26 +65,8 @@ public static class NpyExport
         return file;
     }
 
-    private static string Describe(TensorArchive.Contents contents, NamedTensor tensor)
-    {
-        string shape = "[" + string.Join(", ", tensor.Shape) + "]";
-        if (contents.Kind == Resistive.ResistiveFamily.Kind && tensor.Name.Length > 1 && int.TryParse(tensor.Name.AsSpan(1), out int r))
-        {
-            if (tensor.Name[0] == 'W' && tensor.Shape.Length == 2)
-                return $"conductances W{r} (siemens, ≥ 0) between layer {r} (columns, {tensor.Shape[1]} nodes{(r == 0 ? ": the inputs +g·x then −g·x" : "")}) and layer {r + 1} (rows, {tensor.Shape[0]} nodes)";
-            if (tensor.Name[0] == 'b' && tensor.Shape.Length == 1)
-                return $"bias currents b{r} (amperes) into the {tensor.Shape[0]} nodes of layer {r}";
-        }
-        if (contents.Kind == ModelFile.Kind && tensor.Name.Length > 1 && int.TryParse(tensor.Name.AsSpan(1), out int n))
-        {
-            bool ce = contents.Metadata["loss"] is JsonValue loss && loss.TryGetValue(out string? l) && l == "ce";
-            int synapticLayers = contents.Tensors.Count(t => t.Name.StartsWith('W'));
-            if (tensor.Name[0] == 'W' && tensor.Shape.Length == 2)
-                return $"weights W{n} coupling layer {n} (columns, {tensor.Shape[1]} units) to layer {n + 1} (rows, {tensor.Shape[0]} units)" +
-                       (ce && n == synapticLayers - 1 ? "; the softmax readout" : "");
-            if (tensor.Name[0] == 'b' && tensor.Shape.Length == 1)
-                return $"bias b{n} of layer {n} ({tensor.Shape[0]} units)" + (ce && n == synapticLayers ? "; the softmax readout's bias" : "");
-        }
-        return $"float32 tensor '{tensor.Name}' of shape {shape} from a '{contents.Kind}' file";
-    }
+    /// <summary>What a tensor is, as the family that wrote the file says (any other file: its name and shape).</summary>
+    private static string Describe(TensorArchive.Contents contents, NamedTensor tensor) =>
+        ModelFile.FamilyForKind(contents.Kind)?.DescribeTensor(contents, tensor)
+        ?? $"float32 tensor '{tensor.Name}' of shape [{string.Join(", ", tensor.Shape)}] from a '{contents.Kind}' file";
 }

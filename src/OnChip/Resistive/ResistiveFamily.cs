@@ -63,6 +63,16 @@ public sealed class ResistiveFamily : EnergyModelFamily
         catch (ArgumentException e) { throw new ConfigException(e.Message); }
     }
 
+    public override string? DescribeTensor(Persistence.TensorArchive.Contents contents, Persistence.NamedTensor tensor)
+    {
+        if (tensor.Name.Length < 2 || !int.TryParse(tensor.Name.AsSpan(1), out int n)) return null;
+        if (tensor.Name[0] == 'W' && tensor.Shape.Length == 2)
+            return $"conductances W{n} (siemens, ≥ 0) between layer {n} (columns, {tensor.Shape[1]} nodes{(n == 0 ? ": the inputs +g·x, then −g·x" : "")}) and layer {n + 1} (rows, {tensor.Shape[0]} nodes)";
+        if (tensor.Name[0] == 'b' && tensor.Shape.Length == 1)
+            return $"bias currents b{n} (amperes) into the {tensor.Shape[0]} nodes of layer {n}";
+        return null;
+    }
+
     public override void Describe(LayeredNetwork network, JsonObject meta)
     {
         meta["archi"] = network.Spec.ArchiText;
