@@ -36,6 +36,11 @@ public static class ExportCommand
             string chosen = ConfigParse.Choice("--format", parse.GetValue(format)!, Formats);
             string source = parse.GetValue(model)!;
             string target = parse.GetValue(outPath)!;
+            if (chosen != "spice")
+            {
+                var given = new Option[] { data, split, index, check, threads }.FirstOrDefault(o => parse.GetResult(o) is { Implicit: false });
+                if (given is not null) throw new ConfigException($"{given.Name}: only for --format spice");
+            }
             if (chosen == "spice")
             {
                 int workers = parse.GetValue(threads) is string w ? ConfigParse.Int("--threads", w, 1, 1024) : Environment.ProcessorCount;
@@ -60,8 +65,11 @@ public static class ExportCommand
         if (network is null || network.Family != ResistiveNetwork.Family)
             throw new UserFacingException($"{source}: --format spice exports resistive networks (--model resistive), not a {model.Description}");
         if (Directory.Exists(netlist)) throw new UserFacingException($"{netlist}: is a directory; give the netlist's file name (e.g. {Path.Combine(netlist, "circuit.cir")})");
+        if (File.Exists(netlist)) throw new UserFacingException($"{netlist}: exists; remove it or choose another --out (an export never overwrites a file)");
         var loaded = DatasetLoader.Load(dataName);
         var set = splitName == "test" ? loaded.Test : loaded.Train;
+        // A model trained on standardised inputs sees them standardised the same way: so do its circuit's sources.
+        if (ChannelNormalization.FromMetadata(model.Metadata) is { } normalization) set = normalization.Apply(set);
         if (set.FeatureCount != network.InputSize)
             throw new ConfigException($"--data: {set.Name} has {set.FeatureCount} features, the model reads {network.InputSize}");
         if (index >= set.Count) throw new ConfigException($"--index: {set.Name} has {set.Count} examples (0..{set.Count - 1}), got {index}");

@@ -143,10 +143,16 @@ public sealed class Relaxation
         if (_nudgedInverse.Length != a.Length) _nudgedInverse = new float[a.Length];
         for (int j = 0; j < a.Length; j++)
         {
+            // A node with nothing connected stays at 0 in every phase (see PrepareStaticDrive): it is not nudged either.
+            if (!(a[j] > 0f))
+            {
+                _nudgedInverse[j] = 0f;
+                continue;
+            }
             float nudged = update.NudgedCurvature(_network.Cost, a[j], beta);
             if (!(nudged > 0f))
-                throw new UserFacingException($"beta: with β = {beta} the nudged output unit {j} has no minimum (its conductances sum to {a[j]}, " +
-                                              $"and β must stay above −{a[j]}); use a smaller |β|");
+                throw new UserFacingException($"beta: with β = {beta} the nudged output unit {j} has no equilibrium: its conductances sum to " +
+                                              $"{a[j]}, and a negative β must stay above −{a[j]}; use a smaller β (or a rule that nudges with +β only)");
             _nudgedInverse[j] = 1f / nudged;
         }
     }

@@ -12,7 +12,8 @@ namespace OnChip.Resistive;
 /// <summary>
 /// <c>--model resistive</c>: deep resistive networks (<see cref="ResistiveNetwork"/>). The published protocol relaxes
 /// with forward sweeps in the free phase and at inference and backward sweeps in the nudged phases, and starts each
-/// training free phase from the previous batch's state; those are the defaults. Model files of kind "resistive".
+/// training free phase from the previous batch's state; those are the defaults (of the family and of a network
+/// <see cref="ResistiveNetwork.Create"/> builds). Model files of kind "resistive".
 /// </summary>
 public sealed class ResistiveFamily : EnergyModelFamily
 {

@@ -21,7 +21,7 @@ public sealed class ResistiveInteraction : Interaction, IDissipative
 {
     private readonly int[] _layers;
     private readonly Parameter[] _parameters;
-    private float[] _difference = [], _upper = [], _lower = [], _field = [], _withOnes = [], _product = [];
+    private float[] _difference = [], _upper = [], _lower = [], _field = [], _withOnes = [], _product = [], _rowSums = [], _colSums = [];
     private Matrix[]? _directionView;
 
     public ResistiveInteraction(int lower, int upper, Parameter conductance)
@@ -208,8 +208,10 @@ public sealed class ResistiveInteraction : Interaction, IDissipative
         if (_field.Length < count * UpperSize) _field = new float[count * UpperSize];
         Gemm.Multiply(pool, false, true, count, UpperSize, LowerSize, 1f,
             states[Lower].Data, 0, LowerSize, g.Data, 0, LowerSize, 0f, _field, 0, UpperSize);
-        var rowSums = new float[UpperSize];
-        var colSums = new float[LowerSize];
+        if (_rowSums.Length != UpperSize) (_rowSums, _colSums) = (new float[UpperSize], new float[LowerSize]);
+        var (rowSums, colSums) = (_rowSums, _colSums);
+        Array.Clear(rowSums);
+        Array.Clear(colSums);
         AddCurvature(Upper, rowSums);
         AddCurvature(Lower, colSums);
         double total = 0;

@@ -50,7 +50,12 @@ public static class ResistiveNetwork
         {
             Input = new DoubledInput(archi[0], inputGain),
             WarmStart = true,
-        });
+        })
+        {
+            // The published protocol: forward sweeps in the free phase and at inference, backward in the nudged phases.
+            Schedule = Dynamics.Schedule.Forward,
+            NudgedSchedule = Dynamics.Schedule.Backward,
+        };
     }
 
     public const string Family = "resistive";

@@ -6,8 +6,8 @@ namespace OnChip.Resistive;
 /// <summary>How SPICE's DC operating point compares with OnChip's free equilibrium for one example.</summary>
 public sealed record SpiceComparison(double MaxDifference, string WorstNode, double InputScale, int OnChipClass, int SpiceClass, int Nodes)
 {
-    /// <summary>The largest node difference as a fraction of the input voltage scale.</summary>
-    public double RelativeDifference => MaxDifference / InputScale;
+    /// <summary>The largest node difference as a fraction of the input voltage scale (at least 1 mV, for an all-zero input).</summary>
+    public double RelativeDifference => MaxDifference / Math.Max(InputScale, 1e-3);
 }
 
 /// <summary>Runs <c>ngspice -b</c> on a netlist and compares the operating point with OnChip's (the referee for the simulator).</summary>
@@ -33,15 +33,16 @@ public static class SpiceCheck
         info.ArgumentList.Add(Path.GetFullPath(netlist));
         using var process = Process.Start(info) ?? throw new UserFacingException("could not start ngspice");
         var error = process.StandardError.ReadToEndAsync();
-        string output = process.StandardOutput.ReadToEnd();
-        if (!process.WaitForExit(timeout ?? TimeSpan.FromMinutes(10)))
+        var output = process.StandardOutput.ReadToEndAsync();
+        var limit = timeout ?? TimeSpan.FromMinutes(30);
+        if (!process.WaitForExit(limit))
         {
             process.Kill(entireProcessTree: true);
-            throw new UserFacingException($"{netlist}: ngspice did not finish in time");
+            throw new UserFacingException($"{netlist}: ngspice did not finish within {limit.TotalMinutes:G3} minutes");
         }
-        var voltages = Parse(output);
+        var voltages = Parse(output.Result);
         if (voltages.Count == 0)
-            throw new UserFacingException($"{netlist}: ngspice printed no operating point (exit code {process.ExitCode}): {Last(error.Result + output)}");
+            throw new UserFacingException($"{netlist}: ngspice printed no operating point (exit code {process.ExitCode}): {Last(error.Result + output.Result)}");
         return voltages;
     }
 

@@ -28,8 +28,9 @@ public static class SpiceNetlist
     public const string DiodeModel = ".model DIDEAL D(IS=1e-12 N=0.001)";
 
     /// <summary>
-    /// Every node gets 1e12 Ω to ground (ngspice's <c>rshunt</c>) so that a node whose conductances all learnt 0 still
-    /// has a DC path; it moves the other nodes by less than a picoampere's worth.
+    /// Every node gets 1e12 Ω to ground (ngspice's <c>rshunt</c>) so that a node whose conductances all learnt 0 (left
+    /// without its bias source, as OnChip holds it at 0) still has a DC path; it moves the other nodes by less than a
+    /// picoampere's worth.
     /// </summary>
     public const string Options = ".options rshunt=1e12";
 
@@ -100,9 +101,9 @@ public static class SpiceNetlist
                 }
             }
             var b = network.Parameter($"b{n + 1}").Value.Data;
-            w.WriteLine($"* bias currents b{n + 1} into layer {n + 1}");
+            w.WriteLine($"* bias currents b{n + 1} into layer {n + 1} (none into a node with no conductance: OnChip holds such a node at 0)");
             for (int j = 0; j < b.Length; j++)
-                if (b[j] != 0f) w.WriteLine($"I{n + 1}_{j} 0 {NodeName(n + 1, j, layers)} DC {b[j].ToString("R", c)}");
+                if (b[j] != 0f && Connected(network, n + 1, j)) w.WriteLine($"I{n + 1}_{j} 0 {NodeName(n + 1, j, layers)} DC {b[j].ToString("R", c)}");
         }
         for (int l = 1; l < layers - 1; l++)
         {
@@ -116,6 +117,17 @@ public static class SpiceNetlist
         }
         w.WriteLine(".op");
         w.WriteLine(".end");
+    }
+
+    /// <summary>Whether node <paramref name="j"/> of layer <paramref name="layer"/> has a non-zero conductance to a neighbouring layer.</summary>
+    private static bool Connected(LayeredNetwork network, int layer, int j)
+    {
+        if (network.Parameter($"W{layer - 1}").Value.Row(j).IndexOfAnyExcept(0f) >= 0) return true;
+        if (layer + 1 >= network.LayerCount) return false;
+        var above = network.Parameter($"W{layer}").Value;
+        for (int k = 0; k < above.Rows; k++)
+            if (above[k, j] != 0f) return true;
+        return false;
     }
 
     /// <summary>OnChip's voltage of every node (inputs included), by SPICE name.</summary>

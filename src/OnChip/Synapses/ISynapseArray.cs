@@ -21,9 +21,11 @@ public interface ISynapseArray
     const int UpdateChunk = 2048;
 
     /// <summary>
-    /// Applies the requested change to elements [start, start + requested.Length) and writes the weights as they
-    /// will now be read into the same range of <paramref name="weights"/>. Called concurrently for disjoint ranges;
-    /// ranges start at multiples of <see cref="UpdateChunk"/> within the tensor, whatever the number of workers.
+    /// Applies the requested change to elements [start, start + requested.Length) and makes the same range of
+    /// <paramref name="weights"/> hold the weights as they will now be read. <paramref name="weights"/> is the
+    /// parameter's own value buffer, holding the previous reads: an array may rewrite only the elements it changed.
+    /// Called concurrently for disjoint ranges; ranges start at multiples of <see cref="UpdateChunk"/> within the
+    /// tensor, whatever the number of workers.
     /// </summary>
     void Apply(Span<float> weights, ReadOnlySpan<float> requested, int start);
 

@@ -180,6 +180,31 @@ public class ResistiveCliTests : IDisposable
         Assert.Equal(8, agreed);
     }
 
+    /// <summary>A model trained on standardised inputs is exported with its sources at the standardised inputs, and SPICE agrees.</summary>
+    [NgspiceFact]
+    public void Export_of_a_normalized_model_drives_the_standardised_inputs()
+    {
+        string run = Path.Combine(_dir, "normalized");
+        var (code, _, error) = Run(["train", .. Published("--data", "bars", "--archi", "64-8-4", "--input-gain", "5", "--normalize", "true", "--epochs", "1"), "--out", run]);
+        Assert.True(code == 0, error);
+        string netlist = Path.Combine(_dir, "n.cir");
+        (code, var output, error) = Run("export", Path.Combine(run, "model.onchip"), "--format", "spice", "--data", "bars", "--index", "0", "--out", netlist, "--check");
+        Assert.True(code == 0, error + output);
+        var data = OnChip.Data.DatasetLoader.Load("bars").Test;
+        var normalization = OnChip.Data.ChannelNormalization.FromMetadata(OnChip.Persistence.TensorArchive.Load(Path.Combine(run, "model.onchip")).Metadata)!;
+        float expected = 5f * normalization.Apply(data).Features[0];
+        var source = File.ReadLines(netlist).First(l => l.StartsWith("V0 ", StringComparison.Ordinal));
+        Assert.Equal(expected, float.Parse(source.Split(' ')[^1], CultureInfo.InvariantCulture), 4);
+        Assert.NotEqual(5f * data.Features[0], expected);
+        // A second export to the same file is refused; npy options are refused with spice-only settings.
+        (code, _, error) = Run("export", Path.Combine(run, "model.onchip"), "--format", "spice", "--data", "bars", "--out", netlist);
+        Assert.Equal(1, code);
+        Assert.Contains("exists", error);
+        (code, _, error) = Run("export", Path.Combine(run, "model.onchip"), "--format", "npy", "--index", "3", "--out", Path.Combine(_dir, "npy"));
+        Assert.Equal(1, code);
+        Assert.Contains("--index: only for --format spice", error);
+    }
+
     [NgspiceFact]
     public void Export_check_runs_ngspice_and_reports_the_agreement()
     {

@@ -112,6 +112,30 @@ public class ResistiveDynamicsTests
         var (network, batch) = ResistiveTestNetworks.Create([4, 4, 2], gain: 1f, batchSize: 2, seed: 6, low: 0.01f, high: 0.02f);
         batch.Relaxation.PrepareStaticDrive(batch.Free, batch.Count, batch.Pool);
         var e = Assert.Throws<UserFacingException>(() => batch.Relaxation.Relax(batch.Free, batch.Targets, -5f, 1, batch.Count, batch.Pool));
-        Assert.Contains("has no minimum", e.Message);
+        Assert.Contains("has no equilibrium", e.Message);
+    }
+
+    /// <summary>
+    /// A node whose conductances all learnt 0 is connected to nothing: it stays at 0 in every phase, nudged ones
+    /// included (whatever its bias), so centred EP does not fail on it; SPICE gets no bias source for it.
+    /// </summary>
+    [Fact]
+    public void A_node_with_no_conductance_stays_at_zero_in_every_phase()
+    {
+        var (network, batch) = ResistiveTestNetworks.Create([4, 6, 3], gain: 2f, batchSize: 3, seed: 12);
+        var top = network.Parameter("W1").Value;
+        top.Row(1).Clear();                      // output node 1: no conductance left
+        network.Parameter("b2").Value[0, 1] = 0.3f;
+        new EquilibriumPropagation(new PhaseSettings(0.5f, 20, 20), NudgingScheme.Symmetric, new Randomness.Rng(0)).ComputeGradients(batch);
+        foreach (var state in new[] { batch.Free, batch.Nudged, batch.Opposite })
+            for (int r = 0; r < batch.Count; r++) Assert.Equal(0f, state[2][r, 1]);
+        // Its bias cannot move it; its resistors still see the voltage drops across them, so they may grow back.
+        Assert.Equal(0f, network.Parameter("b2").Grad[0, 1]);
+        Assert.Contains(network.Parameter("W1").Grad.Row(1).ToArray(), g => g != 0f);
+        var state0 = OnChip.Resistive.SpiceNetlist.Relax(network, batch.Input.Row(0), batch.Pool);
+        var netlist = new StringWriter();
+        OnChip.Resistive.SpiceNetlist.Write(netlist, network, state0, "test");
+        Assert.DoesNotContain("I2_1 ", netlist.ToString());
+        Assert.Contains("I2_0 ", netlist.ToString());
     }
 }
