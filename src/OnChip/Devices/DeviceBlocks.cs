@@ -37,15 +37,13 @@ public ref struct DeviceBlocks
 /// <summary>
 /// One per-device parameter of a run of devices, as floats and as 16-bit codes times the buffer's unit (the same
 /// values): kernels bound by streaming the parameters from memory read the codes, half the bytes; kernels bound by
-/// arithmetic read the floats and save the decoding. The codes of consecutive blocks of 16 are <paramref name="stride"/>
-/// blocks apart (6 in a population's block-major layout, 1 for a contiguous run).
+/// arithmetic read the floats and save the decoding.
 /// </summary>
-public readonly ref struct DeviceParameter(ref readonly float values, ref readonly short codes, float unit, int stride)
+public readonly ref struct DeviceParameter(ref readonly float values, ref readonly short codes, float unit)
 {
     private readonly ref readonly float _values = ref values;
     private readonly ref readonly short _codes = ref codes;
     private readonly float _unit = unit;
-    private readonly nuint _stride = (nuint)stride;
 
     /// <summary>The 16 values of block <paramref name="k"/> (k in units of devices, a multiple of 16), from the floats.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -55,14 +53,14 @@ public readonly ref struct DeviceParameter(ref readonly float values, ref readon
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public unsafe void Prefetch(nuint k)
     {
-        if (Sse.IsSupported) Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.AsRef(in Unsafe.Add(ref Unsafe.AsRef(in _codes), k * _stride))));
+        if (Sse.IsSupported) Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.AsRef(in Unsafe.Add(ref Unsafe.AsRef(in _codes), k))));
     }
 
     /// <summary>The same values, decoded from the codes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Vector512<float> LoadCoded(nuint k)
     {
-        var codes = Vector256.LoadUnsafe(in _codes, k * _stride);
+        var codes = Vector256.LoadUnsafe(in _codes, k);
         var wide = Avx512F.IsSupported
             ? Avx512F.ConvertToVector512Int32(codes)
             : Vector512.Create(Vector256.WidenLower(codes), Vector256.WidenUpper(codes));

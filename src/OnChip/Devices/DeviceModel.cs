@@ -42,8 +42,7 @@ public abstract class DeviceModel
     /// Applies |counts[i]| pulses (a whole number) in the direction of counts[i] to each device of the chunk, one
     /// after another as <see cref="Pulse"/> would, 16 devices at a time: the pulses of a device run in registers, with
     /// no pass over the chunk per pulse. Cycle-to-cycle noise: one normal draw from <paramref name="random"/> per pulse.
-    /// Returns the pulses fired and how many of them potentiate. <paramref name="offset"/> (the first device's index in
-    /// <paramref name="devices"/>) is a multiple of 16, as every chunk's start is.
+    /// Returns the pulses fired and how many of them potentiate.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public (long Pulses, long Rising) PulseTrains(Span<float> state, ReadOnlySpan<float> counts, ReadOnlySpan<float> width,
@@ -95,7 +94,7 @@ public abstract class DeviceModel
         for (int b = 0; b < 6; b++)
         {
             devices.Buffers[b].AsSpan(offset, m).CopyTo(lanes[(48 + 16 * b)..]);
-            devices.BlockCodes16(b, offset, m).CopyTo(codes[(16 * b)..]);
+            devices.Codes(b).Slice(offset, m).CopyTo(codes[(16 * b)..]);
         }
         var block = new DeviceBlocks
         {
@@ -113,7 +112,7 @@ public abstract class DeviceModel
 
     /// <summary>Parameter <paramref name="b"/> of the padded tail: floats after the state, counts and widths; codes in their own buffer.</summary>
     private static DeviceParameter Padded(Span<float> lanes, Span<short> codes, int b, DevicePopulation devices) =>
-        new(in lanes[48 + 16 * b], in codes[16 * b], devices.Unit(b), 1);
+        new(in lanes[48 + 16 * b], in codes[16 * b], devices.Unit(b));
 
     /// <summary>
     /// All pulses of <see cref="DeviceBlocks.Blocks"/> blocks of 16 devices (models with <see cref="FiresTrains"/>);

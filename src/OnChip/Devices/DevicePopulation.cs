@@ -4,9 +4,7 @@ namespace OnChip.Devices;
 /// The per-device parameters of an array of devices, drawn once when the array is made (device-to-device
 /// variability): step scale up and down (with the up/down asymmetry), bounds, and model-specific values.
 /// Each buffer also has 16-bit codes for the pulse-train kernels, which stream them at every update
-/// (<see cref="Quantize"/>): half the bytes of the floats, and the floats hold exactly the coded values. The codes
-/// are stored block by block (16 devices × the six parameters, 192 bytes in three cache lines), so a pulsed block
-/// reads one contiguous run instead of a line from each of six arrays.
+/// (<see cref="Quantize"/>): half the bytes of the floats, and the floats hold exactly the coded values.
 /// </summary>
 public sealed class DevicePopulation(int count)
 {
@@ -19,8 +17,7 @@ public sealed class DevicePopulation(int count)
     public float[] SlopeUp { get; } = new float[count];
     public float[] SlopeDown { get; } = new float[count];
 
-    private const int Parameters = 6, BlockCodes = Parameters * 16;
-    private readonly short[] _codes = new short[(count + 15) / 16 * BlockCodes];
+    private readonly short[][] _codes = [new short[count], new short[count], new short[count], new short[count], new short[count], new short[count]];
     private readonly float[] _units = new float[6];
 
     /// <summary>True when every device has the same parameters (no device-to-device spread was drawn).</summary>
@@ -56,12 +53,12 @@ public sealed class DevicePopulation(int count)
         for (int b = 0; b < buffers.Count; b++)
         {
             var values = buffers[b];
+            var codes = _codes[b];
             if (values.Length == 0) continue;
             if (values.AsSpan().IndexOfAnyExcept(values[0]) < 0)
             {
                 _units[b] = values[0] == 0f ? 1f : values[0];
-                short same = values[0] == 0f ? (short)0 : (short)1;
-                for (int i = 0; i < values.Length; i++) _codes[Index(b, i)] = same;
+                codes.AsSpan().Fill(values[0] == 0f ? (short)0 : (short)1);
                 continue;
             }
             float largest = 0f;
@@ -71,35 +68,17 @@ public sealed class DevicePopulation(int count)
             for (int i = 0; i < values.Length; i++)
             {
                 int code = (int)(values[i] / unit);   // exact division by a power of two, truncated toward zero
-                _codes[Index(b, i)] = (short)code;
+                codes[i] = (short)code;
                 values[i] = code * unit;
             }
         }
         IsCoded = true;
     }
 
-    /// <summary>Where the code of parameter <paramref name="b"/> of device <paramref name="i"/> lives in the block-major layout.</summary>
-    private static int Index(int b, int i) => (i >> 4) * BlockCodes + b * 16 + (i & 15);
+    /// <summary>Buffer <paramref name="b"/> (in <see cref="Buffers"/> order) as the kernels read it (floats and codes), from device <paramref name="offset"/>.</summary>
+    public DeviceParameter Parameter(int b, int offset) => new(in Buffers[b][offset], in _codes[b][offset], _units[b]);
 
-    /// <summary>
-    /// Buffer <paramref name="b"/> (in <see cref="Buffers"/> order) as the kernels read it (floats and codes), from
-    /// device <paramref name="offset"/>, a multiple of 16 (a block's start).
-    /// </summary>
-    public DeviceParameter Parameter(int b, int offset)
-    {
-        if ((offset & 15) != 0) throw new ArgumentException("the kernels read whole blocks of 16 devices", nameof(offset));
-        return new(in Buffers[b][offset], in _codes[Index(b, offset)], _units[b], Parameters);
-    }
-
-    /// <summary>The code of parameter <paramref name="b"/> of device <paramref name="i"/>: value = code · <see cref="Unit"/>(b).</summary>
-    public short Code(int b, int i) => _codes[Index(b, i)];
-
-    /// <summary>The codes of parameter <paramref name="b"/> of devices [offset, offset + length) within one block (offset a multiple of 16).</summary>
-    public ReadOnlySpan<short> BlockCodes16(int b, int offset, int length)
-    {
-        if ((offset & 15) != 0 || length > 16) throw new ArgumentException("a run of at most 16 devices from a block's start");
-        return _codes.AsSpan(Index(b, offset), length);
-    }
-
+    /// <summary>The codes of buffer <paramref name="b"/>: value = code · <see cref="Unit"/>(b).</summary>
+    public ReadOnlySpan<short> Codes(int b) => _codes[b];
     public float Unit(int b) => _units[b];
 }

@@ -143,16 +143,21 @@ public abstract class StepDeviceModel(DeviceSpec spec) : DeviceModel(spec)
     private static void FirstRound(ref DeviceBlocks b, ReadOnlySpan<int> blocks, ref StepNoise noise, bool linear)
     {
         var local = noise;   // in registers for the loop
+        // Only a sparse update's blocks are scattered; a dense one walks the chunk, which the hardware prefetches itself.
+        int prefetchUntil = 2 * blocks.Length < b.Blocks ? blocks.Length - Ahead : 0;
         for (int j = 0; j < blocks.Length; j++)
         {
             nuint k = (nuint)blocks[j] * 16;
-            if (j + Ahead < blocks.Length)
+            if (j < prefetchUntil)
             {
-                // The three cache lines of the block's six parameter codes, and its state.
+                // The block's six parameter codes (one line in each array) and its state.
                 nuint later = (nuint)blocks[j + Ahead] * 16;
                 b.ScaleUp.Prefetch(later);
+                b.ScaleDown.Prefetch(later);
                 b.Min.Prefetch(later);
+                b.Max.Prefetch(later);
                 b.SlopeUp.Prefetch(later);
+                b.SlopeDown.Prefetch(later);
                 DeviceBlocks.Prefetch(in b.State, later);
             }
             var counts = DeviceBlocks.Load(in b.Counts, k);

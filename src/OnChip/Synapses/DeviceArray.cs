@@ -240,9 +240,9 @@ public sealed class DeviceArray : ISynapseArray
             var pulses = s.Pulses.AsSpan(0, n);
             var widths = s.Widths.AsSpan(0, n);
             _strategy.Plan(requested, start, NominalChange, PulseWidth, pulses, widths, s.Random, s.C.AsSpan(0, n));
-            if (_readsPulsedOnly)
+            // Reading back only the pulsed blocks pays when few are: a dense update reads the chunk in one pass.
+            if (_readsPulsedOnly && 2 * MarkPulsedBlocks(pulses, s.Changed) < (n + 15) / 16)
             {
-                MarkPulsedBlocks(pulses, s.Changed);
                 Fire(pulses, widths, start, s);
                 ReadPulsedBlocks(weights.Slice(start, n), start, s.Changed);
                 return;
@@ -253,12 +253,12 @@ public sealed class DeviceArray : ISynapseArray
         Read(weights.Slice(start, n), start, s);
     }
 
-    /// <summary>One bit per block of 16 devices with a pulse (a partial last block is always marked).</summary>
+    /// <summary>One bit per block of 16 devices with a pulse (a partial last block is always marked); returns how many are marked.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void MarkPulsedBlocks(ReadOnlySpan<float> counts, ulong[] changed)
+    private static int MarkPulsedBlocks(ReadOnlySpan<float> counts, ulong[] changed)
     {
         Array.Clear(changed);
-        int n = counts.Length, blocks = n / 16;
+        int n = counts.Length, blocks = n / 16, marked = 0;
         ref float c = ref MemoryMarshal.GetReference(counts);
         for (int word = 0; word * 64 < blocks; word++)
         {
@@ -270,8 +270,14 @@ public sealed class DeviceArray : ISynapseArray
                 bits |= ((lanes + 0xFFFF) >> 16) << (b & 63);
             }
             changed[word] = bits;
+            marked += BitOperations.PopCount(bits);
         }
-        if (blocks * 16 < n) changed[blocks >> 6] |= 1UL << (blocks & 63);
+        if (blocks * 16 < n)
+        {
+            changed[blocks >> 6] |= 1UL << (blocks & 63);
+            marked++;
+        }
+        return marked;
     }
 
     /// <summary>The weights of the marked blocks as the devices now read them (the others read as before).</summary>

@@ -144,8 +144,9 @@ public class DeviceModelTests
         for (int b = 0; b < population.Buffers.Count; b++)
         {
             var values = population.Buffers[b];
+            var codes = population.Codes(b);
             float unit = population.Unit(b);
-            for (int i = 0; i < values.Length; i++) Assert.Equal(values[i], population.Code(b, i) * unit);
+            for (int i = 0; i < values.Length; i++) Assert.Equal(values[i], codes[i] * unit);
             float largest = values.Max(MathF.Abs);
             if (values.Distinct().Count() > 1)
             {
@@ -158,12 +159,7 @@ public class DeviceModelTests
             for (int k = 0; k + 16 <= values.Length; k += 16)
             {
                 var decoded = population.Parameter(b, 0).LoadCoded((nuint)k);
-                var fromBlock = population.Parameter(b, k).LoadCoded(0);
-                for (int i = 0; i < 16; i++)
-                {
-                    Assert.Equal(values[k + i], decoded[i]);
-                    Assert.Equal(values[k + i], fromBlock[i]);
-                }
+                for (int i = 0; i < 16; i++) Assert.Equal(values[k + i], decoded[i]);
             }
         }
         // Holding a raw draw to its codes moves it by less than 2^-14 of the buffer's largest magnitude.

@@ -134,7 +134,7 @@ public class PulseTrainTests
     public void Trains_read_parameters_at_the_offset()
     {
         var model = Make("linear-step");
-        const int n = 40, offset = 32;   // a block boundary: arrays fire whole chunks, which start at multiples of 16
+        const int n = 40, offset = 24;
         var devices = model.Populate(offset + n, new Rng(2));
         var counts = Enumerable.Range(0, n).Select(i => (float)(i % 5 - 2)).ToArray();
         var width = Enumerable.Repeat(1f, n).ToArray();
