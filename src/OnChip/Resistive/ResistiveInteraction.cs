@@ -15,14 +15,16 @@ namespace OnChip.Resistive;
 /// As a term of Φ = −E: the drive on a node is the current its neighbours push in, Σ_i G_ji s_low_i (G s_low on the
 /// upper layer, Gᵀ s_up on the lower one), and the curvature is the node's total conductance (row sums of G on the
 /// upper layer, column sums on the lower one); ∂Φ/∂G_ji = −½(s_up_j − s_low_i)², the EP learning rule local to
-/// each resistor (its voltage drop, squared).
+/// each resistor (its voltage drop, squared). The drive and its derivatives are a Hopfield dense coupling's (the
+/// bilinear term Σ s_up·(G s_low)), so those are delegated to a <see cref="DenseInteraction"/> over the same
+/// conductances; what is resistive here is the curvature and the squares in ∂Φ/∂G.
 /// </summary>
 public sealed class ResistiveInteraction : Interaction, IDissipative
 {
     private readonly int[] _layers;
     private readonly Parameter[] _parameters;
+    private readonly DenseInteraction _coupling;
     private float[] _difference = [], _upper = [], _lower = [], _field = [], _withOnes = [], _product = [], _rowSums = [], _colSums = [];
-    private Matrix[]? _directionView;
 
     public ResistiveInteraction(int lower, int upper, Parameter conductance)
     {
@@ -30,6 +32,7 @@ public sealed class ResistiveInteraction : Interaction, IDissipative
         _layers = [lower, upper];
         _parameters = [conductance];
         Conductance = conductance;
+        _coupling = new DenseInteraction(lower, upper, conductance, lowerIsClamped: lower == 0);
     }
 
     public Parameter Conductance { get; }
@@ -40,17 +43,8 @@ public sealed class ResistiveInteraction : Interaction, IDissipative
     public override IReadOnlyList<int> Layers => _layers;
     public override IReadOnlyList<Parameter> Parameters => _parameters;
 
-    public override void AddDrive(int layer, Matrix[] states, Matrix drive, int start, int count, WorkerPool pool)
-    {
-        var g = Conductance.Value;
-        Conductance.Storage.RecordReads(count);
-        if (layer == Upper)
-            Gemm.Multiply(pool, false, true, count, UpperSize, LowerSize, 1f,
-                states[Lower].Data, start * LowerSize, LowerSize, g.Data, 0, LowerSize, 1f, drive.Data, start * UpperSize, UpperSize);
-        else
-            Gemm.Multiply(pool, false, false, count, LowerSize, UpperSize, 1f,
-                states[Upper].Data, start * UpperSize, UpperSize, g.Data, 0, LowerSize, 1f, drive.Data, start * LowerSize, LowerSize);
-    }
+    public override void AddDrive(int layer, Matrix[] states, Matrix drive, int start, int count, WorkerPool pool) =>
+        _coupling.AddDrive(layer, states, drive, start, count, pool);
 
     public override void AddCurvature(int layer, Span<float> curvature)
     {
@@ -132,13 +126,7 @@ public sealed class ResistiveInteraction : Interaction, IDissipative
                 _difference, 0, UpperSize, WithOnesRow(a[Lower], count), 0, LowerSize, keep, grad.Data, 0, LowerSize);
             return;
         }
-        {
-            Gemm.Multiply(pool, true, false, UpperSize, LowerSize, count, coef,
-                a[Upper].Data, 0, UpperSize, a[Lower].Data, 0, LowerSize, keep, grad.Data, 0, LowerSize);
-            if (b is not null)
-                Gemm.Multiply(pool, true, false, UpperSize, LowerSize, count, -coef,
-                    b[Upper].Data, 0, UpperSize, b[Lower].Data, 0, LowerSize, 1f, grad.Data, 0, LowerSize);
-        }
+        _coupling.AccumulateGradient(a, b, coef, count, pool, keep);   // the bilinear part (lower layers not shared)
         if (_lower.Length < LowerSize) _lower = new float[LowerSize];
         var low = _lower.AsSpan(0, LowerSize);
         SquareSums(a[Upper], b?[Upper], count, up);
@@ -175,31 +163,12 @@ public sealed class ResistiveInteraction : Interaction, IDissipative
         for (; i < n; i++) Unsafe.Add(ref r, i) += Unsafe.Add(ref s, i) + constant;
     }
 
-    public override void AddDriveDirectional(int layer, Matrix[] states, Matrix?[] direction, Matrix target, int start, int count, WorkerPool pool)
-    {
-        // The drive is linear in the other layer: its derivative is the drive applied to the direction.
-        int other = layer == Upper ? Lower : Upper;
-        if (direction[other] is null) return;
-        var view = _directionView ??= new Matrix[Math.Max(Lower, Upper) + 1];
-        view[other] = direction[other]!;
-        AddDrive(layer, view, target, start, count, pool);
-    }
+    public override void AddDriveDirectional(int layer, Matrix[] states, Matrix?[] direction, Matrix target, int start, int count, WorkerPool pool) =>
+        _coupling.AddDriveDirectional(layer, states, direction, target, start, count, pool);
 
     /// <summary>∂/∂G of d_up·(G s_low) + d_low·(Gᵀ s_up) = d_upᵀ s_low + s_upᵀ d_low (the curvature's share is separate).</summary>
-    public override void AccumulateGradientDirectional(Matrix[] states, Matrix?[] direction, float coef, int start, int count, WorkerPool pool, float keep = 1f)
-    {
-        var grad = Conductance.Grad.Data;
-        if (keep == 0f && direction[Upper] is null && direction[Lower] is null) Conductance.Grad.Clear();
-        if (direction[Upper] is { } up)
-        {
-            Gemm.Multiply(pool, true, false, UpperSize, LowerSize, count, coef,
-                up.Data, start * UpperSize, UpperSize, states[Lower].Data, start * LowerSize, LowerSize, keep, grad, 0, LowerSize);
-            keep = 1f;
-        }
-        if (direction[Lower] is { } low)
-            Gemm.Multiply(pool, true, false, UpperSize, LowerSize, count, coef,
-                states[Upper].Data, start * UpperSize, UpperSize, low.Data, start * LowerSize, LowerSize, keep, grad, 0, LowerSize);
-    }
+    public override void AccumulateGradientDirectional(Matrix[] states, Matrix?[] direction, float coef, int start, int count, WorkerPool pool, float keep = 1f) =>
+        _coupling.AccumulateGradientDirectional(states, direction, coef, start, count, pool, keep);
 
     /// <summary>Σ g·ΔV² = Σ_j rowsum_j·s_up_j² + Σ_i colsum_i·s_low_i² − 2 Σ_j s_up_j (G s_low)_j, summed over rows.</summary>
     public double Power(Matrix[] states, int count, WorkerPool pool)
