@@ -18,14 +18,7 @@ public sealed class FeedForwardFamily : ModelFamily
     public override int GroupCount(TrainingConfig config) => config.ArchiSizes.Length - 1;
     public override string Describe(TrainingConfig config) => $"{config.Archi} {config.Act} {config.Loss}";
 
-    public override void CheckAgainstData(TrainingConfig config, Dataset data)
-    {
-        var archi = config.ArchiSizes;
-        if (archi[0] != data.FeatureCount)
-            throw new ConfigException($"archi: the input size {archi[0]} does not match the {data.FeatureCount} features of {data.Name} (use {data.FeatureCount}-…)");
-        if (archi[^1] != data.ClassCount)
-            throw new ConfigException($"archi: the output size {archi[^1]} does not match the {data.ClassCount} classes of {data.Name} (use …-{data.ClassCount})");
-    }
+    public override void CheckAgainstData(TrainingConfig config, Dataset data) => CheckSizes(config.ArchiSizes, data);
 
     public override ISupervisedLearner CreateLearner(TrainingConfig config, Dataset data, WorkerPool pool)
     {

@@ -55,12 +55,9 @@ public sealed class HopfieldFamily(bool convolutional) : EnergyModelFamily
     public override void CheckAgainstData(TrainingConfig config, Dataset data)
     {
         var spec = config.NetworkSpecFor(data);
-        if (spec.Archi[0] != data.FeatureCount)
-            throw new ConfigException($"archi: the input size {spec.Archi[0]} does not match the {data.FeatureCount} features of {data.Name} (use {data.FeatureCount}-…)");
-        if (spec.Conv is not null && spec.Archi[^1] != data.ClassCount)
+        if (spec.Conv is not null && spec.Archi[0] == data.FeatureCount && spec.Archi[^1] != data.ClassCount)
             throw new ConfigException($"fc: the output size {spec.Archi[^1]} does not match the {data.ClassCount} classes of {data.Name} (end --fc with {data.ClassCount})");
-        if (spec.Archi[^1] != data.ClassCount)
-            throw new ConfigException($"archi: the output size {spec.Archi[^1]} does not match the {data.ClassCount} classes of {data.Name} (use …-{data.ClassCount})");
+        CheckSizes(spec.Archi, data);
     }
 
     public override LayeredNetwork BuildNetwork(TrainingConfig config, Dataset data)

@@ -36,6 +36,15 @@ public abstract class ModelFamily
     /// <summary>Checks that the model fits the data (input features, classes).</summary>
     public abstract void CheckAgainstData(TrainingConfig config, Dataset data);
 
+    /// <summary>The first size must be the data's features and the last its classes (<paramref name="inputNote"/> ends the first message).</summary>
+    protected static void CheckSizes(int[] archi, Dataset data, string inputNote = "")
+    {
+        if (archi[0] != data.FeatureCount)
+            throw new ConfigException($"archi: the input size {archi[0]} does not match the {data.FeatureCount} features of {data.Name} (use {data.FeatureCount}-…{inputNote})");
+        if (archi[^1] != data.ClassCount)
+            throw new ConfigException($"archi: the output size {archi[^1]} does not match the {data.ClassCount} classes of {data.Name} (use …-{data.ClassCount})");
+    }
+
     /// <summary>Builds the model for data shaped like <paramref name="data"/>, initialised from the config's seed, with its rule.</summary>
     public abstract ISupervisedLearner CreateLearner(TrainingConfig config, Dataset data, WorkerPool pool);
 

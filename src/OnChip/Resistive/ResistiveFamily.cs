@@ -43,20 +43,12 @@ public sealed class ResistiveFamily : EnergyModelFamily
     {
         if (config.Loss != "mse")
             throw new ConfigException($"loss: a resistive network's output voltages are trained with the squared error (--loss mse); '{config.Loss}' is not available for --model resistive");
-        var archi = config.ArchiSizes;
-        for (int l = 1; l < archi.Length - 1; l++)
-            if (archi[l] % 2 != 0)
-                throw new ConfigException($"archi: hidden layer {l} has {archi[l]} nodes; a resistive hidden layer pairs excitatory and inhibitory nodes, so its size must be even (e.g. {archi[l] + 1})");
+        try { ResistiveNetwork.CheckHiddenSizes(config.ArchiSizes); }
+        catch (ArgumentException e) { throw new ConfigException(e.Message); }
     }
 
-    public override void CheckAgainstData(TrainingConfig config, Dataset data)
-    {
-        var archi = config.ArchiSizes;
-        if (archi[0] != data.FeatureCount)
-            throw new ConfigException($"archi: the input size {archi[0]} does not match the {data.FeatureCount} features of {data.Name} (use {data.FeatureCount}-…; the network doubles them into ±g·x itself)");
-        if (archi[^1] != data.ClassCount)
-            throw new ConfigException($"archi: the output size {archi[^1]} does not match the {data.ClassCount} classes of {data.Name} (use …-{data.ClassCount})");
-    }
+    public override void CheckAgainstData(TrainingConfig config, Dataset data) =>
+        CheckSizes(config.ArchiSizes, data, "; the network doubles them into ±g·x itself");
 
     public override LayeredNetwork BuildNetwork(TrainingConfig config, Dataset data)
     {

@@ -24,9 +24,7 @@ public static class ResistiveNetwork
     {
         if (archi.Length < 2) throw new ArgumentException("an architecture needs at least an input and an output size");
         if (!(inputGain > 0) || !float.IsFinite(inputGain)) throw new ArgumentException($"input-gain: must be a positive number, got {inputGain}");
-        for (int l = 1; l < archi.Length - 1; l++)
-            if (archi[l] % 2 != 0)
-                throw new ArgumentException($"archi: hidden layer {l} has {archi[l]} nodes; a resistive hidden layer pairs excitatory and inhibitory nodes, so its size must be even");
+        CheckHiddenSizes(archi);
 
         int layers = archi.Length;
         var sizes = archi.ToArray();
@@ -59,6 +57,14 @@ public static class ResistiveNetwork
     }
 
     public const string Family = "resistive";
+
+    /// <summary>Every hidden layer pairs excitatory and inhibitory nodes, so its size must be even.</summary>
+    public static void CheckHiddenSizes(int[] archi)
+    {
+        for (int l = 1; l < archi.Length - 1; l++)
+            if (archi[l] % 2 != 0)
+                throw new ArgumentException($"archi: hidden layer {l} has {archi[l]} nodes; a resistive hidden layer pairs excitatory and inhibitory nodes, so its size must be even (e.g. {archi[l] + 1})");
+    }
 
     /// <summary>The input gain a network was built with.</summary>
     public static float InputGain(LayeredNetwork network) => ((DoubledInput)network.InputEncoding!).Gain;
