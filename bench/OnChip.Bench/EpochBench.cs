@@ -1,7 +1,4 @@
-using System.Diagnostics;
 using OnChip.Configuration;
-using OnChip.Data;
-using OnChip.Training;
 
 namespace OnChip.Bench;
 
@@ -17,16 +14,6 @@ public static class EpochBench
     {
         var config = new TrainingConfig { Data = "fashion-mnist", Epochs = 4, TestLimit = 1000 };
         TrainingBenchSetup.Apply(config, args);
-        var data = TrainingBenchSetup.Data(config);
-        Console.WriteLine($"epoch bench: {data.Train.Count} examples, {config.Archi} {config.Act} {config.Loss}, rule {config.Rule}, " +
-                          $"batch {config.Batch}, T1={config.T1} T2={config.T2}, {config.Threads} threads, {config.Epochs} epochs");
-        using var trainer = new Trainer(config, data);
-        var times = new EpochTimes();
-        for (int epoch = 1; epoch <= config.Epochs; epoch++)
-        {
-            var (m, used) = times.Run(() => trainer.RunNextEpoch(null)!, m => m.EpochSeconds);
-            Console.WriteLine($"  epoch {epoch}: {m.EpochSeconds:F3} s train  ({m.ExamplesPerSecond:F0} ex/s)  {used:F3} s cpu (whole epoch, incl. test)  test acc {100 * m.TestAccuracy:F2}%");
-        }
-        times.PrintSummary();
+        TrainingBenchSetup.TrainEpochs("epoch", config);
     }
 }

@@ -41,17 +41,7 @@ public static class ResistiveBench
             Stages(config, batches);
             return;
         }
-        var data = TrainingBenchSetup.Data(config);
-        Console.WriteLine($"resistive bench: {data.Train.Count} examples, {config.NetworkText}, rule {config.Rule} β={config.Beta}, T1={config.T1} T2={config.T2}, " +
-                          $"batch {config.Batch}, {config.Threads} threads, {config.Epochs} epochs");
-        using var trainer = new Trainer(config, data);
-        var times = new EpochTimes();
-        for (int epoch = 1; epoch <= config.Epochs; epoch++)
-        {
-            var (m, used) = times.Run(() => trainer.RunNextEpoch(null)!, m => m.EpochSeconds);
-            Console.WriteLine($"  epoch {epoch}: {m.EpochSeconds:F3} s train  ({m.ExamplesPerSecond:F0} ex/s)  {used:F3} s cpu (whole epoch, incl. test)  test acc {100 * m.TestAccuracy:F2}%");
-        }
-        times.PrintSummary();
+        TrainingBenchSetup.TrainEpochs("resistive", config);
     }
 
     private static void Stages(TrainingConfig config, int batches)
