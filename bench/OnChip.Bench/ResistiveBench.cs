@@ -5,7 +5,6 @@ using OnChip.Optimizers;
 using OnChip.Parallelism;
 using OnChip.Randomness;
 using OnChip.Resistive;
-using OnChip.Training;
 
 namespace OnChip.Bench;
 
