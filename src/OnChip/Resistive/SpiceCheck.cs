@@ -14,15 +14,7 @@ public sealed record SpiceComparison(double MaxDifference, string WorstNode, dou
 public static class SpiceCheck
 {
     /// <summary>ngspice on PATH, or null.</summary>
-    public static string? FindNgspice()
-    {
-        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries))
-        {
-            string candidate = Path.Combine(dir, "ngspice");
-            if (File.Exists(candidate)) return candidate;
-        }
-        return null;
-    }
+    public static string? FindNgspice() => ExecutableSearch.OnPath("ngspice");
 
     /// <summary>Node voltages of the DC operating point of <paramref name="netlist"/>, by lower-case node name.</summary>
     public static Dictionary<string, double> OperatingPoint(string netlist, TimeSpan? timeout = null)

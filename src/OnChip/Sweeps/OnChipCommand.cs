@@ -42,12 +42,7 @@ public sealed class OnChipCommand
     private static string FindDotnet()
     {
         if (Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } configured && File.Exists(configured)) return configured;
-        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries))
-        {
-            string candidate = Path.Combine(dir, "dotnet");
-            if (File.Exists(candidate)) return Path.GetFullPath(candidate);
-        }
-        return "dotnet";
+        return ExecutableSearch.OnPath("dotnet") ?? "dotnet";
     }
 
     /// <summary>A process running <c>onchip ARGS</c> (through /bin/sh for a shell command).</summary>
