@@ -13,7 +13,7 @@ namespace OnChip.Bench;
 /// sweeps free, 4 backward sweeps nudged, centred EP β = 0.5, SGD 0.005 momentum 0.9, batch 32). Usage:
 /// <c>resistive [--epochs 4] [--threads N] [--stages true] [--batches 1000] [any train option]</c>. Prints seconds of
 /// training per epoch on full Fashion-MNIST (median after the first epoch), or with <c>--stages true</c> the median
-/// microseconds per batch of each stage of a training step on random inputs.
+/// microseconds per batch of each stage of a training step (real batches of the training set in a shuffled order).
 /// </summary>
 public static class ResistiveBench
 {
@@ -51,10 +51,12 @@ public static class ResistiveBench
         network.Initialize(new Rng(0));
         int size = config.Batch;
         var batch = new BatchContext(network, size, pool) { Count = size, WarmStart = true };
-        var rng = new Rng(1);
-        rng.FillUniform(batch.Input.Span, 0f, 1f);
-        for (int r = 0; r < size; r++) batch.Targets[r, rng.NextInt(network.ClassCount)] = 1f;
-        batch.EncodeInput();
+        // Real training batches in a shuffled order: a device's pulses depend on the gradients of real data (one
+        // repeated batch is soon learned, and its shrinking gradient would make programming look cheap).
+        var train = TrainingBenchSetup.Data(config).Train;
+        var order = Enumerable.Range(0, train.Count).ToArray();
+        new Rng(1).Shuffle(order);
+        int next = 0;
         var devices = OnChip.Synapses.DeviceSetup.Attach(network.Parameters, config.Devices, config.Seed);
         var optimizer = Optimizer.Create(config.Optim, network.Parameters, config.LearningRates(network.GroupCount), config.Momentum, config.Wd);
         string[] names = ["static drive + curvature", $"free phase ({config.T1} sweeps)", $"nudged phases (2 × {config.T2})", "EP estimate (ΔG)", $"optimizer ({config.Optim}) + storage"];
@@ -66,6 +68,9 @@ public static class ResistiveBench
             var sums = new double[names.Length];
             for (int b = 0; b < block; b++)
             {
+                if (next + size > order.Length) next = 0;
+                OnChip.Training.BatchLoader.Load(batch, train, order.AsSpan(next, size));
+                next += size;
                 clock.Restart();
                 batch.Relaxation.PrepareStaticDrive(batch.Free, size, pool);
                 sums[0] += clock.Elapsed.TotalMicroseconds;

@@ -110,6 +110,30 @@ public class PulseTrainTests
     }
 
     /// <summary>
+    /// The lists are packed 16 blocks at a time: over more blocks than one sum span (1,024), with groups of 16 that
+    /// end partway and densities from none to all, they still hold exactly the pulsed and the longer blocks, in order.
+    /// </summary>
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(0.01)]
+    [InlineData(0.2)]
+    [InlineData(1.0)]
+    public void Block_lists_are_exact_at_any_density(double density)
+    {
+        const int blocks = 1_100 + 7;
+        var rng = new Rng(8);
+        var counts = new float[16 * blocks];
+        for (int i = 0; i < counts.Length; i++)
+            if (rng.NextDouble() < density) counts[i] = (rng.NextInt(2) == 0 ? -1 : 1) * (rng.NextInt(4) == 0 ? 2 + rng.NextInt(3) : 1);
+        var found = PulsedBlocks.Find(in counts[0], blocks);
+        var all = Enumerable.Range(0, blocks).ToArray();
+        Assert.Equal(all.Where(b => counts.Skip(16 * b).Take(16).Any(c => c != 0)), found.Pulsed.ToArray());
+        Assert.Equal(all.Where(b => counts.Skip(16 * b).Take(16).Any(c => MathF.Abs(c) > 1)), found.Longer.ToArray());
+        Assert.Equal((long)counts.Sum(MathF.Abs), found.Pulses);
+        Assert.Equal((long)counts.Where(c => c > 0).Sum(), found.Rising);
+    }
+
+    /// <summary>
     /// Parameters written in place (a checkpoint's restore) reach the pulse-train kernels once the array is told:
     /// trains then equal the same pulses fired round by round on the restored floats.
     /// </summary>
