@@ -118,7 +118,9 @@ public sealed class EquilibriumPropagation : LearningRule
     }
 
     /// <summary>Runs the phases and leaves the estimate (as a loss gradient) in every parameter's Grad.</summary>
-    public void ComputeGradients(BatchContext batch)
+    public override bool EstimatesGradient => true;
+
+    public override void ComputeGradients(BatchContext batch)
     {
         batch.RunFreePhase(_phases.FreeSteps);
         float beta = _phases.Beta;
