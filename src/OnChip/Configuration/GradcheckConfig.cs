@@ -12,7 +12,7 @@ public sealed class GradcheckConfig
     /// <summary>Adjoint steps of the recurrent backprop that gives the exact gradient.</summary>
     public int ExactSteps { get; set; } = 300;
 
-    private static readonly string[] SharedKeys = ["data", "archi", "act", "loss", "rule", "t1", "t2", "batch", "init-scale", "input-gain", "seed", "threads", "out",
+    private static readonly string[] SharedKeys = ["data", "archi", "act", "loss", "rule", "points", "t1", "t2", "batch", "init-scale", "input-gain", "seed", "threads", "out",
         "schedule", "nudged-schedule", "channels", "kernels", "pools", "paddings", "strides", "fc"];
 
     public static IReadOnlyList<ConfigKey<GradcheckConfig>> Keys { get; } =

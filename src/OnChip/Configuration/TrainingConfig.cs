@@ -48,6 +48,8 @@ public sealed class TrainingConfig
     public int T2 { get; set; } = 10;
     /// <summary>BPTT truncation K (default: T2).</summary>
     public int? BpttSteps { get; set; }
+    /// <summary>Points N on the circle of holomorphic EP's nudges (rule hep).</summary>
+    public int Points { get; set; } = 4;
     public int Batch { get; set; } = 50;
     public int Epochs { get; set; } = 5;
     public string Optim { get; set; } = "adam";
@@ -96,7 +98,7 @@ public sealed class TrainingConfig
             ConvSpec.ParseList("fc", Fc, 1));
     }
 
-    public PhaseSettings Phases => new(Beta, T1, T2, BpttSteps);
+    public PhaseSettings Phases => new(Beta, T1, T2, BpttSteps, Points);
 
     /// <summary>Learning rate of every synaptic layer: one value for all, or one per layer.</summary>
     public float[] LearningRates(int groups)
@@ -213,6 +215,8 @@ public sealed class TrainingConfig
         new("t2", "nudged-phase steps (rbp: adjoint relaxation steps)", (c, v) => c.T2 = Int("t2", v, 1), c => c.T2.ToString()),
         new("bptt-steps", "bptt: backpropagate through the last K free-phase steps (default: t2; t1 = the full unroll)",
             (c, v) => c.BpttSteps = Int("bptt-steps", v, 1), c => c.BpttSteps?.ToString()),
+        new("points", "holomorphic EP (rule hep): N nudges |β|·e^{2πik/N} on a circle; ⌈N/2⌉ relaxations (N = 2 is centred EP)",
+            (c, v) => c.Points = Int("points", v, 2), c => c.Points.ToString()),
         new("batch", "mini-batch size", (c, v) => c.Batch = Int("batch", v, 1, 100_000), c => c.Batch.ToString()),
         new("epochs", "passes over the training set", (c, v) => c.Epochs = Int("epochs", v, 1, 1_000_000), c => c.Epochs.ToString()),
         new("optim", "optimizer: sgd or adam", (c, v) => c.Optim = Choice("optim", v, Optimizer.Names), c => c.Optim),

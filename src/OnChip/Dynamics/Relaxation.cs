@@ -56,6 +56,7 @@ public sealed class Relaxation
         _alternate = [];
         Allocate(capacity);
         _job = new RelaxJob(this);
+        _complexJob = new ComplexJob(this);
     }
 
     public int Capacity { get; private set; }
@@ -144,6 +145,117 @@ public sealed class Relaxation
         _alternate[0] = state.Layers[0];
         _job.Set(state.Layers, null, 0f, steps, count, _network.NudgedSchedule ?? _network.Schedule, null, holdOutput: true);
         pool.Run(_job);
+    }
+
+    private Matrix[] _imaginaryDrive = [], _imaginaryAlternate = [];
+    private readonly ComplexJob _complexJob;
+
+    /// <summary>
+    /// A complex relaxation for holomorphic EP (Laborieux &amp; Zenke 2022): the state is real + i·imaginary (the
+    /// input and the biases are real), real weights act on both parts, the squared-error nudge has the complex
+    /// strength β = betaReal + i·betaImaginary, and every layer applies its activation's holomorphic extension.
+    /// Runs <paramref name="steps"/> steps with the nudged phases' schedule on rows [0, count).
+    /// </summary>
+    public void RelaxComplex(NetworkState real, NetworkState imaginary, Matrix targets, float betaReal, float betaImaginary, int steps, int count, WorkerPool pool)
+    {
+        if (count > Capacity) throw new InvalidOperationException("PrepareStaticDrive was not called for this batch size");
+        if (_network.Cost is not Networks.Costs.SquaredError)
+            throw new InvalidOperationException("a complex relaxation nudges with the squared error");
+        for (int l = 1; l < _network.LayerCount; l++)
+            if (_network.Update(l) is not Networks.Layers.FixedPointUpdate { Activation: IHolomorphicActivation })
+                throw new InvalidOperationException($"layer {l} ({_network.Update(l).Name}) has no holomorphic extension");
+        if (_imaginaryDrive.Length != _drive.Length || _imaginaryDrive[1].Rows < Capacity)
+        {
+            _imaginaryDrive = _drive.Select(m => m is null ? null! : new Matrix(m.Rows, m.Cols)).ToArray();
+            _imaginaryAlternate = _alternate.Select(m => m is null ? null! : new Matrix(m.Rows, m.Cols)).ToArray();
+        }
+        _alternate[0] = real.Layers[0];
+        _imaginaryAlternate[0] = imaginary.Layers[0];
+        _complexJob.Set(real.Layers, imaginary.Layers, targets, betaReal, betaImaginary, steps, count, _network.ScheduleFor(1f));
+        pool.Run(_complexJob);
+    }
+
+    private void RelaxRowsComplex(Matrix[] real, Matrix[] imaginary, Matrix targets, float betaReal, float betaImaginary, int steps, int start, int count, Schedule schedule)
+    {
+        if (count == 0) return;
+        int order = (int)schedule;
+        if (schedule != Schedule.Synchronous)
+        {
+            for (int t = 0; t < steps; t++)
+                for (int phase = 0; phase < _phaseLayers[order].Length; phase++)
+                    UpdateComplex(order, phase, real, imaginary, real, imaginary, targets, betaReal, betaImaginary, start, count);
+            return;
+        }
+        Matrix[] currentRe = real, currentIm = imaginary, nextRe = _alternate, nextIm = _imaginaryAlternate;
+        for (int t = 0; t < steps; t++)
+        {
+            UpdateComplex(order, 0, currentRe, currentIm, nextRe, nextIm, targets, betaReal, betaImaginary, start, count);
+            (currentRe, nextRe) = (nextRe, currentRe);
+            (currentIm, nextIm) = (nextIm, currentIm);
+        }
+        if (ReferenceEquals(currentRe, real)) return;
+        for (int l = 1; l < real.Length; l++)
+        {
+            currentRe[l].RowSpan(start, count).CopyTo(real[l].RowSpan(start, count));
+            currentIm[l].RowSpan(start, count).CopyTo(imaginary[l].RowSpan(start, count));
+        }
+    }
+
+    /// <summary>One phase of a complex step: the drives of both parts (the static drive is real), the complex nudge, the holomorphic activation.</summary>
+    private void UpdateComplex(int order, int phase, Matrix[] currentRe, Matrix[] currentIm, Matrix[] nextRe, Matrix[] nextIm, Matrix targets,
+        float betaReal, float betaImaginary, int start, int count)
+    {
+        var layers = _phaseLayers[order][phase];
+        foreach (int l in layers)
+        {
+            _staticDrive[l].RowSpan(start, count).CopyTo(_drive[l].RowSpan(start, count));
+            _imaginaryDrive[l].RowSpan(start, count).Clear();
+        }
+        // Cached lower-layer products would mix the two parts: every term recomputes (lowerUnchanged: false).
+        foreach (var (term, termLayers) in _phaseTerms[order][phase])
+        {
+            term.AddDrives(termLayers, currentRe, _drive, start, count, lowerUnchanged: false);
+            term.AddDrives(termLayers, currentIm, _imaginaryDrive, start, count, lowerUnchanged: false);
+        }
+        int top = _network.Cost.Layer;
+        foreach (int l in layers)
+        {
+            var driveRe = _drive[l].RowSpan(start, count);
+            var driveIm = _imaginaryDrive[l].RowSpan(start, count);
+            if (l == top)
+            {
+                // u −= β·(s − y) with complex β and s.
+                var sRe = currentRe[l].RowSpan(start, count);
+                var sIm = currentIm[l].RowSpan(start, count);
+                var y = targets.RowSpan(start, count);
+                for (int i = 0; i < driveRe.Length; i++)
+                {
+                    float er = sRe[i] - y[i], ei = sIm[i];
+                    driveRe[i] -= betaReal * er - betaImaginary * ei;
+                    driveIm[i] -= betaReal * ei + betaImaginary * er;
+                }
+            }
+            var activation = (IHolomorphicActivation)((Networks.Layers.FixedPointUpdate)_network.Update(l)).Activation;
+            activation.ApplyComplex(driveRe, driveIm, nextRe[l].RowSpan(start, count), nextIm[l].RowSpan(start, count));
+        }
+    }
+
+    private sealed class ComplexJob(Relaxation owner) : IParallelJob
+    {
+        private Matrix[] _real = [], _imaginary = [];
+        private Matrix _targets = null!;
+        private float _betaReal, _betaImaginary;
+        private int _steps, _count;
+        private Schedule _schedule;
+
+        public void Set(Matrix[] real, Matrix[] imaginary, Matrix targets, float betaReal, float betaImaginary, int steps, int count, Schedule schedule) =>
+            (_real, _imaginary, _targets, _betaReal, _betaImaginary, _steps, _count, _schedule) = (real, imaginary, targets, betaReal, betaImaginary, steps, count, schedule);
+
+        public void Execute(int worker, int workers)
+        {
+            var (start, end) = WorkerPool.Share(_count, worker, workers);
+            owner.RelaxRowsComplex(_real, _imaginary, _targets, _betaReal, _betaImaginary, _steps, start, end - start, _schedule);
+        }
     }
 
     /// <summary>The nudged output of a quadratic layer: 1/(a + β·ℓ''), which must stay a convex minimisation.</summary>

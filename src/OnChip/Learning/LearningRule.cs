@@ -7,7 +7,7 @@ namespace OnChip.Learning;
 /// Settings shared by the rules: nudging strength, the length of each phase, and how many of the last free-phase
 /// steps BPTT differentiates through (default: as many as the nudged phase has, the peers' convention).
 /// </summary>
-public sealed record PhaseSettings(float Beta, int FreeSteps, int NudgedSteps, int? TruncationSteps = null)
+public sealed record PhaseSettings(float Beta, int FreeSteps, int NudgedSteps, int? TruncationSteps = null, int Points = 4)
 {
     public int BackpropSteps => TruncationSteps ?? NudgedSteps;
 }

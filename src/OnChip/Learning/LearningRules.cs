@@ -51,6 +51,8 @@ public static class LearningRules
             ModelCapabilities.EnergyBased, Phases, (n, p, r) => EquilibriumPropagation.For(n, p, NudgingScheme.CoupledNegative, r)),
         new("cpl-centered", "coupled learning, centred: the output clamped at o* − β(y − o*) against o* + β(y − o*)",
             ModelCapabilities.EnergyBased, Phases, (n, p, r) => EquilibriumPropagation.For(n, p, NudgingScheme.CoupledCentred, r)),
+        new("hep", "holomorphic EP: the gradient as the first Fourier coefficient of N complex nudges |β|e^{2πik/N} (Laborieux & Zenke 2022); ⌈N/2⌉ relaxations, exact up to aliasing of order N",
+            ModelCapabilities.EnergyBased, ["beta", "t1", "t2", "points"], (n, p, r) => HolomorphicEquilibriumPropagation.For(n, p)),
         new("cep", "continual EP: the weights move at every nudged step (Ernoult et al. 2020)",
             ModelCapabilities.EnergyBased, Phases, (n, p, r) => new ContinualEquilibriumPropagation(p)),
         new("bptt", "backpropagation through the last K steps of the free phase (truncated BPTT / TBP)",

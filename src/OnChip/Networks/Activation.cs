@@ -22,7 +22,7 @@ public abstract class Activation
     /// <summary>d = σ'(u), given u and s = σ(u) (whichever is cheaper). <paramref name="d"/> may alias either input.</summary>
     public abstract void Derivative(ReadOnlySpan<float> u, ReadOnlySpan<float> s, Span<float> d);
 
-    public static IReadOnlyList<string> Names { get; } = ["mysig", "sigmoid", "tanh", "hard-sigmoid", "my-hard-sig", "ctrd-hard-sig"];
+    public static IReadOnlyList<string> Names { get; } = ["mysig", "sigmoid", "tanh", "hard-sigmoid", "my-hard-sig", "ctrd-hard-sig", "holo-hard-sig"];
 
     public static Activation Parse(string name) => name switch
     {
@@ -32,6 +32,7 @@ public abstract class Activation
         "hard-sigmoid" => new HardClamp("hard-sigmoid", 1f, 0f, 0f, 1f),
         "my-hard-sig" => new HardClamp("my-hard-sig", 0.5f, 0f, 0f, 1f),
         "ctrd-hard-sig" => new HardClamp("ctrd-hard-sig", 1f, 0f, -0.5f, 0.5f),
+        "holo-hard-sig" => new HoloHardSigmoid(),
         _ => throw new ArgumentException($"unknown activation '{name}' (expected one of: {string.Join(", ", Names)})"),
     };
 
@@ -49,8 +50,11 @@ public abstract class Activation
     }
 
     /// <summary>Laborieux et al.'s "my_sigmoid": 1/(1+e^{−4(u−½)}), i.e. sigmoid(4u − 2); σ' = 4s(1−s).</summary>
-    private sealed class ScaledSigmoid : Activation
+    private sealed class ScaledSigmoid : Activation, IHolomorphicActivation
     {
+        public void ApplyComplex(ReadOnlySpan<float> real, ReadOnlySpan<float> imaginary, Span<float> realOut, Span<float> imaginaryOut) =>
+            ComplexSigmoid.Apply(real, imaginary, 4f, -2f, realOut, imaginaryOut);
+
         public override string Name => "mysig";
         public override float Lower => 0f;
         public override float Upper => 1f;
@@ -69,8 +73,11 @@ public abstract class Activation
         }
     }
 
-    private sealed class Sigmoid : Activation
+    private sealed class Sigmoid : Activation, IHolomorphicActivation
     {
+        public void ApplyComplex(ReadOnlySpan<float> real, ReadOnlySpan<float> imaginary, Span<float> realOut, Span<float> imaginaryOut) =>
+            ComplexSigmoid.Apply(real, imaginary, 1f, 0f, realOut, imaginaryOut);
+
         public override string Name => "sigmoid";
         public override float Lower => 0f;
         public override float Upper => 1f;

@@ -12,6 +12,8 @@ namespace OnChip.Networks.Convolution;
 /// </summary>
 public sealed class ChannelBiasInteraction : Interaction
 {
+    public override StateDependence StateDependence => StateDependence.Linear;
+
     private readonly int[] _layers;
     private readonly Parameter[] _parameters;
 

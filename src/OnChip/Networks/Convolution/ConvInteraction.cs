@@ -14,6 +14,9 @@ namespace OnChip.Networks.Convolution;
 /// </summary>
 public sealed class ConvInteraction : Interaction
 {
+    /// <summary>Bilinear unless max-pooled (a maximum has no holomorphic extension).</summary>
+    public override StateDependence StateDependence => Geometry.Pool == PoolKind.Max ? StateDependence.Other : StateDependence.Bilinear;
+
     private readonly int[] _layers;
     private readonly Parameter[] _parameters;
     private readonly int _chunk;

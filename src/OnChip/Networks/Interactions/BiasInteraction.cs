@@ -7,6 +7,8 @@ namespace OnChip.Networks.Interactions;
 /// <summary>Φ_b = Σ_rows b · s_layer: a constant drive b on the layer; ∂Φ/∂b = Σ_rows s_layer.</summary>
 public sealed class BiasInteraction : Interaction
 {
+    public override StateDependence StateDependence => StateDependence.Linear;
+
     private readonly int[] _layers;
     private readonly Parameter[] _parameters;
 

@@ -10,6 +10,8 @@ namespace OnChip.Networks.Interactions;
 /// </summary>
 public sealed class DenseInteraction : Interaction
 {
+    public override StateDependence StateDependence => StateDependence.Bilinear;
+
     private readonly int[] _layers;
     private readonly Parameter[] _parameters;
     private float[] _difference = [];

@@ -14,6 +14,12 @@ public abstract class Interaction
     public abstract IReadOnlyList<int> Layers { get; }
     public abstract IReadOnlyList<Parameter> Parameters { get; }
 
+    /// <summary>
+    /// How the term's ∂Φ/∂θ depends on the states, which is what holomorphic EP needs to take it at a complex state:
+    /// linear (a bias), bilinear (a coupling between two layers), or neither (the term has no holomorphic extension).
+    /// </summary>
+    public virtual StateDependence StateDependence => StateDependence.Other;
+
     /// <summary>True when the drive on a layer depends on that layer's own state (a self-coupling); never for bilinear couplings between layers or biases.</summary>
     public virtual bool DriveDependsOnOwnLayer => false;
 
@@ -81,4 +87,15 @@ public abstract class Interaction
 
     /// <summary>θ.Grad += coef · Σ_units weights[unit] · ∂a_unit/∂θ for the curvature this term puts on <paramref name="layer"/>.</summary>
     public virtual void AccumulateCurvatureGradient(int layer, ReadOnlySpan<float> weights, float coef) { }
+}
+
+/// <summary>How an interaction's parameter gradient ∂Φ/∂θ depends on the states (see <see cref="Interaction.StateDependence"/>).</summary>
+public enum StateDependence
+{
+    /// <summary>Not polynomial of degree ≤ 2 in the states (a max-pooled convolution, a resistive coupling).</summary>
+    Other,
+    /// <summary>Linear in the states (a bias).</summary>
+    Linear,
+    /// <summary>A product of two layers' states (a dense or convolutional coupling).</summary>
+    Bilinear,
 }
