@@ -81,12 +81,12 @@ public static class GradcheckCommand
         if (residual > 1e-4 || !(adjointDrift < 1e-3))
             output.WriteLine("warning: the free phase or the adjoint has not converged, so the 'exact' gradient is not; raise --t1 or --exact-steps");
 
-        var rows = GradientCheck.Run(network, batch, shared.Rule, config.Betas, shared.T1, shared.T2, exact, shared.Seed);
+        var rows = GradientCheck.Run(network, batch, shared.Rule, config.Betas, shared.Phases, exact, shared.Seed);
         GradientCheck.Write(run.Path, rows, new JsonObject
         {
             ["rule"] = shared.Rule, ["betas"] = new JsonArray(config.Betas.Select(b => (JsonNode)JsonValue.Create(b)).ToArray()),
             ["family"] = network.Family, ["archi"] = network.Spec.ArchiText, ["activation"] = network.Spec.Activation, ["loss"] = network.Spec.Loss,
-            ["t1"] = shared.T1, ["t2"] = shared.T2, ["exact_steps"] = config.ExactSteps, ["batch"] = shared.Batch, ["model"] = config.Model,
+            ["t1"] = shared.T1, ["t2"] = shared.T2, ["points"] = shared.Points, ["exact_steps"] = config.ExactSteps, ["batch"] = shared.Batch, ["model"] = config.Model,
             ["seed"] = shared.Seed.ToString(), ["data"] = shared.Data, ["free_residual"] = residual, ["exact_adjoint_drift"] = adjointDrift,
         });
         output.WriteLine($"{"β",-10}{"tensor",-8}{"rel. error",12}{"cosine",10}{"sign agr.",11}");

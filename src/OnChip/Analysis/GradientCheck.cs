@@ -50,14 +50,14 @@ public static class GradientCheck
         return most;
     }
 
-    /// <summary>Runs <paramref name="rule"/> at each β and compares its estimate with <paramref name="exact"/>.</summary>
+    /// <summary>Runs <paramref name="rule"/> with <paramref name="phases"/> at each β and compares its estimate with <paramref name="exact"/>.</summary>
     public static IReadOnlyList<GradientCheckRow> Run(LayeredNetwork network, BatchContext batch, string rule, IReadOnlyList<float> betas,
-        int freeSteps, int nudgedSteps, double[][] exact, ulong seed)
+        PhaseSettings phases, double[][] exact, ulong seed)
     {
         var rows = new List<GradientCheckRow>();
         foreach (float beta in betas)
         {
-            var learning = LearningRules.Create(rule, network, new PhaseSettings(beta, freeSteps, nudgedSteps), Rng.ForStream(seed, "rule"));
+            var learning = LearningRules.Create(rule, network, phases with { Beta = beta }, Rng.ForStream(seed, "rule"));
             if (!learning.EstimatesGradient) throw new Configuration.ConfigException($"rule: {rule} moves the weights during its phases, so it has no gradient estimate to check");
             learning.ComputeGradients(batch);
             rows.Add(new GradientCheckRow(rule, beta, Compare(network, Gradients(network), exact)));

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using OnChip.Analysis;
 using OnChip.Cli;
+using OnChip.Learning;
 
 namespace OnChip.Tests.Analysis;
 
@@ -31,7 +32,7 @@ public class GradientCheckTests : IDisposable
         var exact = GradientCheck.ExactGradient(network, batch, 400, 400);
         Assert.True(GradientCheck.FreeResidual(batch) < 1e-6);
         float[] betas = [0.2f, 0.1f, 0.05f];
-        double[] Errors(string rule) => GradientCheck.Run(network, batch, rule, betas, 400, 400, exact, seed: 0).Select(AllError).ToArray();
+        double[] Errors(string rule) => GradientCheck.Run(network, batch, rule, betas, new PhaseSettings(0f, 400, 400), exact, seed: 0).Select(AllError).ToArray();
         var positive = Errors("ep");
         var negative = Errors("ep-negative");
         var centred = Errors("ep-symmetric");
@@ -44,7 +45,7 @@ public class GradientCheckTests : IDisposable
             Assert.True(centred[k - 1] / centred[k] is > 3.4 and < 4.6, all);
         }
         Assert.True(centred[^1] < positive[^1] / 10, all);
-        var bptt = GradientCheck.Run(network, batch, "bptt", [0.1f], 400, 400, exact, seed: 0).Single();
+        var bptt = GradientCheck.Run(network, batch, "bptt", [0.1f], new PhaseSettings(0f, 400, 400), exact, seed: 0).Single();
         Assert.True(AllError(bptt) < 1e-4, $"BPTT through 400 steps against RBP: {AllError(bptt):E2}");
         Assert.True(bptt.Tensors.All(t => t.Cosine > 0.9999 && t.SignAgreement > 0.99));
     }
