@@ -1,0 +1,56 @@
+using OnChip.Tensors;
+using Xunit.Sdk;
+
+namespace OnChip.Tests;
+
+// Tests that need something this machine may lack (a dataset, a CPU feature, a device file) say so with one of the
+// attributes below instead of returning early: xunit decides when it discovers the tests, and a test whose
+// requirement is missing is reported as Skipped with the reason, never as a vacuous pass. Where the requirement
+// is met the test runs unchanged. (Resistive/ResistiveCliTests.cs has NgspiceFact, Persistence/NpyFileTests.cs
+// NumpyFact, in the same way; the report tests fail, by design, when Chromium is missing.)
+
+/// <summary>The GEMM instruction sets the tests name, and why one cannot be forced on this machine.</summary>
+internal static class GemmIsaRequirement
+{
+    public static GemmIsa Parse(string name) => name switch
+    {
+        "avx512" => GemmIsa.Vector512,
+        "avx2" => GemmIsa.Vector256,
+        "scalar" => GemmIsa.Scalar,
+        _ => throw new ArgumentException(name),
+    };
+
+    /// <summary>Null where the dispatcher can run <paramref name="isa"/> here (it is at most the machine's best).</summary>
+    public static string? SkipReason(GemmIsa isa) => isa <= GemmIsaSelector.Best ? null : isa switch
+    {
+        GemmIsa.Vector512 => $"AVX-512 is not available on this CPU (Vector512 accelerated with AVX512F; best here: {GemmIsaSelector.Best}), "
+                             + "so GEMM never runs its 512-bit kernels here; the test runs on a CPU with AVX-512 "
+                             + "(unless the runtime is told not to use it, e.g. DOTNET_EnableHWIntrinsic=0)",
+        _ => $"AVX2 with FMA is not available on this CPU (Vector256 accelerated with AVX2 and FMA; best here: {GemmIsaSelector.Best}), "
+             + "so GEMM never runs its 256-bit kernels here; the test runs on a CPU with AVX2 and FMA "
+             + "(unless the runtime is told not to use them, e.g. DOTNET_EnableHWIntrinsic=0)",
+    };
+}
+
+/// <summary>A fact that forces one GEMM instruction set ("avx512", "avx2", "scalar"); skipped where this machine lacks it.</summary>
+public sealed class GemmIsaFactAttribute : FactAttribute
+{
+    public GemmIsaFactAttribute(string isaName) => Skip = GemmIsaRequirement.SkipReason(GemmIsaRequirement.Parse(isaName));
+}
+
+/// <summary>
+/// One theory row, the instruction-set name ("avx512", "avx2", "scalar"), for a test that forces that GEMM
+/// instruction set; the row is skipped, with the reason, where this machine lacks it.
+/// </summary>
+public sealed class GemmIsaDataAttribute : DataAttribute
+{
+    private readonly string _isaName;
+
+    public GemmIsaDataAttribute(string isaName)
+    {
+        _isaName = isaName;
+        Skip = GemmIsaRequirement.SkipReason(GemmIsaRequirement.Parse(isaName));
+    }
+
+    public override IEnumerable<object[]> GetData(System.Reflection.MethodInfo testMethod) => [[_isaName]];
+}
