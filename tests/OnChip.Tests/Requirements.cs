@@ -1,3 +1,4 @@
+using OnChip.Data;
 using OnChip.Tensors;
 using Xunit.Sdk;
 
@@ -8,6 +9,42 @@ namespace OnChip.Tests;
 // requirement is missing is reported as Skipped with the reason, never as a vacuous pass. Where the requirement
 // is met the test runs unchanged. (Resistive/ResistiveCliTests.cs has NgspiceFact, Persistence/NpyFileTests.cs
 // NumpyFact, in the same way; the report tests fail, by design, when Chromium is missing.)
+
+/// <summary>
+/// A fact that needs the full Fashion-MNIST (60,000 + 10,000 examples), found where the library looks for it:
+/// $ONCHIP_DATA/fashion-mnist, ~/.onchip/data/fashion-mnist, /usr/share/datasets/fashion-mnist (Debian's
+/// dataset-fashion-mnist, which scripts/test.sh installs). Skipped, with what was searched, where it is missing.
+/// </summary>
+public sealed class FashionMnistFactAttribute : FactAttribute
+{
+    private static readonly Lazy<(string? Directory, string Searched)> Found = new(() =>
+    {
+        var searched = new List<string>();
+        foreach (string directory in KnownDataset.FashionMnist.SearchDirectories())
+        {
+            if (!System.IO.Directory.Exists(directory))
+            {
+                searched.Add($"{directory} (no such directory)");
+                continue;
+            }
+            var missing = KnownDataset.FashionMnist.Format.MissingFiles(directory);
+            if (missing.Count == 0) return (directory, "");
+            searched.Add($"{directory} (lacks {string.Join(", ", missing)})");
+        }
+        return (null, string.Join("; ", searched));
+    });
+
+    /// <summary>The first directory of the search that holds all four files (the one DatasetLoader loads).</summary>
+    public static string Directory => Found.Value.Directory
+        ?? throw new InvalidOperationException("Fashion-MNIST is not installed: the test should have been skipped");
+
+    public FashionMnistFactAttribute()
+    {
+        if (Found.Value.Directory is null)
+            Skip = $"the full Fashion-MNIST is not installed: searched {Found.Value.Searched}. {KnownDataset.FashionMnist.InstallHint} "
+                   + $"(scripts/test.sh installs Debian's package; ${DatasetLoader.DataEnvironmentVariable}=DIR makes DIR/fashion-mnist the first place searched.)";
+    }
+}
 
 /// <summary>The GEMM instruction sets the tests name, and why one cannot be forced on this machine.</summary>
 internal static class GemmIsaRequirement
