@@ -46,6 +46,28 @@ public sealed class FashionMnistFactAttribute : FactAttribute
     }
 }
 
+/// <summary>
+/// A fact about what the loader says when MNIST is found nowhere. It cannot be checked where MNIST is installed in
+/// ~/.onchip/data/mnist or /usr/share/datasets/mnist (the search would rightly find it), so it is skipped there.
+/// </summary>
+public sealed class MnistNotInstalledFactAttribute : FactAttribute
+{
+    /// <summary>The search directories other than $ONCHIP_DATA/mnist (which the tests point elsewhere).</summary>
+    private static IEnumerable<string> InstalledDirectories()
+    {
+        var directories = DatasetLoader.SearchDirectories(KnownDataset.Mnist.Name);
+        bool variableSet = !string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(DatasetLoader.DataEnvironmentVariable));
+        return (variableSet ? directories.Skip(1) : directories).Where(Directory.Exists);
+    }
+
+    public MnistNotInstalledFactAttribute()
+    {
+        if (InstalledDirectories().FirstOrDefault() is { } installed)
+            Skip = $"MNIST is installed on this machine ({installed}), so the search finds it and the not-found error this test checks "
+                   + "cannot occur; it runs where neither ~/.onchip/data/mnist nor /usr/share/datasets/mnist exists";
+    }
+}
+
 /// <summary>The GEMM instruction sets the tests name, and why one cannot be forced on this machine.</summary>
 internal static class GemmIsaRequirement
 {
