@@ -113,3 +113,16 @@ public sealed class GemmIsaDataAttribute : DataAttribute
 
     public override IEnumerable<object[]> GetData(System.Reflection.MethodInfo testMethod) => [[_isaName]];
 }
+
+/// <summary>A fact that writes to /dev/full (every write fails with ENOSPC: a real "disk full"); skipped where there is none.</summary>
+public sealed class DevFullFactAttribute : FactAttribute
+{
+    public const string Path = "/dev/full";
+
+    public DevFullFactAttribute()
+    {
+        if (!File.Exists(Path))
+            Skip = $"{Path} does not exist on this system (Linux provides it: a device on which every write fails with "
+                   + "ENOSPC, the real \"no space left on device\" error this test needs)";
+    }
+}
