@@ -5,7 +5,6 @@ namespace OnChip.Tests.Data;
 
 public sealed class EmbeddedDatasetTests
 {
-    private const string SystemFashionMnist = "/usr/share/datasets/fashion-mnist";
     private static readonly Lazy<DataSplit> Embedded = new(() => DatasetLoader.Load("embedded"));
 
     [Fact]
@@ -59,30 +58,31 @@ public sealed class EmbeddedDatasetTests
         Assert.Equal(names.Where(n => n.StartsWith(EmbeddedDataset.ResourcePrefix, StringComparison.Ordinal)).Order(), EmbeddedDataset.ResourceNames.Order());
     }
 
-    /// <summary>Compares with the Debian package's files; returns early (passes vacuously) when that directory is absent.</summary>
-    [Fact]
+    /// <summary>
+    /// Compares with the files of the full dataset (Debian's package, or $ONCHIP_DATA/fashion-mnist); skipped, with
+    /// the reason, where it is not installed.
+    /// </summary>
+    [FashionMnistFact]
     public void First_examples_equal_system_fashion_mnist_when_installed_else_skipped()
     {
-        if (!Directory.Exists(SystemFashionMnist)) return;
+        string fashionMnist = FashionMnistFactAttribute.Directory;
         DataSplit split = Embedded.Value;
 
         foreach (var (data, prefix) in new[] { (split.Train, "train"), (split.Test, "t10k") })
         {
-            byte[] images = ReadPrefix(Path.Combine(SystemFashionMnist, $"{prefix}-images-idx3-ubyte.gz"), 16 + 2 * 784);
-            byte[] labels = ReadPrefix(Path.Combine(SystemFashionMnist, $"{prefix}-labels-idx1-ubyte.gz"), 8 + 2);
+            byte[] images = ReadPrefix(IdxFormat.FindFile(fashionMnist, $"{prefix}-images-idx3-ubyte")!, 16 + 2 * 784);
+            byte[] labels = ReadPrefix(IdxFormat.FindFile(fashionMnist, $"{prefix}-labels-idx1-ubyte")!, 8 + 2);
             for (int i = 0; i < 2 * 784; i++) Assert.Equal(images[16 + i] / 255f, data.Features[i]);
             Assert.Equal(labels[8], data.Labels[0]);
             Assert.Equal(labels[9], data.Labels[1]);
         }
     }
 
-    /// <summary>Loads all 70,000 examples from the Debian package; returns early when it is not installed.</summary>
-    [Fact]
+    /// <summary>Loads all 70,000 examples of the full dataset; skipped, with the reason, where it is not installed.</summary>
+    [FashionMnistFact]
     public void Full_system_fashion_mnist_loads_when_installed_else_skipped()
     {
-        if (!Directory.Exists(SystemFashionMnist)) return;
-
-        DataSplit full = KnownDataset.FashionMnist.Load([SystemFashionMnist]);
+        DataSplit full = KnownDataset.FashionMnist.Load([FashionMnistFactAttribute.Directory]);
 
         Assert.Equal((60000, 10000), (full.Train.Count, full.Test.Count));
         Assert.Equal("fashion-mnist/train", full.Train.Name);
@@ -94,11 +94,13 @@ public sealed class EmbeddedDatasetTests
         Assert.Equal("cannot take 70000 examples: fashion-mnist/train has only 60000", ex.Message);
     }
 
-    private static byte[] ReadPrefix(string gzPath, int length)
+    /// <summary>The first bytes of an IDX file, raw or .gz.</summary>
+    private static byte[] ReadPrefix(string path, int length)
     {
-        using var gzip = new GZipStream(File.OpenRead(gzPath), CompressionMode.Decompress);
+        using Stream file = File.OpenRead(path);
+        using Stream stream = path.EndsWith(".gz", StringComparison.Ordinal) ? new GZipStream(file, CompressionMode.Decompress) : file;
         var bytes = new byte[length];
-        gzip.ReadExactly(bytes);
+        stream.ReadExactly(bytes);
         return bytes;
     }
 }

@@ -97,11 +97,21 @@ public class SweepCollectorTests : SweepTestDirectory
         Assert.Contains("warning: run 0005", error);
         // Configuration 1 (β = 0.2) has the better mean: runs 3 and 4 (0.67 and 0.72 at epoch 2).
         Assert.Contains("best mean test acc: configuration 1 (beta=0.2): 69.50% ± 3.54 (n = 2)", output);
-        if (!WebAssets.Available) return;
-        string html = File.ReadAllText(Path.Combine(sweep.FullPath, SweepCollector.ReportFile));
-        Assert.Contains("Configurations", html);
-        Assert.Contains("beta=0.2", html);
-        Assert.DoesNotContain("src=\"http", html);
+        string report = Path.Combine(sweep.FullPath, SweepCollector.ReportFile);
+        if (WebAssets.Available)
+        {
+            string html = File.ReadAllText(report);
+            Assert.Contains("Configurations", html);
+            Assert.Contains("beta=0.2", html);
+            Assert.DoesNotContain("src=\"http", html);
+        }
+        else
+        {
+            // A build without the Vega bundles (npm missing at build time, which ReportBuilderTests reports as a
+            // failure) writes the summaries and says why there is no report.
+            Assert.Contains($"warning: {SweepCollector.ReportFile} not written: this build of OnChip has no embedded chart scripts", error);
+            Assert.False(File.Exists(report), "a report without chart scripts");
+        }
     }
 
     [Theory]
