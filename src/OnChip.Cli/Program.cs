@@ -17,6 +17,7 @@ public static class Program
         root.Subcommands.Add(TrainCommand.Create(output, error));
         root.Subcommands.Add(EvalCommand.Create(output, error));
         root.Subcommands.Add(GduCommand.Create(output, error));
+        root.Subcommands.Add(GradcheckCommand.Create(output, error));
         root.Subcommands.Add(DevicesCommand.Create(output, error));
         root.Subcommands.Add(ExportCommand.Create(output, error));
         root.Subcommands.Add(ReportCommand.Create(output, error));

@@ -129,7 +129,20 @@ public sealed class Relaxation
         if (beta != 0f && targets is null) throw new ArgumentNullException(nameof(targets), "a nudged phase needs targets");
         if (beta != 0f) PrepareNudgedCurvature(beta);
         _alternate[0] = state.Layers[0];
-        _job.Set(state.Layers, targets, beta, steps, count, _network.ScheduleFor(beta), recorder);
+        _job.Set(state.Layers, targets, beta, steps, count, _network.ScheduleFor(beta), recorder, holdOutput: false);
+        pool.Run(_job);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="steps"/> steps on rows [0, count) of <paramref name="state"/> with the cost's layer held at
+    /// the values it holds now (a clamped output: a voltage source on a resistive network's output node), with the
+    /// nudged phases' schedule. <see cref="PrepareStaticDrive"/> must have been called for the current input and weights.
+    /// </summary>
+    public void RelaxHoldingOutput(NetworkState state, int steps, int count, WorkerPool pool)
+    {
+        if (count > Capacity) throw new InvalidOperationException("PrepareStaticDrive was not called for this batch size");
+        _alternate[0] = state.Layers[0];
+        _job.Set(state.Layers, null, 0f, steps, count, _network.NudgedSchedule ?? _network.Schedule, null, holdOutput: true);
         pool.Run(_job);
     }
 
@@ -161,7 +174,7 @@ public sealed class Relaxation
         beta != 0f && layer == _network.Cost.Layer && _nudgedInverse.Length > 0 && _curvature[layer].Length > 0 ? _nudgedInverse : _inverseCurvature[layer];
 
     /// <summary>The serial kernel: relaxes rows [start, start+count) of <paramref name="states"/>.</summary>
-    private void RelaxRows(Matrix[] states, Matrix? targets, float beta, int steps, int start, int count, Schedule schedule, IRelaxationRecorder? recorder)
+    private void RelaxRows(Matrix[] states, Matrix? targets, float beta, int steps, int start, int count, Schedule schedule, IRelaxationRecorder? recorder, bool holdOutput)
     {
         if (count == 0) return;
         int order = (int)schedule;
@@ -174,7 +187,7 @@ public sealed class Relaxation
                 recorder?.RecordState(t, states, start, count);
                 for (int phase = 0; phase < phases; phase++)
                     Update(order, phase, states, states, targets, beta, start, count,
-                        lowerUnchanged: schedule == Schedule.Alternating && (t > 0 || phase > 0));
+                        lowerUnchanged: schedule == Schedule.Alternating && (t > 0 || phase > 0), holdOutput);
                 recorder?.RecordDrives(t, _drive, start, count);
             }
             recorder?.RecordState(steps, states, start, count);
@@ -183,7 +196,7 @@ public sealed class Relaxation
         Matrix[] current = states, next = _alternate;
         for (int t = 0; t < steps; t++)
         {
-            Update(order, 0, current, next, targets, beta, start, count, lowerUnchanged: false);
+            Update(order, 0, current, next, targets, beta, start, count, lowerUnchanged: false, holdOutput);
             recorder?.RecordState(t, current, start, count);
             recorder?.RecordDrives(t, _drive, start, count);
             (current, next) = (next, current);
@@ -194,7 +207,7 @@ public sealed class Relaxation
     }
 
     /// <summary>One phase: drives of its layers from <paramref name="current"/>, then next[l] = f(drive).</summary>
-    private void Update(int order, int phase, Matrix[] current, Matrix[] next, Matrix? targets, float beta, int start, int count, bool lowerUnchanged)
+    private void Update(int order, int phase, Matrix[] current, Matrix[] next, Matrix? targets, float beta, int start, int count, bool lowerUnchanged, bool holdOutput)
     {
         var layers = _phaseLayers[order][phase];
         foreach (int l in layers) _staticDrive[l].RowSpan(start, count).CopyTo(_drive[l].RowSpan(start, count));
@@ -202,6 +215,12 @@ public sealed class Relaxation
         var cost = _network.Cost;
         foreach (int l in layers)
         {
+            if (holdOutput && l == cost.Layer)
+            {
+                // A held output keeps its values (a synchronous step writes them to the other buffer too).
+                if (!ReferenceEquals(current, next)) current[l].RowSpan(start, count).CopyTo(next[l].RowSpan(start, count));
+                continue;
+            }
             var drive = _drive[l];
             var update = _network.Update(l);
             if (beta != 0f && l == cost.Layer) update.Nudge(cost, current, targets!, beta, drive, start, count);
@@ -217,14 +236,15 @@ public sealed class Relaxation
         private int _steps, _count;
         private Schedule _schedule;
         private IRelaxationRecorder? _recorder;
+        private bool _holdOutput;
 
-        public void Set(Matrix[] states, Matrix? targets, float beta, int steps, int count, Schedule schedule, IRelaxationRecorder? recorder) =>
-            (_states, _targets, _beta, _steps, _count, _schedule, _recorder) = (states, targets, beta, steps, count, schedule, recorder);
+        public void Set(Matrix[] states, Matrix? targets, float beta, int steps, int count, Schedule schedule, IRelaxationRecorder? recorder, bool holdOutput) =>
+            (_states, _targets, _beta, _steps, _count, _schedule, _recorder, _holdOutput) = (states, targets, beta, steps, count, schedule, recorder, holdOutput);
 
         public void Execute(int worker, int workers)
         {
             var (start, end) = WorkerPool.Share(_count, worker, workers);
-            owner.RelaxRows(_states, _targets, _beta, _steps, start, end - start, _schedule, _recorder);
+            owner.RelaxRows(_states, _targets, _beta, _steps, start, end - start, _schedule, _recorder, _holdOutput);
         }
     }
 }

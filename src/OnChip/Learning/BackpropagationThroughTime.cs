@@ -293,9 +293,16 @@ public sealed class BpttRule(LayeredNetwork network, PhaseSettings phases) : Lea
 
     public override void TrainBatch(BatchContext batch, Optimizer optimizer)
     {
+        ComputeGradients(batch);
+        optimizer.Step(batch.Pool);
+    }
+
+    public override bool EstimatesGradient => true;
+
+    public override void ComputeGradients(BatchContext batch)
+    {
         _engine.Forward(batch, phases.FreeSteps);
         _engine.Backward(batch);
         _engine.ComputeGradients(batch);
-        optimizer.Step(batch.Pool);
     }
 }

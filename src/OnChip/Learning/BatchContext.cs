@@ -94,6 +94,24 @@ public sealed class BatchContext
         return correct;
     }
 
+    /// <summary>
+    /// Copies s* into <paramref name="state"/>, holds its output layer at o* + <paramref name="strength"/>·(y − o*)
+    /// (the target itself for strength 1) and relaxes the other layers for <paramref name="steps"/> steps, with the
+    /// nudged phases' schedule: the perturbed phase of CL and coupled learning.
+    /// </summary>
+    public void RunClampedPhase(NetworkState state, float strength, int steps)
+    {
+        state.CopyRowsFrom(Free, 0, Count);
+        var output = state.Layers[Network.Cost.Layer];
+        for (int r = 0; r < Count; r++)
+        {
+            var o = output.Row(r);
+            var y = Targets.Row(r);
+            for (int j = 0; j < o.Length; j++) o[j] += strength * (y[j] - o[j]);
+        }
+        Relaxation.RelaxHoldingOutput(state, steps, Count, Pool);
+    }
+
     /// <summary>Copies s* into <paramref name="state"/> and relaxes it for <paramref name="steps"/> steps with nudging <paramref name="beta"/>.</summary>
     public void RunNudgedPhase(NetworkState state, float beta, int steps)
     {

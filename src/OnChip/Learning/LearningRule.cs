@@ -24,6 +24,16 @@ public abstract class LearningRule
     public abstract string Name { get; }
     public abstract void TrainBatch(BatchContext batch, Optimizer optimizer);
 
+    /// <summary>
+    /// Whether the rule's update is an estimate of ∂L/∂θ that <see cref="ComputeGradients"/> can give without moving
+    /// the weights (continual EP moves them during its nudged phase, so it has none).
+    /// </summary>
+    public virtual bool EstimatesGradient => false;
+
+    /// <summary>Runs the rule's phases on the batch and leaves its estimate of ∂L/∂θ (batch mean) in every parameter's Grad; the weights do not change.</summary>
+    public virtual void ComputeGradients(BatchContext batch) =>
+        throw new NotSupportedException($"rule {Name} does not estimate a gradient apart from its weight updates");
+
     /// <summary>The rule's own random stream, if it has one (saved in checkpoints).</summary>
     public virtual Rng? RandomStream => null;
 }

@@ -48,7 +48,9 @@ public sealed class RecurrentBackpropagation : LearningRule
     }
 
     /// <summary>Free phase (T1), adjoint relaxation (T2), then every parameter's Grad = ∂L/∂θ (batch mean).</summary>
-    public void ComputeGradients(BatchContext batch)
+    public override bool EstimatesGradient => true;
+
+    public override void ComputeGradients(BatchContext batch)
     {
         batch.RunFreePhase(_phases.FreeSteps);
         Allocate(batch.Capacity);

@@ -109,14 +109,19 @@ internal sealed class ResistiveReference
     /// <summary>Node j of layer l set to the exact minimiser of its energy given its neighbours.</summary>
     private double Settle(Parameters p, double[][] v, int l, int j, double beta, int example)
     {
+        var (lo, hi) = Bounds(l, j);
+        return Math.Clamp(Unclipped(p, v, l, j, beta, example), lo, hi);
+    }
+
+    /// <summary>The minimiser of node j's energy given its neighbours before its diode clips it.</summary>
+    public double Unclipped(Parameters p, double[][] v, int l, int j, double beta, int example)
+    {
         double num = p.B[l][j], den = 0;
         for (int i = 0; i < _sizes[l - 1]; i++) { num += p.G[l - 1][j, i] * v[l - 1][i]; den += p.G[l - 1][j, i]; }
         if (l < _top)
             for (int k = 0; k < _sizes[l + 1]; k++) { num += p.G[l][k, j] * v[l + 1][k]; den += p.G[l][k, j]; }
         if (l == _top && beta != 0) { num += beta * _targets[example][j]; den += beta; }
-        double u = den > 0 ? num / den : 0;
-        var (lo, hi) = Bounds(l, j);
-        return Math.Clamp(u, lo, hi);
+        return den > 0 ? num / den : 0;
     }
 
     /// <summary>One sweep: sync from the previous state; otherwise in place, layer groups in the schedule's order.</summary>
@@ -172,6 +177,49 @@ internal sealed class ResistiveReference
             var v = Zero(r);
             for (int t = 0; t < sweeps; t++) Sweep(p, v, "forward", 0, r);
             total += Cost(v, r);
+        }
+        return total / Count;
+    }
+
+    /// <summary>The output of example <paramref name="example"/> at the free equilibrium (many forward sweeps from 0).</summary>
+    public double[] FreeOutput(int example, int sweeps = 400)
+    {
+        var p = Current();
+        var v = Zero(example);
+        for (int t = 0; t < sweeps; t++) Sweep(p, v, "forward", 0, example);
+        return v[_top];
+    }
+
+    /// <summary>The smallest distance of a hidden node's unclipped minimiser from its diode's threshold (0), over the free equilibria of all examples.</summary>
+    public double HiddenMargin(int sweeps = 400)
+    {
+        var p = Current();
+        double margin = double.PositiveInfinity;
+        for (int r = 0; r < Count; r++)
+        {
+            var v = Zero(r);
+            for (int t = 0; t < sweeps; t++) Sweep(p, v, "forward", 0, r);
+            for (int l = 1; l < _top; l++)
+                for (int j = 0; j < _sizes[l]; j++) margin = Math.Min(margin, Math.Abs(Unclipped(p, v, l, j, 0, r)));
+        }
+        return margin;
+    }
+
+    /// <summary>
+    /// Mean over the examples of Ψ(θ, o) = min over the hidden nodes of E with the output held at o (a voltage source on
+    /// each output node), o = o⁰ + δ·(y − o⁰) for the given base outputs o⁰: the energy coupled learning contrasts.
+    /// </summary>
+    public double ClampedEnergy((string Name, int Index, double Delta)? perturb, double[][] baseOutputs, double delta, int sweeps = 200)
+    {
+        var p = Current(perturb);
+        double total = 0;
+        for (int r = 0; r < Count; r++)
+        {
+            var v = Zero(r);
+            v[_top] = baseOutputs[r].Select((o, j) => o + delta * (_targets[r][j] - o)).ToArray();
+            for (int t = 0; t < sweeps; t++)
+                for (int l = 1; l < _top; l++) v[l] = Enumerable.Range(0, _sizes[l]).Select(j => Settle(p, v, l, j, 0, r)).ToArray();
+            total += Energy(p, v, 0, r);
         }
         return total / Count;
     }

@@ -1,0 +1,99 @@
+using System.CommandLine;
+using System.Text.Json.Nodes;
+using OnChip.Analysis;
+using OnChip.Cli.Output;
+using OnChip.Configuration;
+using OnChip.Data;
+using OnChip.Learning;
+using OnChip.Models;
+using OnChip.Networks;
+using OnChip.Parallelism;
+using OnChip.Persistence;
+using OnChip.Randomness;
+using OnChip.Training;
+
+namespace OnChip.Cli.Commands;
+
+/// <summary><c>onchip gradcheck</c>: a rule's gradient estimate against the exact gradient at the free equilibrium, for each β of a list.</summary>
+public static class GradcheckCommand
+{
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var command = new Command("gradcheck", "Measure the bias of a rule's gradient estimate: compare it, on one mini-batch, with the exact gradient of the loss at the free " +
+                                               "equilibrium (recurrent backprop run to convergence), per tensor and for each β of a list; writes gradcheck.csv and gradcheck.json.");
+        var options = new ConfigOptions<GradcheckConfig>(command, GradcheckConfig.Keys, new GradcheckConfig(), "read settings from a YAML file; flags given here override it");
+        command.SetAction(parse => CliErrors.Guard(error, () => Execute(options.Resolve(parse, new GradcheckConfig()), options.ExplicitKeys(parse), output)));
+        return command;
+    }
+
+    public static int Execute(GradcheckConfig config, IReadOnlySet<string> explicitKeys, TextWriter output)
+    {
+        var shared = config.Shared;
+        bool untrainedFamily = config.Model is string named && ModelFamilies.Names.Contains(named) && !File.Exists(named);
+        if (untrainedFamily) shared.Model = config.Model!;
+        else if (explicitKeys.Contains("channels")) shared.Model = "conv";
+        if (shared.Family is not EnergyModelFamily family)
+            throw new ConfigException($"model: gradcheck measures the estimators of energy-based networks, not --model {shared.Model}");
+        shared.Validate();
+        var info = LearningRules.Get(shared.Rule);
+        if (!info.Requires.HasFlag(ModelCapabilities.EnergyBased))
+            throw new ConfigException($"rule: gradcheck measures the estimators of energy-based networks; {shared.Rule} trains feed-forward networks");
+
+        var data = DatasetLoader.Load(shared.Data).Train;
+        LayeredNetwork network;
+        if (config.Model is string modelPath && !untrainedFamily)
+        {
+            if (!File.Exists(modelPath))
+                throw new ConfigException($"model: {modelPath} is neither a model file nor a model family ({string.Join(", ", ModelFamilies.Names)})");
+            var clash = explicitKeys.Intersect(["archi", "act", "loss", "init-scale", "input-gain", "channels", "kernels", "pools", "paddings", "strides", "fc"]).ToArray();
+            if (clash.Length > 0) throw new ConfigException($"--{clash[0]}: not allowed with --model (the model defines the network)");
+            var model = ModelKinds.Load(modelPath, "whose gradients gradcheck can check");
+            network = model.EnergyNetwork ?? throw new UserFacingException($"{modelPath}: gradcheck measures the estimators of energy-based networks, not of a {model.Description}");
+            if (ChannelNormalization.FromMetadata(model.Metadata) is { } normalization) data = normalization.Apply(data);
+            if (explicitKeys.Contains("schedule") || explicitKeys.Contains("nudged-schedule")) ModelFamilies.EnergyFamily(network.Family).ApplySchedules(network, shared);
+        }
+        else
+        {
+            network = family.BuildNetwork(shared, data);
+            network.Initialize(Rng.ForStream(shared.Seed, "init"), shared.InitScale);
+        }
+        if (network.InputSize != data.FeatureCount || network.ClassCount != data.ClassCount)
+            throw new ConfigException($"archi: the network ({network.Spec.ArchiText}) does not fit {data.Name} ({data.FeatureCount} features, {data.ClassCount} classes)");
+        if (shared.Batch > data.Count) throw new ConfigException($"batch: {data.Name} has only {data.Count} examples");
+        if (info.Requires.HasFlag(ModelCapabilities.Differentiable) && !ModelFamilies.EnergyFamily(network.Family).Capabilities.HasFlag(ModelCapabilities.Differentiable))
+            throw new ConfigException($"rule: {shared.Rule} needs a differentiable relaxation, which {network.Family} networks do not offer");
+
+        var run = RunDirectory.Create(shared.Out, "gradcheck-", [GradientCheck.JsonFileName, GradientCheck.CsvFileName]);
+        using var pool = new WorkerPool(shared.Threads);
+        var batch = new BatchContext(network, shared.Batch, pool);
+        BatchLoader.Load(batch, data, Enumerable.Range(0, shared.Batch).ToArray());
+        string betas = string.Join(", ", config.Betas.Select(b => b.ToString("G", System.Globalization.CultureInfo.InvariantCulture)));
+        output.WriteLine($"gradient check: {ModelFamilies.EnergyFamily(network.Family).Summary(network)}, {(config.Model is null || untrainedFamily ? $"untrained (seed {shared.Seed})" : config.Model)}, " +
+                         $"first {shared.Batch} examples of {data.Name}, rule {shared.Rule}, β = {betas}, T1 = {shared.T1}, T2 = {shared.T2}");
+
+        var exact = GradientCheck.ExactGradient(network, batch, shared.T1, config.ExactSteps);
+        double residual = GradientCheck.FreeResidual(batch);
+        // The adjoint of RBP is a linear relaxation: twice the steps must not move it, or it has not converged.
+        var longer = GradientCheck.ExactGradient(network, batch, shared.T1, 2 * config.ExactSteps);
+        double adjointDrift = GradientCheck.Agreement("all", longer.SelectMany(g => g).ToArray(), exact.SelectMany(g => g).ToArray()).RelativeError;
+        output.WriteLine($"exact gradient: recurrent backprop, {config.ExactSteps} adjoint steps (relative change with twice as many: {adjointDrift:E1}); " +
+                         $"free-phase residual max|s^T − s^(T−1)| = {residual:E1}");
+        if (residual > 1e-4 || !(adjointDrift < 1e-3))
+            output.WriteLine("warning: the free phase or the adjoint has not converged, so the 'exact' gradient is not; raise --t1 or --exact-steps");
+
+        var rows = GradientCheck.Run(network, batch, shared.Rule, config.Betas, shared.T1, shared.T2, exact, shared.Seed);
+        GradientCheck.Write(run.Path, rows, new JsonObject
+        {
+            ["rule"] = shared.Rule, ["betas"] = new JsonArray(config.Betas.Select(b => (JsonNode)JsonValue.Create(b)).ToArray()),
+            ["family"] = network.Family, ["archi"] = network.Spec.ArchiText, ["activation"] = network.Spec.Activation, ["loss"] = network.Spec.Loss,
+            ["t1"] = shared.T1, ["t2"] = shared.T2, ["exact_steps"] = config.ExactSteps, ["batch"] = shared.Batch, ["model"] = config.Model,
+            ["seed"] = shared.Seed.ToString(), ["data"] = shared.Data, ["free_residual"] = residual, ["exact_adjoint_drift"] = adjointDrift,
+        });
+        output.WriteLine($"{"β",-10}{"tensor",-8}{"rel. error",12}{"cosine",10}{"sign agr.",11}");
+        foreach (var row in rows)
+            foreach (var t in row.Tensors)
+                output.WriteLine($"{row.Beta,-10:G4}{t.Tensor,-8}{t.RelativeError,12:E3}{t.Cosine,10:F5}{t.SignAgreement,11:P1}");
+        output.WriteLine($"written {Path.Combine(run.Path, GradientCheck.CsvFileName)} and {GradientCheck.JsonFileName}");
+        return 0;
+    }
+}
