@@ -39,6 +39,9 @@ switch (args[0])
     case "gemm":
         GemmBench.Run(args[1..]);
         return 0;
+    case "rules":
+        RuleCostBench.Run(args[1..]);
+        return 0;
     default:
         Console.Error.WriteLine($"unknown benchmark '{args[0]}'");
         PrintUsage();
@@ -52,6 +55,7 @@ static void PrintUsage()
     Console.Error.WriteLine("  phases [--threads N] [--batches 2000] [--archi 784-512-10] [--batch 50]   median µs per batch of each stage of an EP step");
     Console.Error.WriteLine("  rbm [--epochs 4] [--threads N] [--data fashion-mnist] [--train-limit 40000] [any rbm train option]   seconds of RBM training per epoch");
     Console.Error.WriteLine("  device-cost [--configs ecram/pulse-train,ernoult-nonlinear/sign] [--runs 1] [--epochs 5] [--train-limit 12000] [--threads 1] [any train option]   CPU s per EP epoch on devices vs ideal, interleaved in one run");
+    Console.Error.WriteLine("  rules [--rules ep-symmetric,hep] [--epochs 4] [--train-limit 12000] [any train option]   seconds per epoch of each rule, interleaved, as ratios to the first");
     Console.Error.WriteLine("  synapses [--device ecram] [--programming pulse-train] [--updates 200] [--pulses 0.15] [--shape 784x512] [--conductance false]   ns per weight per update of one device array (one thread)");
     Console.Error.WriteLine("  pulse-kernel [--device ernoult-nonlinear] [--pulses 1] [--density 1] [--requests S] [--clustered false] [--stream M] [--patterns K] [--reps 20000]   ns per device of one pulse-train call on a cache-resident chunk (device arithmetic alone)");
     Console.Error.WriteLine("  conv [--rule ep-symmetric] [--threads N] [--reps 3] [--examples 1000] [--update-order sync|async] [--model model.onchip] [any conv option]   seconds of conv-net training per 1,000 examples, GFLOP/s of a relaxation step");

@@ -48,6 +48,8 @@ public sealed class TrainingConfig
     public int T2 { get; set; } = 10;
     /// <summary>BPTT truncation K (default: T2).</summary>
     public int? BpttSteps { get; set; }
+    /// <summary>σ of the Gaussian noise on every unit's input at every training relaxation step (0: none).</summary>
+    public float StateNoise { get; set; }
     /// <summary>Points N on the circle of holomorphic EP's nudges (rule hep).</summary>
     public int Points { get; set; } = 4;
     public int Batch { get; set; } = 50;
@@ -215,6 +217,8 @@ public sealed class TrainingConfig
         new("t2", "nudged-phase steps (rbp: adjoint relaxation steps)", (c, v) => c.T2 = Int("t2", v, 1), c => c.T2.ToString()),
         new("bptt-steps", "bptt: backpropagate through the last K free-phase steps (default: t2; t1 = the full unroll)",
             (c, v) => c.BpttSteps = Int("bptt-steps", v, 1), c => c.BpttSteps?.ToString()),
+        new("state-noise", "σ of Gaussian noise added to every unit's input (before its activation) at every step of every training relaxation, any rule (evaluation stays noise-free) [default: 0]",
+            (c, v) => c.StateNoise = Float("state-noise", v, 0f), c => Format(c.StateNoise)),
         new("points", "holomorphic EP (rule hep): N nudges |β|·e^{2πik/N} on a circle; ⌈N/2⌉ relaxations (N = 2 is centred EP)",
             (c, v) => c.Points = Int("points", v, 2), c => c.Points.ToString()),
         new("batch", "mini-batch size", (c, v) => c.Batch = Int("batch", v, 1, 100_000), c => c.Batch.ToString()),

@@ -61,6 +61,40 @@ public sealed class Relaxation
 
     public int Capacity { get; private set; }
 
+    /// <summary>
+    /// σ of the Gaussian noise added to every unit's input (its drive, before the activation, as in Laborieux &amp; Zenke's
+    /// code) at every step of every relaxation (0: none). The draws are keyed by <see cref="BeginNoise"/>'s key, the
+    /// relaxation's number since then, the step, phase, layer and row, so they do not depend on the number of threads.
+    /// </summary>
+    public float StateNoise { get; set; }
+    public ulong NoiseSeed { get; set; }
+    private ulong _noiseKey, _noiseCall;
+    [ThreadStatic] private static Randomness.ChunkRandom? _noiseRandom;
+    [ThreadStatic] private static float[]? _noiseBuffer;
+
+    /// <summary>Starts the noise draws of a mini-batch (the trainer's epoch and batch: a resumed run draws the same).</summary>
+    public void BeginNoise(ulong key) => (_noiseKey, _noiseCall) = (key, 0);
+
+    /// <summary>drive[rows] += σ·ξ for layer <paramref name="layer"/> at step <paramref name="step"/>, phase <paramref name="phase"/>.</summary>
+    private void AddNoise(Matrix drive, int layer, int step, int phase, int start, int count)
+    {
+        var random = _noiseRandom ??= new Randomness.ChunkRandom();
+        int cols = drive.Cols;
+        ulong where = Randomness.ChunkRandom.Key(_noiseCall, (ulong)step, ((ulong)(uint)phase << 16) | (uint)layer);
+        for (int r = start; r < start + count; r++)
+        {
+            random.Reseed(Randomness.ChunkRandom.Key(NoiseSeed ^ _noiseKey, where, (ulong)r));
+            var row = drive.Row(r);
+            for (int from = 0; from < cols; from += 2048)
+            {
+                int n = Math.Min(2048, cols - from);
+                var noise = (_noiseBuffer ??= new float[2048]).AsSpan(0, n);
+                random.FillGaussian(noise);
+                System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(noise, StateNoise, row.Slice(from, n), row.Slice(from, n));
+            }
+        }
+    }
+
     private void Allocate(int capacity)
     {
         Capacity = capacity;
@@ -132,6 +166,7 @@ public sealed class Relaxation
         _alternate[0] = state.Layers[0];
         _job.Set(state.Layers, targets, beta, steps, count, _network.ScheduleFor(beta), recorder, holdOutput: false);
         pool.Run(_job);
+        _noiseCall++;
     }
 
     /// <summary>
@@ -145,6 +180,7 @@ public sealed class Relaxation
         _alternate[0] = state.Layers[0];
         _job.Set(state.Layers, null, 0f, steps, count, _network.NudgedSchedule ?? _network.Schedule, null, holdOutput: true);
         pool.Run(_job);
+        _noiseCall++;
     }
 
     private Matrix[] _imaginaryDrive = [], _imaginaryAlternate = [];
@@ -173,6 +209,7 @@ public sealed class Relaxation
         _imaginaryAlternate[0] = imaginary.Layers[0];
         _complexJob.Set(real.Layers, imaginary.Layers, targets, betaReal, betaImaginary, steps, count, _network.ScheduleFor(1f));
         pool.Run(_complexJob);
+        _noiseCall++;
     }
 
     private void RelaxRowsComplex(Matrix[] real, Matrix[] imaginary, Matrix targets, float betaReal, float betaImaginary, int steps, int start, int count, Schedule schedule)
@@ -183,13 +220,13 @@ public sealed class Relaxation
         {
             for (int t = 0; t < steps; t++)
                 for (int phase = 0; phase < _phaseLayers[order].Length; phase++)
-                    UpdateComplex(order, phase, real, imaginary, real, imaginary, targets, betaReal, betaImaginary, start, count);
+                    UpdateComplex(order, phase, real, imaginary, real, imaginary, targets, betaReal, betaImaginary, start, count, t);
             return;
         }
         Matrix[] currentRe = real, currentIm = imaginary, nextRe = _alternate, nextIm = _imaginaryAlternate;
         for (int t = 0; t < steps; t++)
         {
-            UpdateComplex(order, 0, currentRe, currentIm, nextRe, nextIm, targets, betaReal, betaImaginary, start, count);
+            UpdateComplex(order, 0, currentRe, currentIm, nextRe, nextIm, targets, betaReal, betaImaginary, start, count, t);
             (currentRe, nextRe) = (nextRe, currentRe);
             (currentIm, nextIm) = (nextIm, currentIm);
         }
@@ -203,7 +240,7 @@ public sealed class Relaxation
 
     /// <summary>One phase of a complex step: the drives of both parts (the static drive is real), the complex nudge, the holomorphic activation.</summary>
     private void UpdateComplex(int order, int phase, Matrix[] currentRe, Matrix[] currentIm, Matrix[] nextRe, Matrix[] nextIm, Matrix targets,
-        float betaReal, float betaImaginary, int start, int count)
+        float betaReal, float betaImaginary, int start, int count, int step)
     {
         var layers = _phaseLayers[order][phase];
         foreach (int l in layers)
@@ -235,6 +272,7 @@ public sealed class Relaxation
                     driveIm[i] -= betaReal * ei + betaImaginary * er;
                 }
             }
+            if (StateNoise > 0f) AddNoise(_drive[l], l, step, phase, start, count);   // real noise: on the real part
             var activation = (IHolomorphicActivation)((Networks.Layers.FixedPointUpdate)_network.Update(l)).Activation;
             activation.ApplyComplex(driveRe, driveIm, nextRe[l].RowSpan(start, count), nextIm[l].RowSpan(start, count));
         }
@@ -299,7 +337,7 @@ public sealed class Relaxation
                 recorder?.RecordState(t, states, start, count);
                 for (int phase = 0; phase < phases; phase++)
                     Update(order, phase, states, states, targets, beta, start, count,
-                        lowerUnchanged: schedule == Schedule.Alternating && (t > 0 || phase > 0), holdOutput);
+                        lowerUnchanged: schedule == Schedule.Alternating && (t > 0 || phase > 0), holdOutput, t);
                 recorder?.RecordDrives(t, _drive, start, count);
             }
             recorder?.RecordState(steps, states, start, count);
@@ -308,7 +346,7 @@ public sealed class Relaxation
         Matrix[] current = states, next = _alternate;
         for (int t = 0; t < steps; t++)
         {
-            Update(order, 0, current, next, targets, beta, start, count, lowerUnchanged: false, holdOutput);
+            Update(order, 0, current, next, targets, beta, start, count, lowerUnchanged: false, holdOutput, t);
             recorder?.RecordState(t, current, start, count);
             recorder?.RecordDrives(t, _drive, start, count);
             (current, next) = (next, current);
@@ -319,7 +357,7 @@ public sealed class Relaxation
     }
 
     /// <summary>One phase: drives of its layers from <paramref name="current"/>, then next[l] = f(drive).</summary>
-    private void Update(int order, int phase, Matrix[] current, Matrix[] next, Matrix? targets, float beta, int start, int count, bool lowerUnchanged, bool holdOutput)
+    private void Update(int order, int phase, Matrix[] current, Matrix[] next, Matrix? targets, float beta, int start, int count, bool lowerUnchanged, bool holdOutput, int step)
     {
         var layers = _phaseLayers[order][phase];
         foreach (int l in layers) _staticDrive[l].RowSpan(start, count).CopyTo(_drive[l].RowSpan(start, count));
@@ -336,6 +374,7 @@ public sealed class Relaxation
             var drive = _drive[l];
             var update = _network.Update(l);
             if (beta != 0f && l == cost.Layer) update.Nudge(cost, current, targets!, beta, drive, start, count);
+            if (StateNoise > 0f) AddNoise(drive, l, step, phase, start, count);
             update.Apply(drive.RowSpan(start, count), next[l].RowSpan(start, count), drive.Cols, InverseCurvature(l, beta));
         }
     }

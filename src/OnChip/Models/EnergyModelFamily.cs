@@ -55,7 +55,9 @@ public abstract class EnergyModelFamily : ModelFamily
         ApplySchedules(network, config);
         network.Initialize(init, config.InitScale);
         var rule = LearningRules.Create(config.Rule, network, config.Phases, Rng.ForStream(config.Seed, "rule"));
-        return new EnergyLearner(network, rule, config.Batch, config.T1, pool);
+        var learner = new EnergyLearner(network, rule, config.Batch, config.T1, pool);
+        if (config.StateNoise > 0f) learner.SetStateNoise(config.StateNoise, Rng.ForStream(config.Seed, "state-noise").NextUInt64());
+        return learner;
     }
 
     /// <summary>The schedules in a model file (older Hopfield files have none: they relaxed synchronously).</summary>

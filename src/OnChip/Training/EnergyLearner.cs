@@ -27,6 +27,11 @@ public sealed class EnergyLearner(LayeredNetwork network, LearningRule rule, int
     public Rng? RandomStream => Rule.RandomStream;
     public double BatchLoss => _batch.FreeLoss;
 
+    public void BeginBatch(int epoch, int batch) => _batch.Relaxation.BeginNoise(((ulong)epoch << 32) | (uint)batch);
+
+    /// <summary>σ of the Gaussian noise on every unit's input at every training relaxation step (0: none), and its seed.</summary>
+    public void SetStateNoise(float sigma, ulong seed) => (_batch.Relaxation.StateNoise, _batch.Relaxation.NoiseSeed) = (sigma, seed);
+
     public void TrainBatch(Optimizer optimizer)
     {
         _batch.EncodeInput();  // after the trainer's augmentation of Input

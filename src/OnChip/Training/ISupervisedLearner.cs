@@ -27,6 +27,9 @@ public interface ISupervisedLearner
 
     /// <summary>Trains on the loaded batch; afterwards <see cref="CountCorrect"/> and <see cref="BatchLoss"/> describe the prediction made before the update.</summary>
     void TrainBatch(Optimizer optimizer);
+
+    /// <summary>Names the mini-batch about to be trained (its epoch and number), for draws that must repeat on resume.</summary>
+    void BeginBatch(int epoch, int batch) { }
     int CountCorrect();
     /// <summary>Σ over the batch of the loss of that prediction.</summary>
     double BatchLoss { get; }

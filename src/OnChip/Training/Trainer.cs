@@ -117,6 +117,7 @@ public sealed class Trainer : IDisposable
             int count = Math.Min(_config.Batch, train.Count - start);
             BatchLoader.Load(Learner, train, _order.AsSpan(start, count));
             _augmentation?.Apply(Learner.Input, count, _augmentRng);
+            Learner.BeginBatch(epoch, b);
             Learner.TrainBatch(Optimizer);
             if (!double.IsFinite(Learner.BatchLoss))
                 throw new DivergenceException($"training diverged at epoch {epoch}, batch {b + 1}: the loss is {Learner.BatchLoss} (try a smaller learning rate or β)");
