@@ -129,6 +129,23 @@ public static class ChartSpecs
         ["resolve"] = new JsonObject { ["scale"] = new JsonObject { ["x"] = "independent", ["y"] = "independent" } },
     };
 
+    /// <summary>
+    /// The bias-versus-β curves of gradient checks (gradcheck.csv, tensor "all"): relative error against β on log–log
+    /// axes, one line per curve (run and rule), so each estimator's order shows as a slope. Rows: {curve, beta, error, cosine}.
+    /// </summary>
+    public static JsonObject BiasCurves(string title, JsonArray rows)
+    {
+        var encoding = new JsonObject
+        {
+            ["x"] = new JsonObject { ["field"] = "beta", ["type"] = "quantitative", ["title"] = "|β|", ["scale"] = new JsonObject { ["type"] = "log" } },
+            ["y"] = new JsonObject { ["field"] = "error", ["type"] = "quantitative", ["title"] = "relative error ‖ĝ − g‖/‖g‖", ["scale"] = new JsonObject { ["type"] = "log" }, ["axis"] = new JsonObject { ["format"] = ".1e" } },
+            ["color"] = new JsonObject { ["field"] = "curve", ["type"] = "nominal", ["title"] = "run / rule" },
+            ["opacity"] = Highlight("pick", 1, 0.15),
+            ["tooltip"] = new JsonArray(Field("curve", "nominal"), Field("beta", "quantitative", ".4~g"), Field("error", "quantitative", ".3e"), Field("cosine", "quantitative", ".5f")),
+        };
+        return Chart(title, rows, new JsonObject { ["type"] = "line", ["point"] = true, ["strokeWidth"] = 2 }, encoding, Interactions("curve"));
+    }
+
     private static JsonObject Chart(string title, JsonArray rows, JsonObject mark, JsonObject encoding, JsonArray parameters) => new()
     {
         ["$schema"] = Schema,

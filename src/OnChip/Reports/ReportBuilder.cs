@@ -59,6 +59,7 @@ public static class ReportBuilder
         var page = new ReportHtml();
         Summary(page, runs);
         LearningCurves(page, runs);
+        GradientBias(page, runs);
         foreach (var run in runs) RunDetails(page, run);
 
         string subtitle = $"{runs.Count} run{(runs.Count == 1 ? "" : "s")}: {string.Join(", ", runs.Select(r => r.Name))} · generated {generatedUtc:yyyy-MM-dd HH:mm} UTC";
@@ -152,6 +153,30 @@ public static class ReportBuilder
                     if (epoch[key] is double v)
                         rows.Add(new JsonObject { ["run"] = run.Name, ["epoch"] = epoch.Epoch, ["series"] = name, ["value"] = v });
         if (rows.Count > 0) page.Chart(ChartSpecs.EpochLines(title, yTitle, rows, format, dash && series.Length > 1));
+    }
+
+    // ---- gradient checks ---------------------------------------------------------------------------------------
+
+    /// <summary>Every run's gradcheck.csv in one log–log chart of the bias against β (all parameters together), then per run the table.</summary>
+    private static void GradientBias(ReportHtml page, IReadOnlyList<ReportRun> runs)
+    {
+        var checkedRuns = runs.Where(r => r.Gradcheck.Count > 0).ToArray();
+        if (checkedRuns.Length == 0) return;
+        var rows = new JsonArray();
+        foreach (var run in checkedRuns)
+            foreach (var p in run.Gradcheck.Where(p => p.Tensor == "all" && p.RelativeError > 0))
+                rows.Add(new JsonObject { ["curve"] = $"{run.Name} / {p.Rule}", ["beta"] = p.Beta, ["error"] = p.RelativeError, ["cosine"] = p.Cosine });
+        page.Raw("<section id=\"gradient-bias\">").Heading(2, "Gradient bias against β (gradcheck)");
+        page.Paragraph("Relative error ‖ĝ − g‖/‖g‖ of each rule's estimate against the exact gradient at the free equilibrium, all parameters together, " +
+                       "on log–log axes: a slope of 1 is a bias of first order in β, 2 of second order.", "note");
+        if (rows.Count > 0) page.Chart(ChartSpecs.BiasCurves("relative error of the gradient estimate against |β|", rows));
+        foreach (var run in checkedRuns)
+        {
+            page.Heading(3, $"{run.Name}: gradcheck.csv");
+            page.Table(["rule", "β", "tensor", "relative error", "cosine", "sign agreement"], run.Gradcheck.Select(p =>
+                ((IReadOnlyList<string>)[p.Rule, p.Beta.ToString("G4", Inv), p.Tensor, Number(p.RelativeError), Number(p.Cosine), Percent(p.SignAgreement)], p.Tensor == "all")));
+        }
+        page.Raw("</section>");
     }
 
     // ---- per-run files -----------------------------------------------------------------------------------------

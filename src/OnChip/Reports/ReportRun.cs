@@ -11,6 +11,9 @@ public sealed record EpochRow(int Epoch, IReadOnlyDictionary<string, double> Val
 /// <summary>One row of gdu.csv (series "norm" only: the other series are single elements).</summary>
 public sealed record GduPoint(string Tensor, int Step, double Ep, double Bptt, double? EpSymmetric);
 
+/// <summary>One row of gradcheck.csv: a rule's estimate of one tensor at one β against the exact gradient.</summary>
+public sealed record GradcheckPoint(string Rule, double Beta, string Tensor, double RelativeError, double? Cosine, double? SignAgreement);
+
 /// <summary>One point of a device's conductance-vs-pulse curve (device_response.csv).</summary>
 public sealed record DevicePoint(string Device, double Pulse, double Conductance);
 
@@ -33,10 +36,11 @@ public sealed class ReportRun
     public IReadOnlyList<GduPoint> Gdu { get; init; } = [];
     public JsonObject? GduMetrics { get; init; }
     public JsonObject? GduSettings { get; init; }
+    public IReadOnlyList<GradcheckPoint> Gradcheck { get; init; } = [];
     public IReadOnlyList<DevicePoint> DeviceResponse { get; init; } = [];
     public IReadOnlyList<Histogram> Conductances { get; init; } = [];
     public FilterSet? Filters { get; init; }
 
-    public bool HasAnything => Epochs.Count > 0 || Config.Count > 0 || Gdu.Count > 0 || GduMetrics is not null ||
+    public bool HasAnything => Epochs.Count > 0 || Config.Count > 0 || Gdu.Count > 0 || GduMetrics is not null || Gradcheck.Count > 0 ||
                                DeviceResponse.Count > 0 || Conductances.Count > 0 || Filters is not null;
 }

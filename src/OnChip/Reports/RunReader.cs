@@ -18,6 +18,7 @@ public static class RunReader
     public const string GduCsvFile = "gdu.csv";
     public const string GduJsonFile = "gdu.json";
     public const string GduSettingsFile = "gdu-settings.json";
+    public const string GradcheckCsvFile = Analysis.GradientCheck.CsvFileName;
     public const string DeviceResponseFile = "device_response.csv";
     public const string ConductancesFile = "conductances.csv";
     public const string FiltersJsonFile = "filters.json";
@@ -28,7 +29,7 @@ public static class RunReader
     public const int HistogramBins = 40;
 
     public static readonly IReadOnlyList<string> KnownFiles =
-        [MetricsFile, ConfigFile, GduCsvFile, GduJsonFile, DeviceResponseFile, ConductancesFile, FiltersJsonFile, FiltersNpyFile];
+        [MetricsFile, ConfigFile, GduCsvFile, GduJsonFile, GradcheckCsvFile, DeviceResponseFile, ConductancesFile, FiltersJsonFile, FiltersNpyFile];
 
     public static ReportRun Read(string directory, Action<string> warn)
     {
@@ -46,6 +47,7 @@ public static class RunReader
             Gdu = File.Exists(P(GduCsvFile)) ? ReadGdu(P(GduCsvFile), warn) : [],
             GduMetrics = File.Exists(P(GduJsonFile)) ? ReadJsonObject(P(GduJsonFile), warn) : null,
             GduSettings = File.Exists(P(GduSettingsFile)) ? ReadJsonObject(P(GduSettingsFile), warn) : null,
+            Gradcheck = File.Exists(P(GradcheckCsvFile)) ? ReadGradcheck(P(GradcheckCsvFile), warn) : [],
             DeviceResponse = File.Exists(P(DeviceResponseFile)) ? ReadDeviceResponse(P(DeviceResponseFile), warn) : [],
             Conductances = File.Exists(P(ConductancesFile)) ? ReadConductances(P(ConductancesFile), warn) : [],
             Filters = File.Exists(P(FiltersJsonFile)) ? ReadFiltersJson(P(FiltersJsonFile), warn)
@@ -142,6 +144,24 @@ public static class RunReader
             }
             double? sym = row.TryGetValue("ep_symmetric", out var s) && TryDouble(s, out double v) ? v : null;
             points.Add(new GduPoint(row["tensor"], step, ep, bptt, sym));
+        }
+        return points;
+    }
+
+    // ---- gradcheck.csv -----------------------------------------------------------------------------------------
+
+    public static IReadOnlyList<GradcheckPoint> ReadGradcheck(string path, Action<string> warn)
+    {
+        var points = new List<GradcheckPoint>();
+        foreach (var (line, row) in Csv(path, ["rule", "beta", "tensor", "relative_error"], ["cosine", "sign_agreement"], warn))
+        {
+            if (!TryDouble(row["beta"], out double beta) || !TryDouble(row["relative_error"], out double error))
+            {
+                warn($"{path} line {line}: unreadable number; skipped");
+                continue;
+            }
+            double? Optional(string key) => row.TryGetValue(key, out var text) && TryDouble(text, out double v) ? v : null;
+            points.Add(new GradcheckPoint(row["rule"], beta, row["tensor"], error, Optional("cosine"), Optional("sign_agreement")));
         }
         return points;
     }

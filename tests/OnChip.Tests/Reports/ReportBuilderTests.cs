@@ -57,6 +57,25 @@ public class ReportBuilderTests : IDisposable
         Assert.Contains("<th>RMSE (symmetric)</th>", html);
     }
 
+    /// <summary>Gradient checks of several runs share one log–log chart of the bias against β (tensor "all"), one curve per run and rule.</summary>
+    [Fact]
+    public void Gradient_checks_share_one_bias_chart()
+    {
+        string[] dirs = [_runs.GradcheckRun("one-sided", "ep"), _runs.GradcheckRun("centred", "ep-symmetric")];
+        var (html, summary) = ReportBuilder.Render(ReportBuilder.ReadRuns(dirs, _ => { }), "t", DateTime.UnixEpoch);
+        Assert.Equal(1, summary.Charts);
+        var spec = Specs(html)[0]!["spec"]!;
+        Assert.Equal("log", (string?)spec["encoding"]!["x"]!["scale"]!["type"]);
+        Assert.Equal("log", (string?)spec["encoding"]!["y"]!["scale"]!["type"]);
+        var values = spec["data"]!["values"]!.AsArray();
+        Assert.Equal(["one-sided / ep", "centred / ep-symmetric"], values.Select(v => v!["curve"]!.GetValue<string>()).Distinct());
+        Assert.Equal(6, values.Count);
+        double Error(string curve, double beta) => values.Single(v => (string?)v!["curve"] == curve && Math.Abs((double)v!["beta"]! - beta) < 1e-6)!["error"]!.GetValue<double>();
+        Assert.True(Error("centred / ep-symmetric", 0.1) < Error("one-sided / ep", 0.1));
+        Assert.Contains("gradcheck.csv", html);
+        Assert.Contains("<th>sign agreement</th>", html);
+    }
+
     [Fact]
     public void Run_names_are_escaped_and_duplicates_disambiguated()
     {

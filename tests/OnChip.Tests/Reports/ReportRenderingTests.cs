@@ -23,6 +23,7 @@ public class ReportRenderingTests : IDisposable
             _runs.TrainRun("ep", "ep"),
             _runs.TrainRun("symmetric", "ep-symmetric", cosine: true),
             _runs.GduRun("gdu"),
+            _runs.GradcheckRun("bias", "ep"),
             _runs.SyntheticRun("rbm", filters: 12),
         ];
         var warnings = new List<string>();
@@ -30,10 +31,10 @@ public class ReportRenderingTests : IDisposable
         var summary = ReportBuilder.Write(html, dirs, warnings.Add);
 
         // Accuracy, loss, time per epoch, learning rate (the cosine run varies it); recon_error, pulses, energy_j;
-        // the GDU facets; device response and conductance histograms of the synthetic run.
-        Assert.Equal(10, summary.Charts);
+        // the gradient-bias curves; the GDU facets; device response and conductance histograms of the synthetic run.
+        Assert.Equal(11, summary.Charts);
         Assert.Equal(12, summary.Images);
-        Assert.Equal(["ep", "symmetric", "gdu", "rbm"], summary.Runs);
+        Assert.Equal(["ep", "symmetric", "gdu", "bias", "rbm"], summary.Runs);
         Assert.Contains(warnings, w => w.Contains("rbm") && w.Contains("line 5") && w.Contains("not valid JSON"));
 
         string dom = HeadlessChromium.DumpDom(html);

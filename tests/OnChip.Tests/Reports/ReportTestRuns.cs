@@ -44,6 +44,20 @@ internal sealed class ReportTestRuns : IDisposable
         return Dir(name);
     }
 
+    public string GradcheckRun(string name, string rule)
+    {
+        var config = new GradcheckConfig { Betas = [0.2f, 0.1f, 0.05f] };
+        config.Shared.Archi = "784-12-10";
+        config.Shared.Rule = rule;
+        config.Shared.T1 = 150;
+        config.Shared.T2 = 150;
+        config.Shared.Batch = 4;
+        config.Shared.Threads = 2;
+        config.Shared.Out = Dir(name);
+        Assert.Equal(0, GradcheckCommand.Execute(config, new HashSet<string>(), TextWriter.Null));
+        return Dir(name);
+    }
+
     /// <summary>A synthetic run: metrics.jsonl with metrics beyond the known ones (one corrupt line), plus
     /// device_response.csv, conductances.csv and filters.json (<paramref name="filters"/> 28×28 filters).</summary>
     public string SyntheticRun(string name, int filters = 12)

@@ -65,6 +65,16 @@ public class RunReaderTests : IDisposable
     }
 
     [Fact]
+    public void Gradcheck_csv_is_read_with_its_optional_columns()
+    {
+        string path = Write("gradcheck.csv", "rule,beta,tensor,relative_error,cosine,sign_agreement,exact_norm\nep,0.1,W0,0.2,0.98,0.9,1\nep,0.1,all,0.25,,0.91,2\nep,x,W0,0.1,1,1,1\n");
+        var points = RunReader.ReadGradcheck(path, _warnings.Add);
+        Assert.Equal([new GradcheckPoint("ep", 0.1, "W0", 0.2, 0.98, 0.9), new GradcheckPoint("ep", 0.1, "all", 0.25, null, 0.91)], points);
+        Assert.Single(_warnings);
+        Assert.Contains("line 4", _warnings[0]);
+    }
+
+    [Fact]
     public void Gdu_csv_keeps_the_norm_series()
     {
         string path = Write("gdu.csv", "tensor,series,step,ep,bptt,ep_symmetric\nW0,norm,1,0.5,0.6,0.55\nW0,element[1;2],1,0.1,0.1,0.1\nW0,norm,2,x,1,1\nb1,norm,1,1,2\n");
