@@ -25,6 +25,9 @@ public sealed class DeviceConfig
     public float? PulseWidth { get; set; }
     public float DeadZone { get; set; }
     public float Threshold { get; set; } = 1f;
+    /// <summary>The flip rule's filter γ and threshold τ: one value, or one per synaptic layer.</summary>
+    public float[] FlipGamma { get; set; } = [1e-4f];
+    public float[] FlipThreshold { get; set; } = [5e-7f];
     public float? WeightRange { get; set; }
     public bool Biases { get; set; }
     public float? C2c { get; set; }
@@ -71,7 +74,23 @@ public sealed class DeviceConfig
     public string ResolveProgramming(DeviceSpec spec) =>
         Programming != "auto" ? Programming : spec.Model == "exp" ? "sign" : "pulse-stochastic";
 
-    public ProgrammingOptions ProgrammingOptions => new(BitLength, DeadZone, Threshold);
+    public ProgrammingOptions ProgrammingOptions => ProgrammingOptionsFor(0);
+
+    /// <summary>The options of synaptic layer <paramref name="group"/> (the flip rule's γ and τ may differ per layer).</summary>
+    public ProgrammingOptions ProgrammingOptionsFor(int group, float learningRate = 1f) =>
+        new(BitLength, DeadZone, Threshold, PerLayer("flip-gamma", FlipGamma, group), PerLayer("flip-threshold", FlipThreshold, group), 1f / learningRate);
+
+    /// <summary>Checks the per-layer settings against the network's <paramref name="groups"/> synaptic layers.</summary>
+    public void CheckLayers(int groups)
+    {
+        foreach (var (key, values) in new[] { ("flip-gamma", FlipGamma), ("flip-threshold", FlipThreshold) })
+            if (values.Length != 1 && values.Length != groups)
+                throw new ConfigException($"{key}: {values.Length} values given, but the network has {groups} synaptic layers (give one value or {groups})");
+    }
+
+    private static float PerLayer(string key, float[] values, int group) =>
+        values.Length == 1 ? values[0] : group < values.Length ? values[group]
+            : throw new ConfigException($"{key}: {values.Length} values given, but the network has a synaptic layer {group + 1} (give one value, or one per synaptic layer)");
 
     public static IReadOnlyList<ConfigKey<DeviceConfig>> Keys { get; } =
     [
@@ -88,7 +107,12 @@ public sealed class DeviceConfig
             (c, v) => c.DeadZone = Float("dead-zone", v, 0f), c => Format(c.DeadZone)),
         new("mp-threshold", "mixed-precision: transfer when the accumulator reaches this many pulses (≥ 1)",
             (c, v) => c.Threshold = Float("mp-threshold", v, 1f), c => Format(c.Threshold)),
-        new("weight-range", "largest weight magnitude the devices represent [default: 4 × the tensor's largest initial weight]",
+        new("flip-gamma", "flip (binary synapses): filter rate γ of m ← (1 − γ)m + γΔW; one value, or one per synaptic layer",
+            (c, v) => c.FlipGamma = FloatList("flip-gamma", v, 0f, exclusiveMin: true) is var g && g.All(x => x <= 1f) ? g : throw new ConfigException("flip-gamma: γ must be in (0, 1]"),
+            c => Format(c.FlipGamma)),
+        new("flip-threshold", "flip (binary synapses): flip a weight when −sign(W)·m > τ; one value, or one per synaptic layer",
+            (c, v) => c.FlipThreshold = FloatList("flip-threshold", v, 0f, exclusiveMin: false), c => Format(c.FlipThreshold)),
+        new("weight-range", "largest weight magnitude the devices represent [default: 4 × the tensor's largest initial weight; binary: the tensor's mean |W| at initialisation, α]",
             (c, v) => c.WeightRange = Float("weight-range", v, 0f, exclusiveMin: true), c => c.WeightRange is float r ? Format(r) : null),
         new("device-biases", "put biases on devices too (default: weights only; biases stay digital)",
             (c, v) => c.Biases = Bool("device-biases", v), c => c.Biases ? "true" : "false", isFlag: true),

@@ -25,6 +25,12 @@ public abstract class DeviceModel
     public float Upper { get; }
     public float Range => Upper - Lower;
 
+    /// <summary>
+    /// A two-state device (a binary synapse): one pulse moves it across its whole range, so it only ever holds its
+    /// lower or upper bound, and it is first programmed to the bound on its weight's side.
+    /// </summary>
+    public bool TwoState => Spec.Model == "constant-step" && Spec.DwMin >= Range && Spec.DwDtod == 0f && Spec.C2c == 0f;
+
     /// <summary>The state that represents zero weight for a single device (and the rest state of a pair).</summary>
     public virtual float Reference => Lower < 0 && Upper > 0 ? 0f : 0.5f * (Lower + Upper);
 

@@ -54,6 +54,11 @@ public static class DevicePresets
         ["alox-hfo2"] = () => NeuroSim("alox-hfo2", 40, 1.94f, -0.61f, 4.43f, 0.05f, "AlOx/HfO2, Woo et al., EDL 2016; MLP+NeuroSim table (≈ 20%)"),
         ["epiram"] = () => NeuroSim("epiram", 64, 0.5f, -0.5f, 50.2f, 0.02f, "EpiRAM, Choi et al., Nat. Mater. 2018; MLP+NeuroSim table (≈ 92%)"),
         ["hzo-fefet"] = () => NeuroSim("hzo-fefet", 32, 1.75f, 1.46f, 45f, 0.0025f, "HZO FeFET, Jerry et al., IEDM 2017; MLP+NeuroSim table, c2c < 0.5% (≈ 88%)"),
+        ["binary"] = () => new DeviceSpec
+        {
+            Name = "binary", Model = "constant-step", DwMin = 2f, WMin = -1f, WMax = 1f,
+            Citation = "a two-state synapse, W = ±α with α the layer's mean |W| at initialisation (binary EP: Laydevant, Ernoult, Querlioz & Grollier, CVPR-W 2021); one pulse flips it",
+        },
         ["ernoult-linear"] = () => Ernoult("ernoult-linear", 0.005f),
         ["ernoult-nonlinear"] = () => Ernoult("ernoult-nonlinear", 3f),
     };

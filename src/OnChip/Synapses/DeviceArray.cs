@@ -78,6 +78,7 @@ public sealed class DeviceArray : ISynapseArray
         }
         CopyUniformDevices();
         strategy.Attach(Count);
+        strategy.AttachWeights(initialWeights);
         if (strategy.IsExact) _exact = new float[Count];
         // Without read noise or quantisation a device reads the same until it is pulsed, and only pulses change
         // devices (no refresh): an update then reads back only the blocks it pulsed.
@@ -195,7 +196,8 @@ public sealed class DeviceArray : ISynapseArray
         switch (Pair)
         {
             case PairMode.Single:
-                _plus[i] = Math.Clamp(reference + g, _plusDevices.Min[i], _plusDevices.Max[i]);
+                _plus[i] = _model.TwoState ? (g < 0f ? _plusDevices.Min[i] : _plusDevices.Max[i])   // a binary synapse holds one of its two states
+                    : Math.Clamp(reference + g, _plusDevices.Min[i], _plusDevices.Max[i]);
                 break;
             case PairMode.Pair:
                 _plus[i] = Math.Clamp(reference + g / 2, _plusDevices.Min[i], _plusDevices.Max[i]);

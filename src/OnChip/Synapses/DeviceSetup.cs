@@ -16,7 +16,8 @@ public static class DeviceSetup
     /// values, and loads the weights as the devices read them. A conductance (<see cref="Parameter.NonNegative"/>) is
     /// one device per value, its range mapped onto [0, weight range]. Returns the arrays (empty for ideal storage).
     /// </summary>
-    public static IReadOnlyList<DeviceArray> Attach(IEnumerable<Parameter> parameters, DeviceConfig config, ulong seed)
+    /// <param name="learningRates">Each synaptic layer's base learning rate, for strategies that filter the update itself (flip); null: 1.</param>
+    public static IReadOnlyList<DeviceArray> Attach(IEnumerable<Parameter> parameters, DeviceConfig config, ulong seed, IReadOnlyList<float>? learningRates = null)
     {
         if (config.IsIdeal) return [];
         var spec = config.ResolveSpec();
@@ -27,9 +28,12 @@ public static class DeviceSetup
         {
             bool isBias = p.Value.Rows == 1;
             if (isBias && !config.Biases) continue;
+            var model = DeviceModel.Create(spec);
             float largest = p.Value.Data.Length == 0 ? 0 : p.Value.Data.Max(MathF.Abs);
-            float range = config.WeightRange ?? (largest > 0 ? AutoRangeFactor * largest : 1f);
-            var array = new DeviceArray(p.Name, DeviceModel.Create(spec), ProgrammingStrategy.Create(programming, config.ProgrammingOptions),
+            // A binary synapse reads ±α, α the tensor's mean |W| at initialisation (Laydevant et al. 2021).
+            float automatic = model.TwoState && !p.NonNegative ? MeanMagnitude(p.Value.Data) : AutoRangeFactor * largest;
+            float range = config.WeightRange ?? (automatic > 0 ? automatic : 1f);
+            var array = new DeviceArray(p.Name, model, ProgrammingStrategy.Create(programming, config.ProgrammingOptionsFor(p.Group, learningRates is null ? 1f : learningRates[p.Group])),
                 range, spec.PulseWidth, p.Value.Data, Rng.ForStream(seed, $"device:{index++}:{p.Name}").NextUInt64(), conductance: p.NonNegative);
             array.ReadAll(p.Value.Data);
             p.Storage = array;
@@ -37,6 +41,8 @@ public static class DeviceSetup
         }
         return arrays;
     }
+
+    private static float MeanMagnitude(float[] values) => values.Length == 0 ? 0f : (float)values.Average(v => Math.Abs((double)v));
 
     /// <summary>Totals over arrays: pulses, reads, update cycles, energy (for metrics.jsonl).</summary>
     public static Dictionary<string, double> Counters(IReadOnlyList<DeviceArray> arrays) => new()

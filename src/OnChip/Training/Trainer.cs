@@ -45,8 +45,10 @@ public sealed class Trainer : IDisposable
 
         _pool = new WorkerPool(config.Threads);
         Learner = family.CreateLearner(config, data.Train, _pool);
-        Devices = DeviceSetup.Attach(Learner.Parameters, config.Devices, config.Seed);
-        Optimizer = Optimizer.Create(config.Optim, Learner.Parameters, config.LearningRates(Learner.GroupCount), config.Momentum, config.Wd);
+        var rates = config.LearningRates(Learner.GroupCount);
+        config.Devices.CheckLayers(Learner.GroupCount);
+        Devices = DeviceSetup.Attach(Learner.Parameters, config.Devices, config.Seed, rates);
+        Optimizer = Optimizer.Create(config.Optim, Learner.Parameters, rates, config.Momentum, config.Wd);
         _shuffle = Rng.ForStream(config.Seed, "shuffle");
         _order = Enumerable.Range(0, data.Train.Count).ToArray();
     }

@@ -5,7 +5,7 @@ using OnChip.Randomness;
 namespace OnChip.Devices.Programming;
 
 /// <summary>Options of the programming strategies (only some apply to each).</summary>
-public sealed record ProgrammingOptions(int BitLength = 31, float DeadZone = 0f, float Threshold = 1f);
+public sealed record ProgrammingOptions(int BitLength = 31, float DeadZone = 0f, float Threshold = 1f, float FlipGamma = 1e-4f, float FlipThreshold = 5e-7f, float RequestScale = 1f);
 
 /// <summary>
 /// Turns a requested weight change into programming pulses: a signed pulse count and a pulse width per device.
@@ -20,6 +20,9 @@ public abstract class ProgrammingStrategy
 
     /// <summary>Allocates per-device state for <paramref name="count"/> devices.</summary>
     public virtual void Attach(int count) { }
+
+    /// <summary>The weights the devices were first programmed with (after <see cref="Attach"/>), for strategies that track them.</summary>
+    public virtual void AttachWeights(ReadOnlySpan<float> initialWeights) { }
 
     /// <summary>Per-device state in a fixed order (for checkpoints).</summary>
     public virtual IReadOnlyList<float[]> StateBuffers => [];
@@ -39,7 +42,7 @@ public abstract class ProgrammingStrategy
         Span<float> pulses, Span<float> widths, ChunkRandom random, Span<float> scratch);
 
     public static IReadOnlyList<string> Names { get; } =
-        ["exact", "pulse-round", "pulse-stochastic", "pulse-train", "sign", "rprop", "mixed-precision"];
+        ["exact", "pulse-round", "pulse-stochastic", "pulse-train", "sign", "rprop", "mixed-precision", "flip"];
 
     public static ProgrammingStrategy Create(string name, ProgrammingOptions options) => name switch
     {
@@ -50,6 +53,7 @@ public abstract class ProgrammingStrategy
         "sign" => new SignProgramming(options.DeadZone),
         "rprop" => new RpropProgramming(),
         "mixed-precision" => new MixedPrecisionProgramming(options.Threshold),
+        "flip" => new FlipProgramming(options.FlipGamma, options.FlipThreshold, options.RequestScale),
         _ => throw new ConfigException($"programming: unknown strategy '{name}' (expected one of: {string.Join(", ", Names)})"),
     };
 }
