@@ -50,6 +50,8 @@ public sealed class TrainingConfig
     public int? BpttSteps { get; set; }
     /// <summary>σ of the Gaussian noise on every unit's input at every training relaxation step (0: none).</summary>
     public float StateNoise { get; set; }
+    /// <summary>Output units per class (squared error): the output layer has k·classes units, averaged per class.</summary>
+    public int OutputExpand { get; set; } = 1;
     /// <summary>Points N on the circle of holomorphic EP's nudges (rule hep).</summary>
     public int Points { get; set; } = 4;
     public int Batch { get; set; } = 50;
@@ -71,7 +73,7 @@ public sealed class TrainingConfig
     public int[] ArchiSizes => NetworkSpec.ParseArchi(Archi);
     public NetworkSpec NetworkSpec => IsConv
         ? throw new InvalidOperationException("a conv net's sizes depend on the data: use NetworkSpecFor")
-        : new(ArchiSizes, Act, Loss);
+        : new(ArchiSizes, Act, Loss, OutputExpand: OutputExpand);
     /// <summary>The model family <see cref="Model"/> names.</summary>
     public OnChip.Models.ModelFamily Family => OnChip.Models.ModelFamilies.Get(Model);
     public bool IsConv => Family is OnChip.Models.HopfieldFamily { Convolutional: true };
@@ -85,7 +87,7 @@ public sealed class TrainingConfig
     public NetworkSpec NetworkSpecFor(int channels, int height, int width)
     {
         if (!IsConv) return NetworkSpec;
-        try { return NetworkSpec.Convolutional(ConvSpecFor(channels, height, width), Act, Loss); }
+        try { return NetworkSpec.Convolutional(ConvSpecFor(channels, height, width), Act, Loss, OutputExpand); }
         catch (ArgumentException e) { throw new ConfigException(e.Message); }
     }
 
@@ -219,6 +221,8 @@ public sealed class TrainingConfig
             (c, v) => c.BpttSteps = Int("bptt-steps", v, 1), c => c.BpttSteps?.ToString()),
         new("state-noise", "σ of Gaussian noise added to every unit's input (before its activation) at every step of every training relaxation, any rule (evaluation stays noise-free) [default: 0]",
             (c, v) => c.StateNoise = Float("state-noise", v, 0f), c => Format(c.StateNoise)),
+        new("output-expand", "output units per class k (layered and conv nets, --loss mse): k·classes output units, each trained towards its class's target, averaged for the score (binary EP) [default: 1]",
+            (c, v) => c.OutputExpand = Int("output-expand", v, 1, 1000), c => c.OutputExpand.ToString()),
         new("points", "holomorphic EP (rule hep): N nudges |β|·e^{2πik/N} on a circle; ⌈N/2⌉ relaxations (N = 2 is centred EP)",
             (c, v) => c.Points = Int("points", v, 2), c => c.Points.ToString()),
         new("batch", "mini-batch size", (c, v) => c.Batch = Int("batch", v, 1, 100_000), c => c.Batch.ToString()),

@@ -262,12 +262,13 @@ public sealed class Relaxation
             if (l == top)
             {
                 // u −= β·(s − y) with complex β and s.
+                var cost = (Networks.Costs.SquaredError)_network.Cost;
+                int cols = _drive[l].Cols;
                 var sRe = currentRe[l].RowSpan(start, count);
                 var sIm = currentIm[l].RowSpan(start, count);
-                var y = targets.RowSpan(start, count);
                 for (int i = 0; i < driveRe.Length; i++)
                 {
-                    float er = sRe[i] - y[i], ei = sIm[i];
+                    float er = sRe[i] - cost.TargetOf(targets.Row(start + i / cols), i % cols), ei = sIm[i];
                     driveRe[i] -= betaReal * er - betaImaginary * ei;
                     driveIm[i] -= betaReal * ei + betaImaginary * er;
                 }

@@ -103,11 +103,12 @@ public sealed class BatchContext
     {
         state.CopyRowsFrom(Free, 0, Count);
         var output = state.Layers[Network.Cost.Layer];
+        var cost = (Networks.Costs.SquaredError)Network.Cost;
         for (int r = 0; r < Count; r++)
         {
             var o = output.Row(r);
             var y = Targets.Row(r);
-            for (int j = 0; j < o.Length; j++) o[j] += strength * (y[j] - o[j]);
+            for (int j = 0; j < o.Length; j++) o[j] += strength * (cost.TargetOf(y, j) - o[j]);
         }
         Relaxation.RelaxHoldingOutput(state, steps, Count, Pool);
     }

@@ -14,7 +14,7 @@ namespace OnChip.Models;
 public sealed class HopfieldFamily(bool convolutional) : EnergyModelFamily
 {
     public const string Kind = "layered-ep";
-    private static readonly string[] Shared = ["act", "loss", "schedule", "nudged-schedule"];
+    private static readonly string[] Shared = ["act", "loss", "schedule", "nudged-schedule", "output-expand"];
 
     public bool Convolutional { get; } = convolutional;
     public override string Name => Convolutional ? "conv" : "layered";
@@ -44,6 +44,9 @@ public sealed class HopfieldFamily(bool convolutional) : EnergyModelFamily
             catch (ArgumentException e) when (!e.Message.StartsWith("conv layer", StringComparison.Ordinal)) { throw new ConfigException(e.Message); }
             catch (ArgumentException) { }
         }
+        if (config.OutputExpand > 1 && config.Loss == "ce")
+            throw new ConfigException("output-expand: expanded outputs are state units of the squared-error cost; use --loss mse (the cross-entropy readout has none)");
+        if (Convolutional) { }
         else if (config.Loss == "ce" && config.ArchiSizes.Length < 3)
             throw new ConfigException($"archi: the cross-entropy readout needs a hidden layer, e.g. 784-512-10 (got {config.Archi})");
         int stateLayers = Convolutional ? -1 : config.ArchiSizes.Length - (config.Loss == "ce" ? 2 : 1);
@@ -71,6 +74,7 @@ public sealed class HopfieldFamily(bool convolutional) : EnergyModelFamily
         meta["archi"] = network.Spec.ArchiText;
         meta["activation"] = network.Spec.Activation;
         meta["loss"] = network.Spec.Loss;
+        if (network.Spec.OutputExpand > 1) meta["output_expand"] = network.Spec.OutputExpand;
         WriteSchedules(network, meta);
         if (network.Spec.Conv is { } conv)
         {
@@ -100,9 +104,10 @@ public sealed class HopfieldFamily(bool convolutional) : EnergyModelFamily
     /// <summary>Layered and conv files share the kind; a conv file has its conv layers in the metadata.</summary>
     public override LayeredNetwork LoadNetwork(JsonObject metadata, string path)
     {
+        int expand = metadata["output_expand"] is JsonValue e && e.TryGetValue(out int k) ? k : 1;
         var spec = metadata["channels"] is null
-            ? new NetworkSpec(NetworkSpec.ParseArchi(Required(metadata, "archi", path)), Required(metadata, "activation", path), Required(metadata, "loss", path))
-            : NetworkSpec.Convolutional(ReadConv(metadata, path), Required(metadata, "activation", path), Required(metadata, "loss", path));
+            ? new NetworkSpec(NetworkSpec.ParseArchi(Required(metadata, "archi", path)), Required(metadata, "activation", path), Required(metadata, "loss", path), OutputExpand: expand)
+            : NetworkSpec.Convolutional(ReadConv(metadata, path), Required(metadata, "activation", path), Required(metadata, "loss", path), expand);
         var network = HopfieldNetwork.Create(spec);
         ReadSchedules(network, metadata);
         return network;

@@ -28,6 +28,11 @@ public static class HopfieldNetwork
         };
         if (readout && archi.Length < 3)
             throw new ArgumentException("the cross-entropy readout needs at least one hidden layer (e.g. 784-512-10)");
+        if (spec.OutputExpand < 1) throw new ArgumentException($"output-expand: expected at least 1 unit per class, got {spec.OutputExpand}");
+        if (readout && spec.OutputExpand > 1) throw new ArgumentException("output-expand: expanded outputs are state units of the squared-error cost; the cross-entropy readout has none");
+        int classes = archi[^1];
+        // With expanded outputs the output layer holds k units per class.
+        archi = [.. archi[..^1], classes * spec.OutputExpand];
 
         int stateLayers = readout ? archi.Length - 1 : archi.Length;
         var activations = Activations(spec.Activation, stateLayers - 1);
@@ -69,7 +74,7 @@ public static class HopfieldNetwork
         }
         else
         {
-            cost = new SquaredError(stateLayers - 1, archi[^1]);
+            cost = new SquaredError(stateLayers - 1, classes, spec.OutputExpand);
         }
 
         var updates = new LayerUpdate?[stateLayers];

@@ -6,10 +6,12 @@ namespace OnChip.Networks;
 /// What defines a layered energy-based network: sizes (input first), neuron activation, cost, and for a conv net
 /// the conv layers (<see cref="Conv"/>), whose flat sizes then make up the start of <see cref="Archi"/>.
 /// </summary>
-public sealed record NetworkSpec(int[] Archi, string Activation, string Loss, ConvSpec? Conv = null)
+/// <param name="OutputExpand">Output units per class (squared error only): the output layer has k·classes units, each
+/// class's k units are trained towards its target and averaged for its score (Laydevant et al. 2021).</param>
+public sealed record NetworkSpec(int[] Archi, string Activation, string Loss, ConvSpec? Conv = null, int OutputExpand = 1)
 {
     /// <summary>A conv net: the architecture follows from the conv layers and the input shape.</summary>
-    public static NetworkSpec Convolutional(ConvSpec conv, string activation, string loss) => new(conv.Archi(), activation, loss, conv);
+    public static NetworkSpec Convolutional(ConvSpec conv, string activation, string loss, int outputExpand = 1) => new(conv.Archi(), activation, loss, conv, outputExpand);
 
     public static int[] ParseArchi(string text)
     {
