@@ -23,6 +23,12 @@ public class ResumeTests : IDisposable
         ["--model", "resistive", "--archi", "784-128-10", "--input-gain", "60", "--epochs", epochs.ToString(), "--t1", "4", "--t2", "4",
          "--rule", "ep-symmetric", "--beta", "0.5", "--device", "ecram", "--programming", "mixed-precision", "--weight-range", "0.2",
          "--optim", "sgd", "--momentum", "0.9", "--lr", "0.005", "--lr-decay", "0.9", "--batch", "32", "--train-limit", "4000", "--test-limit", "500", "--threads", "2"];
+    /// <summary>The estimator family's state: holomorphic EP with noisy neurons (draws keyed by epoch and batch), expanded
+    /// outputs, on binary synapses whose flip rule keeps a filtered update and a sign per weight.</summary>
+    private static string[] EstimatorSettings(int epochs) =>
+        ["--archi", "784-96-10", "--epochs", epochs.ToString(), "--rule", "hep", "--points", "4", "--beta", "0.2", "--state-noise", "0.03",
+         "--output-expand", "2", "--device", "binary", "--programming", "flip", "--flip-gamma", "1e-3", "--flip-threshold", "1e-5",
+         "--optim", "sgd", "--lr", "0.05", "--train-limit", "4000", "--test-limit", "500", "--threads", "2"];
     private static readonly string[] Timings = ["epoch_seconds", "eval_seconds", "examples_per_second"];
     private readonly string _dir = Directory.CreateTempSubdirectory("onchip-resume-").FullName;
     public void Dispose() => Directory.Delete(_dir, recursive: true);
@@ -78,9 +84,10 @@ public class ResumeTests : IDisposable
     [Theory]
     [InlineData("layered")]
     [InlineData("resistive")]
+    [InlineData("estimators")]
     public void Killed_mid_epoch_and_resumed_ends_exactly_like_an_uninterrupted_run(string model)
     {
-        var settings = model == "resistive" ? ResistiveSettings(3) : Settings(3);
+        var settings = model switch { "resistive" => ResistiveSettings(3), "estimators" => EstimatorSettings(3), _ => Settings(3) };
         string reference = Reference(settings);
         string run = Path.Combine(_dir, "killed");
         using (var child = StartChild(run, settings))
