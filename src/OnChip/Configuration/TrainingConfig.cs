@@ -113,7 +113,6 @@ public sealed class TrainingConfig
     /// <summary>Checks that the settings make sense together (single values are checked as they are parsed).</summary>
     public void Validate()
     {
-        Devices.ResolveAuto(Rule);
         var family = Family;
         RuleInfo rule;
         try { rule = LearningRules.Get(Rule); }
