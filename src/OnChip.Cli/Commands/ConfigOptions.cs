@@ -20,7 +20,7 @@ public sealed class ConfigOptions<TConfig>
         foreach (var key in keys)
         {
             string? fallback = key.Get(defaults);
-            string help = fallback is null ? key.Help : $"{key.Help} [default: {fallback}]";
+            string help = fallback is null ? key.Help : $"{key.Help} [default: {fallback}{(key.DefaultNote is { } note ? "; " + note : "")}]";
             var option = new Option<string>("--" + key.Name) { Description = help, HelpName = key.IsFlag ? "true|false" : "value", Hidden = key.Hidden };
             if (key.IsFlag) option.Arity = ArgumentArity.ZeroOrOne;
             command.Options.Add(option);
