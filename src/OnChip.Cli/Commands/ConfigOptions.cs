@@ -37,15 +37,7 @@ public sealed class ConfigOptions<TConfig>
     /// <summary>Applies the YAML file (if any) and then the explicit flags onto <paramref name="config"/>.</summary>
     public TConfig Resolve(ParseResult parse, TConfig config)
     {
-        string? file = parse.GetValue(ConfigFileOption);
-        if (file is not null)
-        {
-            foreach (var (name, value) in ConfigFile.Read(file, _keys))
-            {
-                try { _keys.First(k => k.Name == name).Set(config, value); }
-                catch (ConfigException e) { throw new ConfigException($"{file}: {e.Message}"); }
-            }
-        }
+        if (parse.GetValue(ConfigFileOption) is string file) ConfigFile.Apply(file, _keys, config);
         foreach (var (key, option) in _options)
         {
             if (parse.GetResult(option) is not { Implicit: false }) continue;
