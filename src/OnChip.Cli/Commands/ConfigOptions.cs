@@ -20,7 +20,7 @@ public sealed class ConfigOptions<TConfig>
         foreach (var key in keys)
         {
             string? fallback = key.Get(defaults);
-            string help = fallback is null ? key.Help : $"{key.Help} [default: {fallback}]";
+            string help = fallback is null ? key.Help : $"{key.Help} [default: {fallback}{(key.DefaultNote is { } note ? "; " + note : "")}]";
             var option = new Option<string>("--" + key.Name) { Description = help, HelpName = key.IsFlag ? "true|false" : "value", Hidden = key.Hidden };
             if (key.IsFlag) option.Arity = ArgumentArity.ZeroOrOne;
             command.Options.Add(option);
@@ -37,15 +37,7 @@ public sealed class ConfigOptions<TConfig>
     /// <summary>Applies the YAML file (if any) and then the explicit flags onto <paramref name="config"/>.</summary>
     public TConfig Resolve(ParseResult parse, TConfig config)
     {
-        string? file = parse.GetValue(ConfigFileOption);
-        if (file is not null)
-        {
-            foreach (var (name, value) in ConfigFile.Read(file, _keys))
-            {
-                try { _keys.First(k => k.Name == name).Set(config, value); }
-                catch (ConfigException e) { throw new ConfigException($"{file}: {e.Message}"); }
-            }
-        }
+        if (parse.GetValue(ConfigFileOption) is string file) ConfigFile.Apply(file, _keys, config);
         foreach (var (key, option) in _options)
         {
             if (parse.GetResult(option) is not { Implicit: false }) continue;

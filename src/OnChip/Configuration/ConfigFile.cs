@@ -19,6 +19,20 @@ public static class ConfigFile
         return Parse(text, path, keys);
     }
 
+    /// <summary>
+    /// Reads <paramref name="path"/> and sets each of its keys on <paramref name="config"/> (what <c>--config FILE</c>
+    /// does before the flags are applied); a bad value is reported with the file's name.
+    /// </summary>
+    public static T Apply<T>(string path, IReadOnlyList<ConfigKey<T>> keys, T config)
+    {
+        foreach (var (name, value) in Read(path, keys))
+        {
+            try { keys.First(k => k.Name == name).Set(config, value); }
+            catch (ConfigException e) { throw new ConfigException($"{path}: {e.Message}"); }
+        }
+        return config;
+    }
+
     public static IReadOnlyList<KeyValuePair<string, string>> Parse<T>(string text, string source, IReadOnlyList<ConfigKey<T>> keys)
     {
         var stream = new YamlStream();

@@ -15,6 +15,8 @@ public sealed class ConfigKey<TConfig>(
     public bool IsFlag { get; } = isFlag;
     /// <summary>A former name kept so old configs still load: not in help, never written.</summary>
     public bool Hidden { get; } = hidden;
+    /// <summary>Where the default differs by context (e.g. "--model conv: 0.5"): shown after the default in help; not carried by <see cref="For{TOuter}"/>.</summary>
+    public string? DefaultNote { get; init; }
 
     public void Set(TConfig config, string value)
     {

@@ -11,9 +11,8 @@ namespace OnChip.Configuration;
 /// </summary>
 public sealed class DeviceConfig
 {
-    /// <summary>A preset name, "ideal", or "auto" (the rule's default: ecram for progressive-bp, ideal otherwise).</summary>
-    public string Device { get; set; } = Auto;
-    public const string Auto = "auto";
+    /// <summary>A preset name, or "ideal" (the default for every rule and model: exact digital storage).</summary>
+    public string Device { get; set; } = DevicePresets.Ideal;
     public string Programming { get; set; } = "auto";
     public string? DeviceConfigFile { get; set; }
     /// <summary>
@@ -36,20 +35,14 @@ public sealed class DeviceConfig
     public int? ReadLevels { get; set; }
     public float? BetaD { get; set; }
 
-    public bool IsIdeal => Device is DevicePresets.Ideal or Auto && DeviceConfigFile is null && Parameters.Count == 0;
-
-    /// <summary>Replaces "auto" by the device the rule runs on by default.</summary>
-    public void ResolveAuto(string rule)
-    {
-        if (Device == Auto) Device = rule == "progressive-bp" ? "ecram" : DevicePresets.Ideal;
-    }
+    public bool IsIdeal => Device == DevicePresets.Ideal && DeviceConfigFile is null && Parameters.Count == 0;
 
     public DeviceConfig Clone() => (DeviceConfig)MemberwiseClone();
 
     /// <summary>The preset, then the YAML file, then the single-value options, validated.</summary>
     public DeviceSpec ResolveSpec()
     {
-        var spec = Device is DevicePresets.Ideal or Auto ? new DeviceSpec { Name = "custom" } : DevicePresets.Get(Device);
+        var spec = Device == DevicePresets.Ideal ? new DeviceSpec { Name = "custom" } : DevicePresets.Get(Device);
         if (DeviceConfigFile is not null)
         {
             foreach (var (key, value) in ConfigFile.Read(DeviceConfigFile, DeviceSpec.Keys))
@@ -92,10 +85,17 @@ public sealed class DeviceConfig
         values.Length == 1 ? values[0] : group < values.Length ? values[group]
             : throw new ConfigException($"{key}: {values.Length} values given, but the network has a synaptic layer {group + 1} (give one value, or one per synaptic layer)");
 
+    /// <summary>
+    /// "auto" used to mean ecram for progressive-bp and ideal otherwise, so two runs that differed only in the rule
+    /// were not comparable; it is refused rather than silently given a new meaning.
+    /// </summary>
+    private const string AutoRemoved = "device: 'auto' is no longer accepted (it picked ecram for progressive-bp): the storage is ideal for every rule " +
+                                       "unless --device names a preset; give --device ecram for in-situ training on EC-RAM";
+
     public static IReadOnlyList<ConfigKey<DeviceConfig>> Keys { get; } =
     [
-        new("device", "synapse storage: ideal (digital, exact), a device preset (see onchip devices --list), or auto (ecram for progressive-bp, ideal otherwise)",
-            (c, v) => c.Device = Choice("device", v, [Auto, .. DevicePresets.Names]), c => c.Device),
+        new("device", "synapse storage, for every rule and model: ideal (digital, exact) or a device preset (see onchip devices --list)",
+            (c, v) => c.Device = v == "auto" ? throw new ConfigException(AutoRemoved) : Choice("device", v, DevicePresets.Names), c => c.Device),
         new("programming", "how requested changes become pulses: auto|" + string.Join("|", ProgrammingStrategy.Names),
             (c, v) => c.Programming = Choice("programming", v, ["auto", .. ProgrammingStrategy.Names]), c => c.Programming),
         new("device-config", "YAML file of device parameters overriding the preset (keys: onchip devices --keys)",

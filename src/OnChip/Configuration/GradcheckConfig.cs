@@ -2,11 +2,12 @@ namespace OnChip.Configuration;
 
 /// <summary>
 /// Settings of <c>onchip gradcheck</c>: the network, data, rule and phase settings it shares with training (defaults:
-/// an untrained 784-512-10 network, long phases so the free state converges, batch 20), a list of β, and its own.
+/// an untrained 784-512-10 network, rule ep for every model, long phases so the free state converges, batch 20), a list of
+/// β, and its own.
 /// </summary>
 public sealed class GradcheckConfig
 {
-    public TrainingConfig Shared { get; } = new() { T1 = 200, T2 = 100, Batch = 20 };
+    public TrainingConfig Shared { get; } = new() { Rule = "ep", T1 = 200, T2 = 100, Batch = 20 };
     public float[] Betas { get; set; } = [0.2f, 0.1f, 0.05f, 0.025f];
     public string? Model { get; set; }
     /// <summary>Adjoint steps of the recurrent backprop that gives the exact gradient.</summary>

@@ -64,7 +64,6 @@ public sealed class RbmConfig
     {
         if ((long)Chains * Batch > 1_000_000)
             throw new ConfigException($"chains: {Chains} chains × batch {Batch} = {(long)Chains * Batch} Gibbs chains is too many (at most 1,000,000)");
-        Devices.ResolveAuto("rbm");
         if (!Devices.IsIdeal) Devices.ResolveProgramming(Devices.ResolveSpec());
     }
 

@@ -24,6 +24,13 @@ public abstract class ModelFamily
     /// </summary>
     public abstract IReadOnlyList<string> Settings { get; }
 
+    /// <summary>
+    /// The settings whose default this family chooses for itself, as YAML key and value (only keys of
+    /// <see cref="TrainingConfig.FamilyDefaultKeys"/>): what the family trains well with, where the shared defaults
+    /// (the layered network's reference configuration) do not. A value the user sets always wins.
+    /// </summary>
+    public virtual IReadOnlyList<KeyValuePair<string, string>> Defaults => [];
+
     /// <summary>Number of learning-rate groups (synaptic layers) of the configured model, without building it.</summary>
     public abstract int GroupCount(TrainingConfig config);
 

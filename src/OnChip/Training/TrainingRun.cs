@@ -36,12 +36,7 @@ public static class TrainingRun
         string path = Path.Combine(directory, RunDirectory.ConfigFileName);
         if (!Directory.Exists(directory)) throw new UserFacingException($"{directory}: no such run directory");
         if (!File.Exists(path)) throw new UserFacingException($"{directory}: not a run directory (no {RunDirectory.ConfigFileName})");
-        var config = new TrainingConfig();
-        foreach (var (key, value) in ConfigFile.Read(path, TrainingConfig.Keys))
-        {
-            try { TrainingConfig.Keys.First(k => k.Name == key).Set(config, value); }
-            catch (ConfigException e) { throw new ConfigException($"{path}: {e.Message}"); }
-        }
+        var config = ConfigFile.Apply(path, TrainingConfig.Keys, new TrainingConfig());
         config.Out = directory;
         return config;
     }

@@ -29,7 +29,7 @@ public class CifarSmokeTests : IDisposable
         string run = Path.Combine(_dir, "run");
         var (code, output, error) = Run("train", "--data", data, "--model", "conv", "--channels", "6-8-8-8", "--kernels", "3-3-3-3",
             "--pools", "mmmm", "--paddings", "1-1-1-0", "--fc", "10", "--loss", "ce", "--rule", "ep-symmetric", "--beta", "0.5",
-            "--t1", "20", "--t2", "5", "--batch", "20", "--epochs", "3", "--lr", "0.002", "--normalize", "--augment", "--crop-padding", "2",
+            "--t1", "20", "--t2", "5", "--batch", "20", "--epochs", "3", "--act", "mysig", "--optim", "adam", "--lr", "0.002", "--cosine", "false", "--normalize", "--augment", "--crop-padding", "2",
             "--update-order", "async", "--seed", "3", "--out", run);
         Assert.True(code == 0, error);
         Assert.Contains("400 train, 100 test", output);

@@ -50,7 +50,8 @@ public class ConvConfigTests : IDisposable
     public void The_cifar_architecture_builds_from_flags()
     {
         var config = new TrainingConfig();
-        foreach (var (k, v) in new[] { ("model", "conv"), ("loss", "ce"), ("channels", "128-256-512-512"), ("kernels", "3-3-3-3"), ("pools", "mmmm"), ("paddings", "1-1-1-0"), ("fc", "10") })
+        foreach (var (k, v) in new[] { ("model", "conv"), ("loss", "ce"), ("channels", "128-256-512-512"), ("kernels", "3-3-3-3"), ("pools", "mmmm"), ("paddings", "1-1-1-0"), ("fc", "10"),
+                     ("lr", "0.25,0.15,0.1,0.08,0.05") })
             TrainingConfig.Keys.First(key => key.Name == k).Set(config, v);
         config.Validate();
         var spec = config.NetworkSpecFor(3, 32, 32);

@@ -140,16 +140,64 @@ public class BackpropagationTests
     }
 
     [Fact]
-    public void Progressive_bp_defaults_to_ecram_and_reports_its_distance_from_bp()
+    public void Progressive_bp_without_a_device_trains_on_ideal_storage()
     {
-        var config = Config("progressive-bp", "auto");
+        var config = new TrainingConfig { Model = "feedforward", Rule = "progressive-bp", Archi = "784-24-10", Epochs = 1, Optim = "sgd", Lr = [0.1f], Threads = 2 };
+        var bpConfig = config.Clone();
+        bpConfig.Rule = "bp";
         using var trainer = new Trainer(config, Small);
-        Assert.Equal("ecram", config.Devices.Device);
+        using var bp = new Trainer(bpConfig, Small);
+        Assert.Equal("ideal", config.Devices.Device);
+        Assert.Empty(trainer.Devices);
+        // Two runs that differ only in the rule now share the storage, and so the initial weights.
+        Assert.Empty(bp.Devices);
+        Assert.Equal(bp.Parameters.SelectMany(p => p.Value.Data), trainer.Parameters.SelectMany(p => p.Value.Data));
+        var m = trainer.RunNextEpoch(null)!;
+        Assert.True(m.Hardware!["grad_difference"] > 0);
+        Assert.False(m.Hardware.ContainsKey("pulses"));
+    }
+
+    [Fact]
+    public void Cli_progressive_bp_without_device_writes_ideal_storage_and_counts_no_pulses()
+    {
+        string run = Path.Combine(Path.GetTempPath(), $"onchip-pbp-{Guid.NewGuid():N}");
+        try
+        {
+            var output = new StringWriter();
+            var error = new StringWriter();
+            int code = OnChip.Cli.Program.Run(["train", "--model", "feedforward", "--rule", "progressive-bp", "--archi", "784-24-10", "--optim", "sgd", "--lr", "0.1",
+                "--epochs", "1", "--train-limit", "400", "--test-limit", "100", "--threads", "1", "--out", run], output, error);
+            Assert.True(code == 0, error.ToString());
+            Assert.Contains("device: ideal", File.ReadAllLines(Path.Combine(run, "config.yaml")));
+            Assert.False(File.Exists(Path.Combine(run, "conductances.csv")));
+            var metrics = MetricsLog.Read(Path.Combine(run, "metrics.jsonl"));
+            Assert.True(metrics[0].ContainsKey("grad_difference"));
+            Assert.False(metrics[0].ContainsKey("pulses"));
+        }
+        finally
+        {
+            if (Directory.Exists(run)) Directory.Delete(run, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Progressive_bp_on_ecram_when_asked_programs_pulses_and_reports_its_distance_from_bp()
+    {
+        var config = Config("progressive-bp", "ecram");
+        using var trainer = new Trainer(config, Small);
         Assert.NotEmpty(trainer.Devices);
         var m = trainer.RunNextEpoch(null)!;
         Assert.True(m.Hardware!["grad_difference"] > 0);
         Assert.True(m.Hardware["pulses"] > 0);
-        Assert.Equal("ideal", Config("bp", "auto").Also(c => c.Validate()).Devices.Device);
+    }
+
+    [Fact]
+    public void Device_auto_is_refused_and_names_the_way_to_ecram()
+    {
+        var config = new TrainingConfig();
+        var e = Assert.Throws<ConfigException>(() => TrainingConfig.Keys.First(k => k.Name == "device").Set(config, "auto"));
+        Assert.Contains("no longer accepted", e.Message);
+        Assert.Contains("--device ecram", e.Message);
     }
 
     [Fact]
@@ -165,17 +213,9 @@ public class BackpropagationTests
     public void Chip_shaped_network_learns_the_moons_in_situ()
     {
         var c = new TrainingConfig { Model = "feedforward", Rule = "progressive-bp", Archi = "2-8-2", Act = "sigmoid", Epochs = 20, Batch = 10, Optim = "sgd", Lr = [0.5f], Threads = 1 };
+        c.Devices.Device = "ecram";  // in situ: ecram is no longer progressive-bp's implicit storage
         using var trainer = new Trainer(c, DatasetLoader.Load("moons"));
         var history = trainer.Run();
         Assert.True(history[^1].TestAccuracy > 0.8, $"{history[^1].TestAccuracy:P1}");
-    }
-}
-
-internal static class ConfigExtensions
-{
-    public static T Also<T>(this T value, Action<T> action)
-    {
-        action(value);
-        return value;
     }
 }
