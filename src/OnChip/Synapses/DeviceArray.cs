@@ -6,6 +6,7 @@ using System.Runtime.Intrinsics;
 using OnChip.Devices;
 using OnChip.Devices.Programming;
 using OnChip.Randomness;
+using OnChip.Tensors;
 
 namespace OnChip.Synapses;
 
@@ -212,7 +213,12 @@ public sealed class DeviceArray : ISynapseArray
 
     public void BeginUpdate() => UpdateCycles++;
 
-    public void RecordReads(long vectors) => Interlocked.Add(ref _reads, vectors);
+    /// <summary>Each vector reads every device of the array once.</summary>
+    public Matrix Read(Matrix weights, long vectors)
+    {
+        Interlocked.Add(ref _reads, vectors);
+        return weights;
+    }
 
     public void Apply(Span<float> weights, ReadOnlySpan<float> requested, int start)
     {
