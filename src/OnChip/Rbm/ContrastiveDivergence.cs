@@ -22,8 +22,8 @@ public sealed record CdSettings(int Steps = 1, bool Persistent = false, int Chai
 /// <summary>
 /// Contrastive divergence on mini-batches: writes the loss gradient (minus the CD estimate of the log-likelihood
 /// gradient, averaged over the batch) into <c>W.Grad</c>, <c>a.Grad</c>, <c>b.Grad</c>; an optimizer then turns it into
-/// the change each parameter's storage applies. Nothing here holds a copy of the weights: every product reads
-/// <c>Parameter.Value</c> as the storage left it.
+/// the change each parameter's storage applies. Nothing here holds a copy of the weights: every product takes them from
+/// <c>Parameter.Read</c>, as the storage left them.
 /// <para>
 /// Statistics. Positive phase: the data visibles v⁰ (binarized as configured; with the one-hot label for drbm) and
 /// p(h | v⁰). Negative phase, per chain: h⁰ ~ p(h | v⁰) (CD) or h ~ p(h | v_chain) (PCD), then k times
