@@ -9,7 +9,8 @@ namespace OnChip.Tests.Synapses;
 /// <summary>
 /// Every read of a device array is counted by the array: one epoch of a tiny model with every parameter (biases
 /// included) on devices, against a count by hand of the products that read each tensor. N training examples in
-/// batches of B, E test examples (one evaluation batch), T1 free and T2 nudged steps, one-sided EP, sync schedule.
+/// batches of B, E test examples (one evaluation batch), T1 free and T2 nudged steps, one-sided EP (unless a rule is
+/// named), sync schedule.
 /// A vector read is one input vector through the array (a bias: one vector it is added to; a conv kernel: one image
 /// position).
 /// </summary>
@@ -38,11 +39,16 @@ public class ReadCountTests
         return reads;
     }
 
-    [Fact]
-    public void Layered_ep_with_squared_error()
+    [Theory]
+    [InlineData("ep")]
+    [InlineData("bptt")]
+    [InlineData("rbp")]
+    public void Layered_network_with_squared_error(string rule)
     {
-        // Static drives (input product, biases) once per relaxed batch; W1 drives both its layers at every step.
-        var reads = ReadsAfterOneEpoch(Config("784-5-4-10"));
+        // Static drives (input product, biases) once per relaxed batch; W1 and W2 drive both their layers at every
+        // step. EP's T2 nudged steps, BPTT's backward pass through the last T2 steps and RBP's T2 adjoint steps each
+        // take the same products (BPTT and RBP: the drives' linearisations along the adjoint).
+        var reads = ReadsAfterOneEpoch(Config("784-5-4-10", rule: rule));
         Assert.Equal(N + E, reads["W0"]);
         Assert.Equal(2L * N * (T1 + T2) + 2L * E * T1, reads["W1"]);
         Assert.Equal(2L * N * (T1 + T2) + 2L * E * T1, reads["W2"]);
