@@ -41,26 +41,27 @@ public sealed class Backpropagation
             for (int l = depth - 1; l >= 0; l--)
             {
                 Gradient(l, act, count, pool);
-                if (l > 0) PropagateError(l, act, count, pool);
+                if (l > 0) PropagateError(l, _network.Weight(l).Read(count), act, count, pool);
             }
             optimizer.Step(pool);
             return;
         }
 
-        // What exact backprop would ask for, to measure how far the progressive updates are from it.
+        // What exact backprop would ask for, to measure how far the progressive updates are from it: a measurement,
+        // not part of the rule, so it takes the weights uncounted (Value, not Read).
         for (int l = depth - 1; l >= 0; l--)
         {
             Gradient(l, act, count, pool);
             _network.Weight(l).Grad.Data.CopyTo(_exact[2 * l], 0);
             _network.Bias(l).Grad.Data.CopyTo(_exact[2 * l + 1], 0);
-            if (l > 0) PropagateError(l, act, count, pool);
+            if (l > 0) PropagateError(l, _network.Weight(l).Value, act, count, pool);
         }
         for (int l = depth - 1; l >= 0; l--)  // δ_L is unchanged; the hidden errors are recomputed as layers change
         {
             Gradient(l, act, count, pool);
             Compare(l);
             optimizer.Step(pool, group: l);
-            if (l > 0) PropagateError(l, act, count, pool);  // through the weights as updated and read back
+            if (l > 0) PropagateError(l, _network.Weight(l).Read(count), act, count, pool);  // through the weights as updated and read back
         }
     }
 
@@ -95,13 +96,11 @@ public sealed class Backpropagation
         for (int r = 0; r < count; r++) TensorPrimitives.MultiplyAdd(delta.Row(r), scale, gb, gb);
     }
 
-    /// <summary>δ_l = (δ_{l+1} W_l) ⊙ σ'(a_l), reading W_l as it is stored now.</summary>
-    private void PropagateError(int l, FeedForwardNetwork.Activations act, int count, WorkerPool pool)
+    /// <summary>δ_l = (δ_{l+1} W_l) ⊙ σ'(a_l), through <paramref name="weight"/>: W_l as it is stored now.</summary>
+    private void PropagateError(int l, Matrix weight, FeedForwardNetwork.Activations act, int count, WorkerPool pool)
     {
         int nIn = _network.Archi[l], nOut = _network.Archi[l + 1];
-        var weight = _network.Weight(l);
-        weight.Storage.RecordReads(count);
-        Gemm.Multiply(pool, false, false, count, nIn, nOut, 1f, _delta[l + 1].Data, 0, nOut, weight.Value.Data, 0, nIn, 0f, _delta[l].Data, 0, nIn);
+        Gemm.Multiply(pool, false, false, count, nIn, nOut, 1f, _delta[l + 1].Data, 0, nOut, weight.Data, 0, nIn, 0f, _delta[l].Data, 0, nIn);
         var slope = SlopeScratch(count, nIn);
         _network.Activation.Derivative(act.A[l].RowSpan(0, count), act.H[l].RowSpan(0, count), slope);
         TensorPrimitives.Multiply(_delta[l].RowSpan(0, count), slope, _delta[l].RowSpan(0, count));

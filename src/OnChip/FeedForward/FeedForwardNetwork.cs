@@ -81,9 +81,9 @@ public sealed class FeedForwardNetwork
         {
             int nIn = Archi[l], nOut = Archi[l + 1];
             var a = act.A[l + 1];
-            for (int r = 0; r < count; r++) _biases[l].Value.Data.AsSpan().CopyTo(a.Row(r));
-            _weights[l].Storage.RecordReads(count);
-            Gemm.Multiply(pool, false, true, count, nOut, nIn, 1f, act.H[l].Data, 0, nIn, _weights[l].Value.Data, 0, nIn, 1f, a.Data, 0, nOut);
+            var bias = _biases[l].Read(count).Data.AsSpan();
+            for (int r = 0; r < count; r++) bias.CopyTo(a.Row(r));
+            Gemm.Multiply(pool, false, true, count, nOut, nIn, 1f, act.H[l].Data, 0, nIn, _weights[l].Read(count).Data, 0, nIn, 1f, a.Data, 0, nOut);
             var h = act.H[l + 1];
             if (l == Depth - 1 && SoftmaxOutput)
                 for (int r = 0; r < count; r++) TensorPrimitives.SoftMax(a.Row(r), h.Row(r));

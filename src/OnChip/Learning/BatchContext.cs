@@ -78,7 +78,7 @@ public sealed class BatchContext
     public void ScoreFreePhase()
     {
         Network.Cost.Scores(Free.Layers, 0, Count, Scores);
-        FreeLoss = Network.Cost.Loss(Free.Layers, Targets, 0, Count);
+        FreeLoss = Network.Cost.Loss(Scores, Targets, 0, Count);
     }
 
     /// <summary>Number of rows whose highest score is the target class.</summary>

@@ -20,10 +20,19 @@ public sealed class Parameter
 
     /// <summary>Stable name used in model files and reports: W0, b1, … .</summary>
     public string Name { get; }
+    /// <summary>The values as the storage holds them (not for products of the modelled hardware: those use <see cref="Read"/>).</summary>
     public Matrix Value { get; }
     public Matrix Grad { get; }
     /// <summary>Learning-rate group: the index of the synaptic layer this tensor belongs to (W_n and its bias share one).</summary>
     public int Group { get; }
+    /// <summary>
+    /// The values for a product with <paramref name="vectors"/> input vectors (a matrix–vector product per vector, or
+    /// a bias added to each), served by <see cref="Storage"/>, which counts them as reads. Every product the modelled
+    /// hardware computes with this tensor (drives, readouts, forward and backward passes, Gibbs steps) takes it from
+    /// here, so no read goes uncounted; <see cref="Value"/> is for initialising, saving, updating and measuring.
+    /// </summary>
+    public Matrix Read(long vectors) => Storage.Read(Value, vectors);
+
     /// <summary>Where the values live and how a requested change reaches them (default: exact digital storage).</summary>
     public ISynapseArray Storage
     {

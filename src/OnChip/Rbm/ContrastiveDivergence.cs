@@ -22,8 +22,8 @@ public sealed record CdSettings(int Steps = 1, bool Persistent = false, int Chai
 /// <summary>
 /// Contrastive divergence on mini-batches: writes the loss gradient (minus the CD estimate of the log-likelihood
 /// gradient, averaged over the batch) into <c>W.Grad</c>, <c>a.Grad</c>, <c>b.Grad</c>; an optimizer then turns it into
-/// the change each parameter's storage applies. Nothing here holds a copy of the weights: every product reads
-/// <c>Parameter.Value</c> as the storage left it.
+/// the change each parameter's storage applies. Nothing here holds a copy of the weights: every product takes them from
+/// <c>Parameter.Read</c>, as the storage left them.
 /// <para>
 /// Statistics. Positive phase: the data visibles v⁰ (binarized as configured; with the one-hot label for drbm) and
 /// p(h | v⁰). Negative phase, per chain: h⁰ ~ p(h | v⁰) (CD) or h ~ p(h | v_chain) (PCD), then k times
@@ -37,8 +37,10 @@ public sealed record CdSettings(int Steps = 1, bool Persistent = false, int Chai
 /// contiguous block whatever the batch size. Every row has its own random stream (<see cref="RowStreams"/>), rows are
 /// split between workers, columns of the bias statistics too, and <see cref="Gemm"/> is bitwise independent of the
 /// worker count: the same seed gives the same samples and gradients with any number of threads. After the first call
-/// nothing is allocated. Every product through W counts its rows as matrix–vector reads of W's storage
-/// (<c>RecordReads</c>): B for the positive phase, N·B per half Gibbs step (PCD: N·B more to restart the chains).
+/// nothing is allocated. Every product takes its parameters from <c>Parameter.Read</c>, so their storage counts the
+/// reads: W, B rows for the positive phase (the one-hot label's rows of W are part of that read) and N·B per half
+/// Gibbs step (PCD: N·B more to restart the chains); b, one per hidden row computed; a, one per visible row sampled
+/// and, when drbm scores the batch, one per example (the label biases).
 /// </para>
 /// </summary>
 public sealed class ContrastiveDivergence : IParallelJob
@@ -62,6 +64,8 @@ public sealed class ContrastiveDivergence : IParallelJob
     private Dataset? _data;
     private string _binarize = Binarization.None;
     private bool _chainsStarted;
+    /// <summary>The parameters as the current stage read them (<see cref="Parameter.Read"/> counted the reads).</summary>
+    private Matrix _weights = null!, _hiddenBias = null!, _visibleBias = null!;
 
     public ContrastiveDivergence(RestrictedBoltzmannMachine rbm, CdSettings settings, int batchCapacity, WorkerPool pool, ulong seed)
     {
@@ -149,13 +153,13 @@ public sealed class ContrastiveDivergence : IParallelJob
     {
         if (Count == 0) throw new InvalidOperationException("no batch loaded");
         int count = Count, start = DataStart, chainRows = _chains * count;
-        var w = _rbm.W.Value.Data;
 
         // Positive phase: pre-activations of the image part (the label adds one row of W, per example, in the row job).
-        var storage = _rbm.W.Storage;
-        storage.RecordReads(count);
+        _weights = _rbm.W.Read(count);
         Gemm.Multiply(_pool, false, false, count, _hidden, _image, 1f, _v.Data, start * _visible, _visible,
-            w, 0, _hidden, 0f, _pre.Data, start * _hidden, _hidden);
+            _weights.Data, 0, _hidden, 0f, _pre.Data, start * _hidden, _hidden);
+        _hiddenBias = _rbm.B.Read(count);
+        if (_rbm.IsDiscriminative && ScoreTraining) _visibleBias = _rbm.A.Read(count);
         RunRows(Stage.DataHidden, count);
         if (_rbm.IsDiscriminative && ScoreTraining)
         {
@@ -178,9 +182,9 @@ public sealed class ContrastiveDivergence : IParallelJob
         for (int step = 1; step <= Settings.Steps; step++)
         {
             // v ~ p(v | h): pre-activations Hs·Wᵀ, then sigmoid/softmax and sampling per row.
-            storage.RecordReads(chainRows);
             Gemm.Multiply(_pool, false, true, chainRows, _visible, _hidden, 1f, _hs.Data, 0, _hidden,
-                w, 0, _hidden, 0f, _vpre.Data, 0, _visible);
+                _rbm.W.Read(chainRows).Data, 0, _hidden, 0f, _vpre.Data, 0, _visible);
+            _visibleBias = _rbm.A.Read(chainRows);
             RunRows(Stage.ChainVisible, chainRows);
             bool last = step == Settings.Steps;
             ChainHidden(chainRows, sample: !last, scale: last);
@@ -194,9 +198,9 @@ public sealed class ContrastiveDivergence : IParallelJob
 
     private void ChainHidden(int chainRows, bool sample, bool scale)
     {
-        _rbm.W.Storage.RecordReads(chainRows);
         Gemm.Multiply(_pool, false, false, chainRows, _hidden, _visible, 1f, _v.Data, _capacity * _visible, _visible,
-            _rbm.W.Value.Data, 0, _hidden, 0f, _pre.Data, _capacity * _hidden, _hidden);
+            _rbm.W.Read(chainRows).Data, 0, _hidden, 0f, _pre.Data, _capacity * _hidden, _hidden);
+        _hiddenBias = _rbm.B.Read(chainRows);
         _sample = sample;
         _scale = scale;
         RunRows(Stage.ChainHidden, chainRows);
@@ -273,15 +277,15 @@ public sealed class ContrastiveDivergence : IParallelJob
         int row = DataStart + r;
         var pre = _pre.Row(row);
         var h = _h.Row(row);
-        TensorPrimitives.Add(pre, _rbm.B.Value.Span, pre);
+        TensorPrimitives.Add(pre, _hiddenBias.Span, pre);
         if (_rbm.IsDiscriminative)
         {
-            var w = _rbm.W.Value;
+            var w = _weights;
             int label = _labels[r];
             if (ScoreTraining)
             {
                 var scores = _scores[worker];
-                FreeEnergyScores(_rbm, pre, scores);
+                FreeEnergyScores(_rbm, w, _visibleBias.Span, pre, scores);
                 _rowCorrect[r] = TensorPrimitives.IndexOfMax(scores) == label;
                 _rowLoss[r] = RbmKernels.LogSumExp(scores) - scores[label];
             }
@@ -302,12 +306,14 @@ public sealed class ContrastiveDivergence : IParallelJob
 
     /// <summary>
     /// drbm: scores s_y = a_y + Σ_j softplus(u_j + W_{y,j}) = −F(x, y) − a_x·x for every label y, where u = b + xᵀW_x is the
-    /// hidden input from the image alone. The lowest free energy is the highest score.
+    /// hidden input from the image alone, <paramref name="weights"/> and <paramref name="visibleBias"/> W and a as read.
+    /// The lowest free energy is the highest score.
     /// </summary>
-    public static void FreeEnergyScores(RestrictedBoltzmannMachine rbm, ReadOnlySpan<float> imageInput, Span<float> scores)
+    public static void FreeEnergyScores(RestrictedBoltzmannMachine rbm, Matrix weights, ReadOnlySpan<float> visibleBias,
+        ReadOnlySpan<float> imageInput, Span<float> scores)
     {
-        var w = rbm.W.Value;
-        var a = rbm.A.Value.Span;
+        var w = weights;
+        var a = visibleBias;
         for (int y = 0; y < rbm.LabelCount; y++)
             scores[y] = a[rbm.ImageSize + y] + RbmKernels.SoftplusSum(imageInput, w.Row(rbm.ImageSize + y), default);
     }
@@ -316,7 +322,7 @@ public sealed class ContrastiveDivergence : IParallelJob
     {
         int row = _capacity + m;
         var h = _h.Row(row);
-        RbmKernels.SigmoidWithBias(_pre.Row(row), _rbm.B.Value.Span, h);
+        RbmKernels.SigmoidWithBias(_pre.Row(row), _hiddenBias.Span, h);
         if (_sample)
         {
             var u = _uniforms[worker].AsSpan(0, _hidden);
@@ -331,7 +337,7 @@ public sealed class ContrastiveDivergence : IParallelJob
         int row = _capacity + m;
         var pre = _vpre.Row(m);
         var v = _v.Row(row);
-        var a = _rbm.A.Value.Span;
+        var a = _visibleBias.Span;
         int draws = _image + (_rbm.LabelCount > 0 ? 1 : 0);
         var u = _uniforms[worker].AsSpan(0, draws);
         _streams.FillUniform(row, u);

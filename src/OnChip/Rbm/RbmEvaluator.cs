@@ -35,6 +35,8 @@ public sealed class RbmEvaluator : IParallelJob
     private readonly float[][] _scores;
     private Stage _stage;
     private int _count, _start;
+    /// <summary>The parameters as the current batch read them (<see cref="Parameter.Read"/> counted the reads).</summary>
+    private Matrix _weights = null!, _hiddenBias = null!, _visibleBias = null!, _labelBias = null!;
     private Dataset? _data;
 
     public RbmEvaluator(RestrictedBoltzmannMachine rbm, WorkerPool pool, string binarize, int batchSize = 500)
@@ -79,13 +81,16 @@ public sealed class RbmEvaluator : IParallelJob
                 (_start, _count) = (start, count);
                 Run(Stage.Load);
                 // Two reads of W per example: x → h (all labels' free energies share it) and h → reconstruction.
-                _rbm.W.Storage.RecordReads(2L * count);
+                _weights = _rbm.W.Read(count);
                 Gemm.Multiply(_pool, false, false, count, _hidden, _image, 1f, _x.Data, 0, _image,
-                    _rbm.W.Value.Data, 0, _hidden, 0f, _u.Data, 0, _hidden);
+                    _weights.Data, 0, _hidden, 0f, _u.Data, 0, _hidden);
+                _hiddenBias = _rbm.B.Read(count);
+                if (_rbm.IsDiscriminative) _labelBias = _rbm.A.Read(count);
                 Run(Stage.Hidden);
                 // Reconstruction p(v | h): h·W_xᵀ over the image rows of W.
                 Gemm.Multiply(_pool, false, true, count, _image, _hidden, 1f, _h.Data, 0, _hidden,
-                    _rbm.W.Value.Data, 0, _hidden, 0f, _recon.Data, 0, _image);
+                    _rbm.W.Read(count).Data, 0, _hidden, 0f, _recon.Data, 0, _image);
+                _visibleBias = _rbm.A.Read(count);
                 if (_rbm.Readout is { } readout)
                 {
                     var (c, l) = ReadoutTrainer.Logits(_pool, readout, _h, 0, count, _logits, _labels);
@@ -136,7 +141,7 @@ public sealed class RbmEvaluator : IParallelJob
                 case Stage.Hidden: HiddenRow(r, worker); break;
                 case Stage.Reconstruction:
                     var recon = _recon.Row(r);
-                    RbmKernels.SigmoidWithBias(recon, _rbm.A.Value.Span[.._image], recon);
+                    RbmKernels.SigmoidWithBias(recon, _visibleBias.Span[.._image], recon);
                     TensorPrimitives.Subtract(recon, _x.Row(r), recon);
                     _reconError[r] = TensorPrimitives.Dot(recon, recon);
                     break;
@@ -147,19 +152,19 @@ public sealed class RbmEvaluator : IParallelJob
     private void HiddenRow(int r, int worker)
     {
         var u = _u.Row(r);
-        TensorPrimitives.Add(u, _rbm.B.Value.Span, u);
+        TensorPrimitives.Add(u, _hiddenBias.Span, u);
         if (!_rbm.IsDiscriminative)
         {
             TensorPrimitives.Sigmoid(u, _h.Row(r));
             return;
         }
         var scores = _scores[worker];
-        ContrastiveDivergence.FreeEnergyScores(_rbm, u, scores);
+        ContrastiveDivergence.FreeEnergyScores(_rbm, _weights, _labelBias.Span, u, scores);
         int label = _labels[r];
         int predicted = TensorPrimitives.IndexOfMax(scores);
         _predicted[r] = predicted;
         _correct[r] = predicted == label;
         _loss[r] = RbmKernels.LogSumExp(scores) - scores[label];
-        RbmKernels.SigmoidWithBias(u, _rbm.W.Value.Row(_image + label), _h.Row(r));
+        RbmKernels.SigmoidWithBias(u, _weights.Row(_image + label), _h.Row(r));
     }
 }

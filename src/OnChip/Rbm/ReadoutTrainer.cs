@@ -54,14 +54,15 @@ public sealed class ReadoutTrainer
         Matrix logits, ReadOnlySpan<int> labels)
     {
         int classes = readout.Classes, h = hidden.Cols;
-        Gemm.Multiply(pool, false, false, count, classes, h, 1f, hidden.Data, rowStart * h, h, readout.R.Value.Data, 0, classes,
+        Gemm.Multiply(pool, false, false, count, classes, h, 1f, hidden.Data, rowStart * h, h, readout.R.Read(count).Data, 0, classes,
             0f, logits.Data, 0, classes);
+        var bias = readout.C.Read(count).Span;
         int correct = 0;
         double loss = 0;
         for (int r = 0; r < count; r++)
         {
             var z = logits.Row(r);
-            TensorPrimitives.Add(z, readout.C.Value.Span, z);
+            TensorPrimitives.Add(z, bias, z);
             if (TensorPrimitives.IndexOfMax(z) == labels[r]) correct++;
             loss += RbmKernels.LogSumExp(z) - z[labels[r]];
         }

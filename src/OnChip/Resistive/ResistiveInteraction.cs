@@ -46,9 +46,11 @@ public sealed class ResistiveInteraction : Interaction, IDissipative
     public override void AddDrive(int layer, Matrix[] states, Matrix drive, int start, int count, WorkerPool pool) =>
         _coupling.AddDrive(layer, states, drive, start, count, pool);
 
-    public override void AddCurvature(int layer, Span<float> curvature)
+    /// <summary>Row sums G·1 on the upper layer, column sums 1ᵀG on the lower one: one vector read of G.</summary>
+    public override void AddCurvature(int layer, Span<float> curvature) => AddCurvature(layer, curvature, Conductance.Read(1));
+
+    private void AddCurvature(int layer, Span<float> curvature, Matrix g)
     {
-        var g = Conductance.Value;
         if (layer == Upper)
         {
             for (int j = 0; j < UpperSize; j++) curvature[j] += TensorPrimitives.Sum(g.Row(j));
@@ -61,7 +63,7 @@ public sealed class ResistiveInteraction : Interaction, IDissipative
 
     /// <summary>
     /// [s_low; 1]·Gᵀ: the drive on the upper layer and, from the row of ones, its row sums (the curvature), in one
-    /// product instead of a product and a second pass over G. (Computing it transposed, G·[s_low; 1]ᵀ, reads G in place
+    /// product instead of a product and a second pass over G (count + 1 vector reads). (Computing it transposed, G·[s_low; 1]ᵀ, reads G in place
     /// but pads the 33 columns to the kernel's 64: twice as slow here.)
     /// </summary>
     public override void AddDriveWithCurvature(int layer, Matrix[] states, Matrix drive, Span<float> curvature, int count, WorkerPool pool)
@@ -71,12 +73,11 @@ public sealed class ResistiveInteraction : Interaction, IDissipative
             base.AddDriveWithCurvature(layer, states, drive, curvature, count, pool);
             return;
         }
-        Conductance.Storage.RecordReads(count);
         var lowerWithOnes = WithOnesRow(states[Lower], count);
         int n = (count + 1) * UpperSize;
         if (_product.Length < n) _product = new float[n];
         Gemm.Multiply(pool, false, true, count + 1, UpperSize, LowerSize, 1f,
-            lowerWithOnes, 0, LowerSize, Conductance.Value.Data, 0, LowerSize, 0f, _product, 0, UpperSize);
+            lowerWithOnes, 0, LowerSize, Conductance.Read(count + 1).Data, 0, LowerSize, 0f, _product, 0, UpperSize);
         var target = drive.RowSpan(0, count);
         TensorPrimitives.Add(target, _product.AsSpan(0, count * UpperSize), target);
         TensorPrimitives.Add(curvature, _product.AsSpan(count * UpperSize, UpperSize), curvature);
@@ -170,7 +171,10 @@ public sealed class ResistiveInteraction : Interaction, IDissipative
     public override void AccumulateGradientDirectional(Matrix[] states, Matrix?[] direction, float coef, int start, int count, WorkerPool pool, float keep = 1f) =>
         _coupling.AccumulateGradientDirectional(states, direction, coef, start, count, pool, keep);
 
-    /// <summary>Σ g·ΔV² = Σ_j rowsum_j·s_up_j² + Σ_i colsum_i·s_low_i² − 2 Σ_j s_up_j (G s_low)_j, summed over rows.</summary>
+    /// <summary>
+    /// Σ g·ΔV² = Σ_j rowsum_j·s_up_j² + Σ_i colsum_i·s_low_i² − 2 Σ_j s_up_j (G s_low)_j, summed over rows. A
+    /// measurement (what a power meter shows), not a use of the network: it takes the conductances uncounted.
+    /// </summary>
     public double Power(Matrix[] states, int count, WorkerPool pool)
     {
         var g = Conductance.Value;
@@ -181,8 +185,8 @@ public sealed class ResistiveInteraction : Interaction, IDissipative
         var (rowSums, colSums) = (_rowSums, _colSums);
         Array.Clear(rowSums);
         Array.Clear(colSums);
-        AddCurvature(Upper, rowSums);
-        AddCurvature(Lower, colSums);
+        AddCurvature(Upper, rowSums, g);
+        AddCurvature(Lower, colSums, g);
         double total = 0;
         for (int r = 0; r < count; r++)
         {

@@ -1,3 +1,5 @@
+using OnChip.Tensors;
+
 namespace OnChip.Synapses;
 
 /// <summary>
@@ -29,6 +31,11 @@ public interface ISynapseArray
     /// </summary>
     void Apply(Span<float> weights, ReadOnlySpan<float> requested, int start);
 
-    /// <summary>Counts <paramref name="vectors"/> matrix–vector reads through the array (may be called concurrently).</summary>
-    void RecordReads(long vectors);
+    /// <summary>
+    /// Serves the weights for a product with <paramref name="vectors"/> input vectors (a matrix–vector product per
+    /// vector, or a bias added to each) and counts them as reads if reading costs anything: the one way products
+    /// reach the stored weights (through <c>Parameter.Read</c>), so the storage counts every read itself. Returns
+    /// <paramref name="weights"/>, the parameter's value buffer as <see cref="Apply"/> left it. Called concurrently.
+    /// </summary>
+    Matrix Read(Matrix weights, long vectors);
 }

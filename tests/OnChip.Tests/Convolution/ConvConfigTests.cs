@@ -142,7 +142,7 @@ public class ConvConfigTests : IDisposable
         config.Devices.Programming = "pulse-train";
         using var trainer = new Trainer(config, Small);
         var kernel = trainer.Parameters.First(p => p.Name == "W1");
-        Assert.IsNotType<Synapses.IdealSynapses>(kernel.Storage);
+        Assert.IsNotType<OnChip.Synapses.IdealSynapses>(kernel.Storage);
         var before = kernel.Value.Data.ToArray();
         var m = trainer.RunNextEpoch(null)!;
         Assert.True(m.Hardware!["pulses"] > 0);

@@ -117,7 +117,7 @@ public class RbmMathTests
                 for (int i = 0; i < 4; i++) u += x[i] * rbm.W.Value[i, j];
                 input[j] = (float)u;
             }
-            ContrastiveDivergence.FreeEnergyScores(rbm, input, scores);
+            ContrastiveDivergence.FreeEnergyScores(rbm, rbm.W.Value, rbm.A.Value.Span, input, scores);
             double exactDifference = exact.FreeEnergy(WithLabel(1)) - exact.FreeEnergy(WithLabel(0));
             Assert.Equal(exactDifference, scores[0] - scores[1], 1e-6);
             Assert.Equal(exactDifference, rbm.FreeEnergy(F(x), 1) - rbm.FreeEnergy(F(x), 0), 1e-6);

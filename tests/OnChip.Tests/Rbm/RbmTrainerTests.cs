@@ -1,7 +1,9 @@
 using OnChip.Configuration;
 using OnChip.Data;
+using OnChip.Networks;
 using OnChip.Rbm;
 using OnChip.Synapses;
+using OnChip.Tensors;
 
 namespace OnChip.Tests.Rbm;
 
@@ -114,9 +116,14 @@ public class RbmTrainerTests
         int batches = 3;
         Assert.Equal(batches * trainer.Machine.Parameters.Sum(p => p.Length), frozen.Elements);
         Assert.Equal(batches * 3, frozen.Updates);  // one BeginUpdate per parameter per step
-        // CD-1, one chain: per batch of 100, 100 reads (positive phase) + 100 (v ~ p(v|h)) + 100 (h of the chain);
-        // evaluation: 2 reads per test example (x → h, h → reconstruction).
-        Assert.Equal(batches * 300 + 2 * 50, frozen.Reads);
+        // CD-1, one chain: per batch of 100, W is read for 100 vectors (positive phase) + 100 (v ~ p(v|h)) + 100 (h of
+        // the chain); evaluation: 2 reads per test example (x → h, h → reconstruction). b: once per hidden row computed
+        // (data, chain; evaluation: one per example). a: once per visible row sampled and once per scored example
+        // (the label biases of the free energies); evaluation: scores and reconstruction.
+        var machine = trainer.Machine;
+        Assert.Equal(batches * 300 + 2 * 50, frozen.ReadsOf(machine.W));
+        Assert.Equal(batches * 200 + 50, frozen.ReadsOf(machine.B));
+        Assert.Equal(batches * 200 + 2 * 50, frozen.ReadsOf(machine.A));
         // The last request on W: −lr · W.Grad.
         var w = trainer.Machine.W;
         var expected = w.Grad.Data.Select(g => -config.Lr * g).ToArray();
@@ -128,10 +135,21 @@ public class RbmTrainerTests
         private readonly Lock _gate = new();
         // The latest request for each (parameter length, chunk start).
         private readonly Dictionary<(int Length, int Start), float[]> _last = [];
-        public long Elements, Reads, Updates;
+        private readonly Dictionary<Matrix, long> _reads = [];
+        public long Elements, Updates;
         public string Kind => "recording";
         public void BeginUpdate() => Interlocked.Increment(ref Updates);
-        public void RecordReads(long vectors) => Interlocked.Add(ref Reads, vectors);
+
+        public Matrix Read(Matrix weights, long vectors)
+        {
+            lock (_gate) _reads[weights] = _reads.GetValueOrDefault(weights) + vectors;
+            return weights;
+        }
+
+        public long ReadsOf(Parameter parameter)
+        {
+            lock (_gate) return _reads.GetValueOrDefault(parameter.Value);
+        }
 
         public void Apply(Span<float> weights, ReadOnlySpan<float> requested, int start)
         {

@@ -34,7 +34,7 @@ public sealed class ChannelBiasInteraction : Interaction
 
     public override void AddDrive(int layer, Matrix[] states, Matrix drive, int start, int count, WorkerPool pool)
     {
-        var b = Bias.Value.Data.AsSpan();
+        var b = Bias.Read((long)count * Positions).Data.AsSpan();   // added at every position, as the kernel is applied
         for (int r = start; r < start + count; r++)
         {
             var row = drive.Row(r);

@@ -10,7 +10,8 @@ namespace OnChip.Networks.Convolution;
 /// With max pooling the winners are those of conv(s_lower) at the states where Φ is evaluated, which makes every
 /// quantity here bilinear in (s_upper, s_lower) once the winners are fixed; the directional derivatives used by
 /// BPTT/RBP/GDU keep them fixed (the second derivative of max pooling is zero almost everywhere).
-/// Convolutions are lowered (im2col) to the packed GEMM, a few examples per product.
+/// Convolutions are lowered (im2col) to the packed GEMM, a few examples per product; each product reads K once per
+/// image position (every position is a matrix–vector product through the kernel).
 /// </summary>
 public sealed class ConvInteraction : Interaction
 {
@@ -44,11 +45,8 @@ public sealed class ConvInteraction : Interaction
     public override IReadOnlyList<int> Layers => _layers;
     public override IReadOnlyList<Parameter> Parameters => _parameters;
 
-    public override void AddDrive(int layer, Matrix[] states, Matrix drive, int start, int count, WorkerPool pool)
-    {
-        Kernel.Storage.RecordReads(count);
+    public override void AddDrive(int layer, Matrix[] states, Matrix drive, int start, int count, WorkerPool pool) =>
         RunRows(pool, layer, states, null, drive, start, count);
-    }
 
     public override void EnsureCapacity(int rows)
     {
@@ -68,7 +66,6 @@ public sealed class ConvInteraction : Interaction
             if (l == Upper) up = true;
             else if (l == Lower) low = true;
         }
-        Kernel.Storage.RecordReads(count);
         bool stored = Geometry.Pool == PoolKind.Max && _rowWinners.Length >= (start + count) * Geometry.OutSize;
         DriveRows(up ? drives[Upper] : null, low ? drives[Lower] : null, states, null, start, count,
             store: stored, reuse: stored && lowerUnchanged && !up);
@@ -100,7 +97,6 @@ public sealed class ConvInteraction : Interaction
     private void DriveRows(Matrix? upTarget, Matrix? lowTarget, Matrix[] states, Matrix?[]? direction, int start, int count, bool store, bool reuse)
     {
         var g = Geometry;
-        var k = Kernel.Value.Data;
         bool max = g.Pool == PoolKind.Max;
         var s = ConvScratch.For(g, _chunk);
         int cols = g.Positions * g.PatchSize;
@@ -110,12 +106,12 @@ public sealed class ConvInteraction : Interaction
             var winners = store ? _rowWinners.AsSpan(r0 * g.OutSize, n * g.OutSize) : s.Winners.AsSpan(0, n * g.OutSize);
             if (upTarget is not null || (max && !reuse))
             {
-                Forward(states[Lower], r0, n, s, k);
+                Forward(states[Lower], r0, n, s);
                 for (int i = 0; i < n; i++) Pooling.ChooseWinners(g, s.Z.AsSpan(i * g.ConvSize, g.ConvSize), winners.Slice(i * g.OutSize, g.OutSize));
             }
             if (upTarget is not null)
             {
-                if (direction is not null) Forward(direction[Lower]!, r0, n, s, k);
+                if (direction is not null) Forward(direction[Lower]!, r0, n, s);
                 for (int i = 0; i < n; i++)
                     Pooling.Select(g, s.Z.AsSpan(i * g.ConvSize, g.ConvSize), winners.Slice(i * g.OutSize, g.OutSize), upTarget.Row(r0 + i));
             }
@@ -126,20 +122,20 @@ public sealed class ConvInteraction : Interaction
                     Pooling.Transpose(g, up.Row(r0 + i), winners.Slice(i * g.OutSize, g.OutSize), s.Dz.AsSpan(i * g.ConvSize, g.ConvSize));
                 // patches of the drive = Pᵀ(s_up) · K, then folded back onto the image (col2im)
                 Gemm.Multiply(false, false, n * g.Positions, g.PatchSize, g.OutChannels, 1f,
-                    s.Dz.AsSpan(0, n * g.ConvSize), g.OutChannels, k, g.PatchSize, 0f, s.Col.AsSpan(0, n * cols), g.PatchSize);
+                    s.Dz.AsSpan(0, n * g.ConvSize), g.OutChannels, Kernel.Read(n * g.Positions).Data, g.PatchSize, 0f, s.Col.AsSpan(0, n * cols), g.PatchSize);
                 for (int i = 0; i < n; i++) Im2Col.ScatterAdd(g, s.Col.AsSpan(i * cols, cols), lowTarget.Row(r0 + i));
             }
         }
     }
 
     /// <summary>Z[0..n) = conv(source rows r0…r0+n) into the scratch (patches in s.Col).</summary>
-    private void Forward(Matrix source, int r0, int n, ConvScratch s, float[] k)
+    private void Forward(Matrix source, int r0, int n, ConvScratch s)
     {
         var g = Geometry;
         int cols = g.Positions * g.PatchSize;
         for (int i = 0; i < n; i++) Im2Col.Gather(g, source.Row(r0 + i), s.Col.AsSpan(i * cols, cols));
         Gemm.Multiply(false, true, n * g.Positions, g.OutChannels, g.PatchSize, 1f,
-            s.Col.AsSpan(0, n * cols), g.PatchSize, k, g.PatchSize, 0f, s.Z.AsSpan(0, n * g.ConvSize), g.OutChannels);
+            s.Col.AsSpan(0, n * cols), g.PatchSize, Kernel.Read(n * g.Positions).Data, g.PatchSize, 0f, s.Z.AsSpan(0, n * g.ConvSize), g.OutChannels);
     }
 
     public override void AccumulateGradient(Matrix[] a, Matrix[]? b, float coef, int count, WorkerPool pool, float keep = 1f)
@@ -172,7 +168,6 @@ public sealed class ConvInteraction : Interaction
     private void Accumulate(Matrix up, Matrix? minus, Matrix low, Matrix winnersFrom, float coef, int start, int count, WorkerPool pool, float keep)
     {
         var g = Geometry;
-        var k = Kernel.Value.Data;
         var grad = Kernel.Grad.Data;
         if (count == 0)
         {
@@ -186,7 +181,7 @@ public sealed class ConvInteraction : Interaction
             int n = Math.Min(_chunk, start + count - r0);
             if (g.Pool == PoolKind.Max)
             {
-                Forward(winnersFrom, r0, n, s, k);
+                Forward(winnersFrom, r0, n, s);   // the winners, recomputed: a product through K
                 for (int i = 0; i < n; i++) Pooling.ChooseWinners(g, s.Z.AsSpan(i * g.ConvSize, g.ConvSize), s.Winners.AsSpan(i * g.OutSize, g.OutSize));
             }
             for (int i = 0; i < n; i++)

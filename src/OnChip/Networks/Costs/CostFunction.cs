@@ -34,8 +34,11 @@ public abstract class CostFunction
     /// <summary>Class scores for rows [start, start+count) into the same rows of <paramref name="scores"/> (count × ClassCount).</summary>
     public abstract void Scores(Matrix[] states, int start, int count, Matrix scores);
 
-    /// <summary>Σ over rows [start, start+count) of ℓ(s, y).</summary>
-    public abstract double Loss(Matrix[] states, Matrix targets, int start, int count);
+    /// <summary>
+    /// Σ over rows [start, start+count) of ℓ(s, y), from the class scores <see cref="Scores"/> wrote for those states
+    /// (the loss is a function of the output alone, so a readout's parameters are not read a second time).
+    /// </summary>
+    public abstract double Loss(Matrix scores, Matrix targets, int start, int count);
 
     /// <summary>θ.Grad ← keep·θ.Grad + coef · Σ_rows ∂ℓ/∂θ over rows [0, count), for parameters the cost owns (keep is 0 or 1).</summary>
     public virtual void AccumulateParameterGradient(Matrix[] states, Matrix targets, float coef, int count, WorkerPool pool, float keep = 1f) { }

@@ -34,9 +34,10 @@ public sealed class SoftmaxReadout : CostFunction
     private void ComputeProbabilities(Matrix[] states, int start, int count)
     {
         int c = ClassCount;
-        for (int r = start; r < start + count; r++) Bias.Value.Data.AsSpan().CopyTo(_probabilities.Row(r));
+        var bias = Bias.Read(count).Data.AsSpan();
+        for (int r = start; r < start + count; r++) bias.CopyTo(_probabilities.Row(r));
         Gemm.Multiply(WorkerPool.Serial, false, true, count, c, TopSize, 1f,
-            states[Layer].Data, start * TopSize, TopSize, Weight.Value.Data, 0, TopSize, 1f, _probabilities.Data, start * c, c);
+            states[Layer].Data, start * TopSize, TopSize, Weight.Read(count).Data, 0, TopSize, 1f, _probabilities.Data, start * c, c);
         for (int r = start; r < start + count; r++) TensorPrimitives.SoftMax(_probabilities.Row(r), _probabilities.Row(r));
     }
 
@@ -55,7 +56,7 @@ public sealed class SoftmaxReadout : CostFunction
         SubtractTargets(targets, start, count);
         // target += coef · (p − y) · W_out
         Gemm.Multiply(WorkerPool.Serial, false, false, count, TopSize, ClassCount, coef,
-            _probabilities.Data, start * ClassCount, ClassCount, Weight.Value.Data, 0, TopSize, 1f, target.Data, start * TopSize, TopSize);
+            _probabilities.Data, start * ClassCount, ClassCount, Weight.Read(count).Data, 0, TopSize, 1f, target.Data, start * TopSize, TopSize);
     }
 
     public override void Scores(Matrix[] states, int start, int count, Matrix scores)
@@ -64,13 +65,13 @@ public sealed class SoftmaxReadout : CostFunction
         _probabilities.RowSpan(start, count).CopyTo(scores.RowSpan(start, count));
     }
 
-    public override double Loss(Matrix[] states, Matrix targets, int start, int count)
+    /// <summary>−Σ y·ln p from the probabilities <see cref="Scores"/> wrote (no second pass through W_out).</summary>
+    public override double Loss(Matrix scores, Matrix targets, int start, int count)
     {
-        ComputeProbabilities(states, start, count);
         double total = 0;
         for (int r = start; r < start + count; r++)
         {
-            var p = _probabilities.Row(r);
+            var p = scores.Row(r);
             var y = targets.Row(r);
             for (int j = 0; j < p.Length; j++)
                 if (y[j] != 0f) total -= y[j] * Math.Log(Math.Max(p[j], 1e-30f));

@@ -55,10 +55,10 @@ public sealed class SquaredError(int outputLayer, int classCount, int expand = 1
         }
     }
 
-    public override double Loss(Matrix[] states, Matrix targets, int start, int count)
+    public override double Loss(Matrix scores, Matrix targets, int start, int count)
     {
         double total = 0;
-        var s = states[Layer];
+        var s = scores;
         for (int r = start; r < start + count; r++)
         {
             var sr = s.Row(r);

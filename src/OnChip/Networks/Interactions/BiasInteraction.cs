@@ -26,7 +26,7 @@ public sealed class BiasInteraction : Interaction
 
     public override void AddDrive(int layer, Matrix[] states, Matrix drive, int start, int count, WorkerPool pool)
     {
-        var b = Bias.Value.Data.AsSpan();
+        var b = Bias.Read(count).Data.AsSpan();
         for (int r = start; r < start + count; r++)
         {
             var row = drive.Row(r);

@@ -37,8 +37,7 @@ public sealed class DenseInteraction : Interaction
 
     public override void AddDrive(int layer, Matrix[] states, Matrix drive, int start, int count, WorkerPool pool)
     {
-        var w = Weight.Value;
-        Weight.Storage.RecordReads(count);
+        var w = Weight.Read(count);
         if (layer == Upper)
         {
             // drive_up += s_low · Wᵀ

@@ -1,0 +1,123 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using OnChip.Devices;
+
+namespace OnChip.Synapses;
+
+/// <summary>
+/// The weights as the network reads them, recomputed from the conductances after an update: with the model's read
+/// noise and quantisation, or, when the devices read the same until they are pulsed, only the blocks an update pulsed.
+/// </summary>
+internal sealed class DeviceReader
+{
+    private readonly DeviceModel _model;
+    private readonly WeightMapping _mapping;
+    private readonly DeviceState _state;
+
+    public DeviceReader(DeviceModel model, WeightMapping mapping, DeviceState state)
+    {
+        (_model, _mapping, _state) = (model, mapping, state);
+        // Without read noise or quantisation a device reads the same until it is pulsed, and only pulses change
+        // devices (no refresh): an update then reads back only the blocks it pulsed.
+        ReadsPulsedOnly = state.Exact is null && model.Spec.ReadNoise == 0 && model.Spec.ReadLevels <= 1 && mapping.Pair != PairMode.OneSided;
+    }
+
+    /// <summary>True when an update may read back only the blocks it pulsed (<see cref="ReadPulsedBlocks"/>).</summary>
+    public bool ReadsPulsedOnly { get; }
+
+    /// <summary>The weights [start, start + weights.Length) as read: from the conductances, with read noise and quantisation.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void Read(Span<float> weights, int start, DeviceScratch s)
+    {
+        var spec = _model.Spec;
+        int n = weights.Length;
+        if (_state.Exact is { } exact && spec.ReadNoise == 0 && spec.ReadLevels == 0)
+        {
+            exact.AsSpan(start, n).CopyTo(weights);
+            return;
+        }
+        if (spec.ReadNoise == 0 && spec.ReadLevels <= 1)
+        {
+            // Noiseless, unquantised reads straight from the conductances (the same arithmetic as below, fewer passes).
+            _mapping.ToWeights(_state, start, weights);
+            return;
+        }
+        var plus = s.A.AsSpan(0, n);
+        ReadDevices(_state.Plus.AsSpan(start, n), plus, s);
+        if (_mapping.Pair == PairMode.Single)
+        {
+            TensorPrimitives.Add(plus, -_mapping.Reference, plus);
+        }
+        else
+        {
+            var minus = s.B.AsSpan(0, n);
+            ReadDevices(_state.Minus.AsSpan(start, n), minus, s);
+            TensorPrimitives.Subtract(plus, minus, plus);
+        }
+        TensorPrimitives.Multiply(plus, _mapping.Scale, weights);
+        if (_mapping.IsConductance) TensorPrimitives.Max(weights, 0f, weights);  // a noisy read of a conductance stays ≥ 0
+    }
+
+    /// <summary>One bit per block of 16 devices with a pulse (a partial last block is always marked); returns how many are marked.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static int MarkPulsedBlocks(ReadOnlySpan<float> counts, ulong[] changed)
+    {
+        Array.Clear(changed);
+        int n = counts.Length, blocks = n / 16, marked = 0;
+        ref float c = ref MemoryMarshal.GetReference(counts);
+        for (int word = 0; word * 64 < blocks; word++)
+        {
+            // Branch-free, in a register: whether a block is pulsed is random from block to block.
+            ulong bits = 0;
+            for (int b = word * 64, end = Math.Min(blocks, b + 64); b < end; b++)
+            {
+                ulong lanes = (~Vector512.Equals(Vector512.LoadUnsafe(ref c, (nuint)b * 16), Vector512<float>.Zero)).ExtractMostSignificantBits();
+                bits |= ((lanes + 0xFFFF) >> 16) << (b & 63);
+            }
+            changed[word] = bits;
+            marked += BitOperations.PopCount(bits);
+        }
+        if (blocks * 16 < n)
+        {
+            changed[blocks >> 6] |= 1UL << (blocks & 63);
+            marked++;
+        }
+        return marked;
+    }
+
+    /// <summary>The weights of the marked blocks as the devices now read them (the others read as before).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void ReadPulsedBlocks(Span<float> weights, int start, ulong[] changed)
+    {
+        int n = weights.Length;
+        for (int word = 0; word < changed.Length; word++)
+            for (ulong bits = changed[word]; bits != 0; bits &= bits - 1)
+            {
+                int from = (word * 64 + BitOperations.TrailingZeroCount(bits)) * 16;
+                if (from >= n) return;
+                int length = Math.Min(16, n - from);
+                _mapping.ToWeights(_state, start + from, weights.Slice(from, length));
+            }
+    }
+
+    private void ReadDevices(ReadOnlySpan<float> conductance, Span<float> read, DeviceScratch s)
+    {
+        var spec = _model.Spec;
+        conductance.CopyTo(read);
+        if (spec.ReadNoise > 0)
+        {
+            var noise = s.Noise.AsSpan(0, read.Length);
+            s.Random.FillGaussian(noise);
+            TensorPrimitives.MultiplyAdd(noise, spec.ReadNoise * _model.Range, read, read);
+        }
+        if (spec.ReadLevels > 1)
+        {
+            float step = _model.Range / (spec.ReadLevels - 1);
+            for (int i = 0; i < read.Length; i++)
+                read[i] = _model.Lower + step * MathF.Round(Math.Clamp((read[i] - _model.Lower) / step, 0, spec.ReadLevels - 1));
+        }
+    }
+}
