@@ -55,6 +55,7 @@ public sealed class SquaredError(int outputLayer, int classCount, int expand = 1
         }
     }
 
+    /// <summary>½‖y − score‖² from the class scores (with expanded outputs, the class means: the loss of the prediction).</summary>
     public override double Loss(Matrix scores, Matrix targets, int start, int count)
     {
         double total = 0;
@@ -65,7 +66,7 @@ public sealed class SquaredError(int outputLayer, int classCount, int expand = 1
             var yr = targets.Row(r);
             for (int j = 0; j < sr.Length; j++)
             {
-                double d = yr[j / Expand] - sr[j];
+                double d = yr[j] - sr[j];
                 total += 0.5 * d * d;
             }
         }
