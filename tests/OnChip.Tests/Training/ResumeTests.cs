@@ -14,9 +14,10 @@ public class ResumeTestsCollection;
 [Collection(nameof(ResumeTests))]
 public class ResumeTests : IDisposable
 {
+    /// <summary>Epochs long enough (about half a second each here) that a kill 150 ms after the first checkpoint lands mid-run.</summary>
     private static string[] Settings(int epochs) =>
-        ["--archi", "784-128-10", "--epochs", epochs.ToString(), "--rule", "ep-random-sign", "--device", "ecram", "--programming", "pulse-train",
-         "--optim", "sgd", "--lr", "0.05", "--train-limit", "4000", "--test-limit", "500", "--threads", "2"];
+        ["--archi", "784-256-10", "--epochs", epochs.ToString(), "--rule", "ep-random-sign", "--device", "ecram", "--programming", "pulse-train",
+         "--optim", "sgd", "--lr", "0.05", "--train-limit", "6000", "--test-limit", "500", "--threads", "2"];
 
     /// <summary>A resistive network on EC-RAM conductances: its training free phase starts from the previous batch's state, which a checkpoint must carry.</summary>
     private static string[] ResistiveSettings(int epochs) =>
