@@ -31,6 +31,8 @@ public class ResumeTests : IDisposable
          "--output-expand", "2", "--device", "binary", "--programming", "flip", "--flip-gamma", "1e-3", "--flip-threshold", "1e-5",
          "--optim", "sgd", "--lr", "0.05", "--train-limit", "4000", "--test-limit", "500", "--threads", "2"];
     private static readonly string[] Timings = ["epoch_seconds", "eval_seconds", "examples_per_second"];
+    /// <summary>Epochs of the runs that are killed or interrupted: enough that the signal always lands mid-run.</summary>
+    private const int KillEpochs = 6;
     private readonly string _dir = Directory.CreateTempSubdirectory("onchip-resume-").FullName;
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
@@ -88,7 +90,8 @@ public class ResumeTests : IDisposable
     [InlineData("estimators")]
     public void Killed_mid_epoch_and_resumed_ends_exactly_like_an_uninterrupted_run(string model)
     {
-        var settings = model switch { "resistive" => ResistiveSettings(3), "estimators" => EstimatorSettings(3), _ => Settings(3) };
+        // Six epochs: however fast the machine, a kill 150 ms after the first checkpoint lands before the end.
+        var settings = model switch { "resistive" => ResistiveSettings(KillEpochs), "estimators" => EstimatorSettings(KillEpochs), _ => Settings(KillEpochs) };
         string reference = Reference(settings);
         string run = Path.Combine(_dir, "killed");
         using (var child = StartChild(run, settings))
@@ -99,7 +102,7 @@ public class ResumeTests : IDisposable
             child.Kill(entireProcessTree: true);
             child.WaitForExit();
         }
-        Assert.True(MetricsLog.Read(Path.Combine(run, "metrics.jsonl")).Count < 3, "the kill came too late to test anything");
+        Assert.True(MetricsLog.Read(Path.Combine(run, "metrics.jsonl")).Count < KillEpochs, "the kill came too late to test anything");
         var (code, _, error) = Run("train", "--resume", run);
         Assert.True(code == 0, error);
         AssertSameRun(reference, run);
@@ -108,10 +111,10 @@ public class ResumeTests : IDisposable
     [Fact]
     public void Sigint_finishes_the_batch_checkpoints_and_says_how_to_resume()
     {
-        string reference = Reference();
+        string reference = Reference(Settings(KillEpochs));
         string run = Path.Combine(_dir, "interrupted");
         var output = new System.Text.StringBuilder();
-        using (var child = StartChild(run))
+        using (var child = StartChild(run, Settings(KillEpochs)))
         {
             child.OutputDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
             WaitFor(() => File.Exists(Path.Combine(run, "checkpoint.onchip")), child);
