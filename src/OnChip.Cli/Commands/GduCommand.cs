@@ -28,40 +28,18 @@ public static class GduCommand
     public static int Execute(GduConfig config, IReadOnlySet<string> explicitKeys, TextWriter output)
     {
         var shared = config.Shared;
-        // gdu's --model names a model file or, for an untrained network, a model family; an untrained conv net may
-        // also be asked for by giving its conv layers.
-        bool untrainedFamily = config.Model is string named && ModelFamilies.Names.Contains(named) && !File.Exists(named);
-        if (untrainedFamily) shared.Model = config.Model!;
-        else if (explicitKeys.Contains("channels")) shared.Model = "conv";
+        bool untrainedFamily = ModelUnderCheck.SelectFamily(shared, config.Model, explicitKeys);
         if (!explicitKeys.Contains("act") && !shared.Family.Settings.Contains("act")) shared.Act = new TrainingConfig().Act;
         if (shared.Family is not EnergyModelFamily family)
             throw new ConfigException($"model: gdu compares EP with BPTT on energy-based networks, not on --model {shared.Model}");
         shared.Validate();
         if (shared.T2 > shared.T1) throw new ConfigException($"t2: BPTT runs through the last t2 = {shared.T2} of the t1 = {shared.T1} free steps; t2 must not exceed t1");
 
-        var data = DatasetLoader.Load(shared.Data).Train;
-        LayeredNetwork network;
-        if (config.Model is string modelPath && !untrainedFamily)
-        {
-            var clash = explicitKeys.Intersect(["archi", "act", "loss", "init-scale", "input-gain", "channels", "kernels", "pools", "paddings", "strides", "fc"]).ToArray();
-            if (clash.Length > 0) throw new ConfigException($"--{clash[0]}: not allowed with --model (the model defines the network)");
-            var model = ModelKinds.Load(modelPath, "that gdu can check");
-            network = model.EnergyNetwork ?? throw new UserFacingException($"{modelPath}: gdu compares EP with BPTT on energy-based networks, not on a {model.Description}");
-            if (ChannelNormalization.FromMetadata(model.Metadata) is { } normalization) data = normalization.Apply(data);
-        }
-        else
-        {
-            network = family.BuildNetwork(shared, data);
-            network.Initialize(Rng.ForStream(shared.Seed, "init"), shared.InitScale);
-        }
+        var (network, data) = ModelUnderCheck.Load(shared, family, config.Model, untrainedFamily, explicitKeys,
+            "that gdu can check", "gdu compares EP with BPTT on energy-based networks, not on");
         // The theorem is about the synchronous dynamics, whatever schedule the model trained with.
         network.Schedule = Dynamics.Schedule.Synchronous;
         network.NudgedSchedule = null;
-
-        var archi = network.Spec.Archi;
-        if (network.InputSize != data.FeatureCount || network.ClassCount != data.ClassCount)
-            throw new ConfigException($"archi: the network ({network.Spec.ArchiText}) does not fit {data.Name} ({data.FeatureCount} features, {data.ClassCount} classes)");
-        if (shared.Batch > data.Count) throw new ConfigException($"batch: {data.Name} has only {data.Count} examples");
 
         var run = RunDirectory.Create(shared.Out, "gdu-", [GduReport.JsonFileName, GduReport.CsvFileName]);
         using var pool = new WorkerPool(shared.Threads);

@@ -29,9 +29,7 @@ public static class GradcheckCommand
     public static int Execute(GradcheckConfig config, IReadOnlySet<string> explicitKeys, TextWriter output)
     {
         var shared = config.Shared;
-        bool untrainedFamily = config.Model is string named && ModelFamilies.Names.Contains(named) && !File.Exists(named);
-        if (untrainedFamily) shared.Model = config.Model!;
-        else if (explicitKeys.Contains("channels")) shared.Model = "conv";
+        bool untrainedFamily = ModelUnderCheck.SelectFamily(shared, config.Model, explicitKeys);
         if (shared.Family is not EnergyModelFamily family)
             throw new ConfigException($"model: gradcheck measures the estimators of energy-based networks, not --model {shared.Model}");
         shared.Validate();
@@ -39,27 +37,14 @@ public static class GradcheckCommand
         if (!info.Requires.HasFlag(ModelCapabilities.EnergyBased))
             throw new ConfigException($"rule: gradcheck measures the estimators of energy-based networks; {shared.Rule} trains feed-forward networks");
 
-        var data = DatasetLoader.Load(shared.Data).Train;
-        LayeredNetwork network;
-        if (config.Model is string modelPath && !untrainedFamily)
-        {
-            if (!File.Exists(modelPath))
-                throw new ConfigException($"model: {modelPath} is neither a model file nor a model family ({string.Join(", ", ModelFamilies.Names)})");
-            var clash = explicitKeys.Intersect(["archi", "act", "loss", "init-scale", "input-gain", "channels", "kernels", "pools", "paddings", "strides", "fc"]).ToArray();
-            if (clash.Length > 0) throw new ConfigException($"--{clash[0]}: not allowed with --model (the model defines the network)");
-            var model = ModelKinds.Load(modelPath, "whose gradients gradcheck can check");
-            network = model.EnergyNetwork ?? throw new UserFacingException($"{modelPath}: gradcheck measures the estimators of energy-based networks, not of a {model.Description}");
-            if (ChannelNormalization.FromMetadata(model.Metadata) is { } normalization) data = normalization.Apply(data);
-            if (explicitKeys.Contains("schedule") || explicitKeys.Contains("nudged-schedule")) ModelFamilies.EnergyFamily(network.Family).ApplySchedules(network, shared);
-        }
-        else
-        {
-            network = family.BuildNetwork(shared, data);
-            network.Initialize(Rng.ForStream(shared.Seed, "init"), shared.InitScale);
-        }
-        if (network.InputSize != data.FeatureCount || network.ClassCount != data.ClassCount)
-            throw new ConfigException($"archi: the network ({network.Spec.ArchiText}) does not fit {data.Name} ({data.FeatureCount} features, {data.ClassCount} classes)");
-        if (shared.Batch > data.Count) throw new ConfigException($"batch: {data.Name} has only {data.Count} examples");
+        bool fromFile = config.Model is not null && !untrainedFamily;
+        if (fromFile && !File.Exists(config.Model))
+            throw new ConfigException($"model: {config.Model} is neither a model file nor a model family ({string.Join(", ", ModelFamilies.Names)})");
+        var (network, data) = ModelUnderCheck.Load(shared, family, config.Model, untrainedFamily, explicitKeys,
+            "whose gradients gradcheck can check", "gradcheck measures the estimators of energy-based networks, not of");
+        // A model file keeps the schedules it trained with unless they are given here.
+        if (fromFile && (explicitKeys.Contains("schedule") || explicitKeys.Contains("nudged-schedule")))
+            ModelFamilies.EnergyFamily(network.Family).ApplySchedules(network, shared);
         if (info.Requires.HasFlag(ModelCapabilities.Differentiable) && !ModelFamilies.EnergyFamily(network.Family).Capabilities.HasFlag(ModelCapabilities.Differentiable))
             throw new ConfigException($"rule: {shared.Rule} needs a differentiable relaxation, which {network.Family} networks do not offer");
 

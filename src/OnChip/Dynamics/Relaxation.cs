@@ -178,7 +178,7 @@ public sealed class Relaxation
     {
         if (count > Capacity) throw new InvalidOperationException("PrepareStaticDrive was not called for this batch size");
         _alternate[0] = state.Layers[0];
-        _job.Set(state.Layers, null, 0f, steps, count, _network.NudgedSchedule ?? _network.Schedule, null, holdOutput: true);
+        _job.Set(state.Layers, null, 0f, steps, count, _network.ScheduleFor(1f), null, holdOutput: true);   // the nudged phases' schedule
         pool.Run(_job);
         _noiseCall++;
     }
