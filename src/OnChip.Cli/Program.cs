@@ -3,7 +3,7 @@ using OnChip.Cli.Commands;
 
 namespace OnChip.Cli;
 
-public static class Program
+internal static class Program
 {
     public static int Main(string[] args) => Run(args, Console.Out, Console.Error);
 

@@ -1,7 +1,7 @@
 namespace OnChip;
 
 /// <summary>Finds programs OnChip starts (dotnet for sweeps, ngspice for the SPICE check) the way a shell would.</summary>
-public static class ExecutableSearch
+internal static class ExecutableSearch
 {
     /// <summary>The full path of <paramref name="name"/> in the first directory of $PATH that has it, or null.</summary>
     public static string? OnPath(string name)

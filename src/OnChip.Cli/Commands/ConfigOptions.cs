@@ -7,7 +7,7 @@ namespace OnChip.Cli.Commands;
 /// Command-line options generated from a config key table, plus <c>--config FILE.yaml</c>. Precedence:
 /// defaults &lt; YAML file &lt; flags given on the command line.
 /// </summary>
-public sealed class ConfigOptions<TConfig>
+internal sealed class ConfigOptions<TConfig>
 {
     private readonly IReadOnlyList<ConfigKey<TConfig>> _keys;
     private readonly List<(ConfigKey<TConfig> Key, Option<string> Option)> _options = [];

@@ -7,7 +7,7 @@ using OnChip.Persistence;
 namespace OnChip.Cli.Commands;
 
 /// <summary><c>onchip devices</c>: list presets and their parameters, or write a device's response curve.</summary>
-public static class DevicesCommand
+internal static class DevicesCommand
 {
     public static Command Create(TextWriter output, TextWriter error)
     {

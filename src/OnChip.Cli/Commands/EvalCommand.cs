@@ -8,7 +8,7 @@ using OnChip.Training;
 namespace OnChip.Cli.Commands;
 
 /// <summary><c>onchip eval</c>: score a saved model on a dataset's test (or training) split.</summary>
-public static class EvalCommand
+internal static class EvalCommand
 {
     public static Command Create(TextWriter output, TextWriter error)
     {

@@ -12,7 +12,7 @@ using OnChip.Training;
 namespace OnChip.Cli.Commands;
 
 /// <summary><c>onchip export</c>: write a model in a format other tools read (NumPy tensors, or a SPICE netlist of a resistive network).</summary>
-public static class ExportCommand
+internal static class ExportCommand
 {
     public static readonly IReadOnlyList<string> Formats = ["npy", "spice"];
 

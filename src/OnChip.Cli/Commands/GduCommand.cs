@@ -15,7 +15,7 @@ using OnChip.Training;
 namespace OnChip.Cli.Commands;
 
 /// <summary><c>onchip gdu</c>: EP's step-by-step updates against BPTT's step-by-step gradients on one mini-batch.</summary>
-public static class GduCommand
+internal static class GduCommand
 {
     public static Command Create(TextWriter output, TextWriter error)
     {

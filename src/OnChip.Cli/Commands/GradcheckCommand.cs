@@ -15,7 +15,7 @@ using OnChip.Training;
 namespace OnChip.Cli.Commands;
 
 /// <summary><c>onchip gradcheck</c>: a rule's gradient estimate against the exact gradient at the free equilibrium, for each β of a list.</summary>
-public static class GradcheckCommand
+internal static class GradcheckCommand
 {
     public static Command Create(TextWriter output, TextWriter error)
     {

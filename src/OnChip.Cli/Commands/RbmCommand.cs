@@ -11,7 +11,7 @@ namespace OnChip.Cli.Commands;
 /// <c>onchip rbm train</c> and <c>onchip rbm eval</c>: Restricted Boltzmann Machines trained by contrastive divergence
 /// (Ernoult, Grollier &amp; Querlioz 2019), the discriminative RBM classifying by free energy.
 /// </summary>
-public static class RbmCommand
+internal static class RbmCommand
 {
     public static Command Create(TextWriter output, TextWriter error)
     {

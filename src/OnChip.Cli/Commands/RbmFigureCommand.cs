@@ -11,7 +11,7 @@ namespace OnChip.Cli.Commands;
 /// <c>onchip rbm figure</c>: Ernoult 2019's device studies as CSV tables (see <see cref="RbmFigure"/>). Rows run
 /// <c>--jobs</c> at a time, each with <c>--threads</c> workers; finished rows are kept, so an interrupted figure resumes.
 /// </summary>
-public static class RbmFigureCommand
+internal static class RbmFigureCommand
 {
     public static Command Create(TextWriter output, TextWriter error)
     {

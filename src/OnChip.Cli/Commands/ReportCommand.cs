@@ -5,7 +5,7 @@ using OnChip.Reports;
 namespace OnChip.Cli.Commands;
 
 /// <summary><c>onchip report</c>: one self-contained HTML file with interactive charts of one or more run directories.</summary>
-public static class ReportCommand
+internal static class ReportCommand
 {
     public static Command Create(TextWriter output, TextWriter error)
     {

@@ -13,7 +13,7 @@ namespace OnChip.Cli.Commands;
 /// as a Slurm array job (<c>--executor slurm</c>); rerunning continues the sweep. <c>onchip sweep collect DIR</c>
 /// summarises it.
 /// </summary>
-public static class SweepCommand
+internal static class SweepCommand
 {
     public static Command Create(TextWriter output, TextWriter error)
     {

@@ -7,7 +7,7 @@ using OnChip.Training;
 namespace OnChip.Cli.Commands;
 
 /// <summary><c>onchip train</c>: train a layered EP network and write a run directory.</summary>
-public static class TrainCommand
+internal static class TrainCommand
 {
     public static Command Create(TextWriter output, TextWriter error)
     {
@@ -74,7 +74,7 @@ public static class TrainCommand
 }
 
 /// <summary>Ctrl-C / SIGTERM ask the run to stop after the current mini-batch instead of killing it.</summary>
-public sealed class InterruptHandler : IDisposable
+internal sealed class InterruptHandler : IDisposable
 {
     private readonly CancellationTokenSource _source = new();
     private readonly System.Runtime.InteropServices.PosixSignalRegistration _sigint, _sigterm;

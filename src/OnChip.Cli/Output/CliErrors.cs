@@ -1,7 +1,7 @@
 namespace OnChip.Cli.Output;
 
 /// <summary>Runs a command body and turns every failure into one line on stderr and a non-zero exit code.</summary>
-public static class CliErrors
+internal static class CliErrors
 {
     public const int UserError = 1;
     public const int Interrupted = 130;

@@ -3,7 +3,7 @@ using System.Text;
 namespace OnChip.Cli.Output;
 
 /// <summary>A TextWriter that hands each complete line to a callback (to print lines above a live progress bar).</summary>
-public sealed class LineWriter(Action<string> line) : TextWriter
+internal sealed class LineWriter(Action<string> line) : TextWriter
 {
     private readonly StringBuilder _pending = new();
 

@@ -8,7 +8,7 @@ namespace OnChip.Cli.Output;
 /// Shows training progress: a live bar with throughput and running accuracy on a terminal, or plain log lines
 /// (a few per epoch) when the output is redirected. Both print one summary line per epoch.
 /// </summary>
-public sealed class ProgressReporter : ITrainingObserver
+internal sealed class ProgressReporter : ITrainingObserver
 {
     private readonly TextWriter _output;
     private readonly Stopwatch _sinceLine = Stopwatch.StartNew();

@@ -5,13 +5,13 @@ using OnChip.Tensors;
 namespace OnChip.Analysis;
 
 /// <summary>How the two trajectories of one tensor compare: normalised RMSE and the fraction of wrong signs.</summary>
-public sealed record GduMetric(double Rmse, double SignError);
+internal sealed record GduMetric(double Rmse, double SignError);
 
 /// <summary>
 /// The per-step updates of one tensor (a parameter W_n/b_n, or a layer of neurons s_n) along the K steps:
 /// EP's updates ΔEP(t) and −BPTT's gradient contributions, flattened, one array per step t = 0 … K−1.
 /// </summary>
-public sealed class GduTensor(string name, bool isState, float[][] ep, float[][] bptt, float[][]? epSymmetric)
+internal sealed class GduTensor(string name, bool isState, float[][] ep, float[][] bptt, float[][]? epSymmetric)
 {
     public string Name { get; } = name;
     public bool IsState { get; } = isState;
@@ -23,14 +23,14 @@ public sealed class GduTensor(string name, bool isState, float[][] ep, float[][]
     public GduMetric? Symmetric => EpSymmetric is null ? null : GduCheck.Compare(EpSymmetric, Bptt);
 }
 
-public sealed record GduSettings(float Beta, int FreeSteps, int NudgedSteps, bool Symmetric);
+internal sealed record GduSettings(float Beta, int FreeSteps, int NudgedSteps, bool Symmetric);
 
 /// <summary>
 /// The check's tensors, and how far the free phase was from a fixed point: max |s^T − s^{T−1}| over neurons. The
 /// theorem assumes a converged free phase; if it is not, the one-sided updates carry the residual drift divided by
 /// β (which the symmetric scheme cancels).
 /// </summary>
-public sealed record GduResult(IReadOnlyList<GduTensor> Tensors, double FreeResidual);
+internal sealed record GduResult(IReadOnlyList<GduTensor> Tensors, double FreeResidual);
 
 /// <summary>
 /// The gradient-descending-updates check of Ernoult et al. 2019 on one mini-batch. After a free phase of T1 steps:
@@ -44,7 +44,7 @@ public sealed record GduResult(IReadOnlyList<GduTensor> Tensors, double FreeResi
 /// increment is taken against Φ^0 at s* (as in training), so the readout's loss gradient falls on the first step.
 /// </para>
 /// </summary>
-public static class GduCheck
+internal static class GduCheck
 {
     public static GduResult Run(LayeredNetwork network, BatchContext batch, GduSettings settings)
     {

@@ -6,7 +6,7 @@ using OnChip.Persistence;
 namespace OnChip.Analysis;
 
 /// <summary>Writes the GDU check's files: gdu.csv (cumulative curves) and gdu.json (metrics per tensor).</summary>
-public static class GduReport
+internal static class GduReport
 {
     public const string CsvFileName = "gdu.csv";
     public const string JsonFileName = "gdu.json";

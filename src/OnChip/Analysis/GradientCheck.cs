@@ -12,10 +12,10 @@ namespace OnChip.Analysis;
 /// <param name="RelativeError">‖ĝ − g‖ / ‖g‖.</param>
 /// <param name="Cosine">ĝ·g / (‖ĝ‖‖g‖) (0 when either vanishes).</param>
 /// <param name="SignAgreement">The fraction of elements with a non-zero exact gradient whose estimate has its sign.</param>
-public sealed record GradientAgreement(string Tensor, double RelativeError, double Cosine, double SignAgreement, double ExactNorm);
+internal sealed record GradientAgreement(string Tensor, double RelativeError, double Cosine, double SignAgreement, double ExactNorm);
 
 /// <summary>One rule at one β: every tensor's agreement, and all tensors together ("all").</summary>
-public sealed record GradientCheckRow(string Rule, float Beta, IReadOnlyList<GradientAgreement> Tensors);
+internal sealed record GradientCheckRow(string Rule, float Beta, IReadOnlyList<GradientAgreement> Tensors);
 
 /// <summary>
 /// The bias of a rule's gradient estimate on one mini-batch: the estimate (the rule's phases, the weights unchanged)
@@ -23,7 +23,7 @@ public sealed record GradientCheckRow(string Rule, float Beta, IReadOnlyList<Gra
 /// (itself tested against finite differences). For each β of a list, so that the bias-versus-β curve shows each
 /// estimator's order: one-sided EP's error shrinks as β, centred EP's as β².
 /// </summary>
-public static class GradientCheck
+internal static class GradientCheck
 {
     public const string CsvFileName = "gradcheck.csv";
     public const string JsonFileName = "gradcheck.json";

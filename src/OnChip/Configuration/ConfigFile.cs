@@ -5,7 +5,7 @@ using YamlDotNet.RepresentationModel;
 namespace OnChip.Configuration;
 
 /// <summary>Reads and writes flat YAML configs (<c>key: value</c>, lists allowed as values) against a key table.</summary>
-public static class ConfigFile
+internal static class ConfigFile
 {
     /// <summary>Reads <paramref name="path"/> into key → textual value pairs, rejecting keys that are not in <paramref name="keys"/>.</summary>
     public static IReadOnlyList<KeyValuePair<string, string>> Read<T>(string path, IReadOnlyList<ConfigKey<T>> keys)

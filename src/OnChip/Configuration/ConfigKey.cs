@@ -6,7 +6,7 @@ namespace OnChip.Configuration;
 /// One setting, defined once and used by both the command line (<c>--name value</c>) and YAML files (<c>name: value</c>):
 /// its name, help text, how to parse a textual value into the config and how to print it back.
 /// </summary>
-public sealed class ConfigKey<TConfig>(
+internal sealed class ConfigKey<TConfig>(
     string name, string help, Action<TConfig, string> set, Func<TConfig, string?> get, bool isFlag = false, bool hidden = false)
 {
     public string Name { get; } = name;
@@ -39,7 +39,7 @@ public sealed class ConfigKey<TConfig>(
 }
 
 /// <summary>Parsers that produce messages naming what was expected.</summary>
-public static class ConfigParse
+internal static class ConfigParse
 {
     public static int Int(string key, string text, int min = int.MinValue, int max = int.MaxValue)
     {
@@ -95,7 +95,7 @@ public static class ConfigParse
 }
 
 /// <summary>"Did you mean" suggestions by edit distance.</summary>
-public static class Suggest
+internal static class Suggest
 {
     public static string? Nearest(string text, IEnumerable<string> candidates)
     {

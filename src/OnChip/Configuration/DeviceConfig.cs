@@ -13,34 +13,50 @@ public sealed class DeviceConfig
 {
     /// <summary>A preset name, or "ideal" (the default for every rule and model: exact digital storage).</summary>
     public string Device { get; set; } = DevicePresets.Ideal;
+    /// <summary>How requested changes become pulses (a programming strategy, or <c>auto</c> for the preset's natural one).</summary>
     public string Programming { get; set; } = "auto";
+    /// <summary>A YAML file of device parameters that override the preset.</summary>
     public string? DeviceConfigFile { get; set; }
     /// <summary>
     /// Device parameters (<see cref="DeviceSpec"/> keys) applied after the device-config file, before the single-value
     /// options: what a sweep's dotted <c>device.KEY</c> settings hold until the run's own device-config file is written.
     /// </summary>
     public IReadOnlyList<KeyValuePair<string, string>> Parameters { get; set; } = [];
+    /// <summary>Pulse-train programming: the bit length BL (time slots per update).</summary>
     public int BitLength { get; set; } = 31;
+    /// <summary>The pulse width (null: the preset's).</summary>
     public float? PulseWidth { get; set; }
+    /// <summary>Sign programming: no pulse for requests below this fraction of one pulse's effect.</summary>
     public float DeadZone { get; set; }
+    /// <summary>Mixed precision: transfer when the accumulator holds this many pulses.</summary>
     public float Threshold { get; set; } = 1f;
     /// <summary>The flip rule's filter γ and threshold τ: one value, or one per synaptic layer.</summary>
     public float[] FlipGamma { get; set; } = [1e-4f];
+    /// <summary>The flip rule's threshold τ: one value, or one per synaptic layer.</summary>
     public float[] FlipThreshold { get; set; } = [5e-7f];
+    /// <summary>The largest weight magnitude the devices represent (null: adapted to each tensor).</summary>
     public float? WeightRange { get; set; }
+    /// <summary>Biases on devices too (by default they stay digital).</summary>
     public bool Biases { get; set; }
+    /// <summary>Overrides the preset's cycle-to-cycle noise.</summary>
     public float? C2c { get; set; }
+    /// <summary>Overrides the preset's device-to-device spread of the step.</summary>
     public float? D2d { get; set; }
+    /// <summary>Overrides the preset's read noise.</summary>
     public float? ReadNoise { get; set; }
+    /// <summary>Overrides the preset's number of read levels (ADC resolution).</summary>
     public int? ReadLevels { get; set; }
+    /// <summary>Overrides the preset's nonlinearity β_D (Ernoult's model).</summary>
     public float? BetaD { get; set; }
 
+    /// <summary>True when the weights are exact digital values (no device).</summary>
     public bool IsIdeal => Device == DevicePresets.Ideal && DeviceConfigFile is null && Parameters.Count == 0;
 
+    /// <summary>A copy.</summary>
     public DeviceConfig Clone() => (DeviceConfig)MemberwiseClone();
 
     /// <summary>The preset, then the YAML file, then the single-value options, validated.</summary>
-    public DeviceSpec ResolveSpec()
+    internal DeviceSpec ResolveSpec()
     {
         var spec = Device == DevicePresets.Ideal ? new DeviceSpec { Name = "custom" } : DevicePresets.Get(Device);
         if (DeviceConfigFile is not null)
@@ -64,13 +80,13 @@ public sealed class DeviceConfig
     }
 
     /// <summary>The strategy named, or for "auto" the natural one: sign pulses for Ernoult's model, stochastic rounding otherwise.</summary>
-    public string ResolveProgramming(DeviceSpec spec) =>
+    internal string ResolveProgramming(DeviceSpec spec) =>
         Programming != "auto" ? Programming : spec.Model == "exp" ? "sign" : "pulse-stochastic";
 
-    public ProgrammingOptions ProgrammingOptions => ProgrammingOptionsFor(0);
+    internal ProgrammingOptions ProgrammingOptions => ProgrammingOptionsFor(0);
 
     /// <summary>The options of synaptic layer <paramref name="group"/> (the flip rule's γ and τ may differ per layer).</summary>
-    public ProgrammingOptions ProgrammingOptionsFor(int group, float learningRate = 1f) =>
+    internal ProgrammingOptions ProgrammingOptionsFor(int group, float learningRate = 1f) =>
         new(BitLength, DeadZone, Threshold, PerLayer("flip-gamma", FlipGamma, group), PerLayer("flip-threshold", FlipThreshold, group), 1f / learningRate);
 
     /// <summary>Checks the per-layer settings against the network's <paramref name="groups"/> synaptic layers.</summary>
@@ -92,7 +108,7 @@ public sealed class DeviceConfig
     private const string AutoRemoved = "device: 'auto' is no longer accepted (it picked ecram for progressive-bp): the storage is ideal for every rule " +
                                        "unless --device names a preset; give --device ecram for in-situ training on EC-RAM";
 
-    public static IReadOnlyList<ConfigKey<DeviceConfig>> Keys { get; } =
+    internal static IReadOnlyList<ConfigKey<DeviceConfig>> Keys { get; } =
     [
         new("device", "synapse storage, for every rule and model: ideal (digital, exact) or a device preset (see onchip devices --list)",
             (c, v) => c.Device = v == "auto" ? throw new ConfigException(AutoRemoved) : Choice("device", v, DevicePresets.Names), c => c.Device),

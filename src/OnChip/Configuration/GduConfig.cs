@@ -4,7 +4,7 @@ namespace OnChip.Configuration;
 /// Settings of <c>onchip gdu</c>: the network, data and phase settings it shares with training (defaults: an
 /// untrained 784-512-10 tanh network, MSE, β = 0.01, batch 20, as in Ernoult et al. 2019, for conv nets too), plus its own.
 /// </summary>
-public sealed class GduConfig
+internal sealed class GduConfig
 {
     public TrainingConfig Shared { get; } = new() { Act = "tanh", Loss = "mse", Beta = 0.01f, Batch = 20 };
     public bool Symmetric { get; set; }

@@ -5,7 +5,7 @@ namespace OnChip.Configuration;
 /// an untrained 784-512-10 network, rule ep for every model, long phases so the free state converges, batch 20), a list of
 /// β, and its own.
 /// </summary>
-public sealed class GradcheckConfig
+internal sealed class GradcheckConfig
 {
     public TrainingConfig Shared { get; } = new() { Rule = "ep", T1 = 200, T2 = 100, Batch = 20 };
     public float[] Betas { get; set; } = [0.2f, 0.1f, 0.05f, 0.025f];

@@ -14,7 +14,7 @@ namespace OnChip.Configuration;
 /// best of 0.05 / 0.1 / 0.2 after 30 epochs on 40,000 Fashion-MNIST images (15.97 / 15.40 / 15.91% test error).
 /// </para>
 /// </summary>
-public sealed class RbmConfig
+internal sealed class RbmConfig
 {
     /// <summary>The settings shared with <c>onchip train</c>; their defaults here are Ernoult 2019's (batch 100, 30 epochs).</summary>
     public TrainingConfig Shared { get; private set; } = RbmDefaults();

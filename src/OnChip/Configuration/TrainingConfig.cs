@@ -28,15 +28,23 @@ public sealed class TrainingConfig
     private int? _batch, _epochs;
     private float[]? _lr;
 
+    /// <summary>The dataset: <c>embedded</c>, <c>fashion-mnist</c>, <c>mnist</c>, <c>cifar10</c>, <c>cifar100</c>, or a directory of IDX or CIFAR files.</summary>
     public string Data { get; set; } = "embedded";
+    /// <summary>Layer sizes from input to output, e.g. <c>784-512-10</c>.</summary>
     public string Archi { get; set; } = "784-512-10";
+    /// <summary>Neuron activation, one for every state layer or one per state layer joined by commas.</summary>
     public string Act { get => _act ?? FamilyDefaults?._act ?? "mysig"; set => _act = value; }
+    /// <summary><c>mse</c> (the output layer is in the dynamics) or <c>ce</c> (softmax readout).</summary>
     public string Loss { get => _loss ?? FamilyDefaults?._loss ?? "mse"; set => _loss = value; }
+    /// <summary>The model family: <c>layered</c>, <c>conv</c>, <c>resistive</c> or <c>feedforward</c>.</summary>
     public string Model { get; set; } = "layered";
+    /// <summary>The learning rule (see <see cref="OnChip.Rule.Names"/>).</summary>
     public string Rule { get => _rule ?? FamilyDefaults?._rule ?? "ep"; set => _rule = value; }
     /// <summary>Conv nets (--model conv): output channels per conv layer; kernels, pools, paddings, strides give one value per conv layer.</summary>
     public string Channels { get; set; } = "32-64";
+    /// <summary>Conv nets: kernel size per conv layer.</summary>
     public string Kernels { get; set; } = "5-5";
+    /// <summary>Conv nets: pooling per conv layer (<c>m</c> max, <c>a</c> average, <c>i</c> identity).</summary>
     public string Pools { get; set; } = "mm";
     /// <summary>Zero padding per conv layer (default: 0 for every layer).</summary>
     public string? Paddings { get; set; }
@@ -48,6 +56,7 @@ public sealed class TrainingConfig
     public bool Normalize { get => _normalize ?? FamilyDefaults?._normalize ?? false; set => _normalize = value; }
     /// <summary>Random crops (zero padding <see cref="CropPadding"/>) and horizontal flips of training images.</summary>
     public bool Augment { get; set; }
+    /// <summary>Zero padding of the random crops of <see cref="Augment"/>.</summary>
     public int CropPadding { get; set; } = 4;
     /// <summary>Relaxation schedule of the free phase and evaluation: sync, async, forward or backward (null: the model's default).</summary>
     public string? Schedule { get => _schedule ?? FamilyDefaults?._schedule; set => _schedule = value; }
@@ -57,8 +66,11 @@ public sealed class TrainingConfig
     public float? InputGain { get; set; }
     /// <summary>Every learning rate is multiplied by this after every epoch (1: constant).</summary>
     public float LrDecay { get; set; } = 1f;
+    /// <summary>Nudging strength β (holomorphic EP: its modulus).</summary>
     public float Beta { get => _beta ?? FamilyDefaults?._beta ?? 0.1f; set => _beta = value; }
+    /// <summary>Relaxation steps of the free phase (and of evaluation).</summary>
     public int T1 { get; set; } = 30;
+    /// <summary>Relaxation steps of each nudged phase.</summary>
     public int T2 { get; set; } = 10;
     /// <summary>BPTT truncation K (default: T2).</summary>
     public int? BpttSteps { get; set; }
@@ -68,19 +80,31 @@ public sealed class TrainingConfig
     public int OutputExpand { get; set; } = 1;
     /// <summary>Points N on the circle of holomorphic EP's nudges (rule hep).</summary>
     public int Points { get; set; } = 4;
+    /// <summary>Mini-batch size.</summary>
     public int Batch { get => _batch ?? FamilyDefaults?._batch ?? 50; set => _batch = value; }
+    /// <summary>Epochs to train.</summary>
     public int Epochs { get => _epochs ?? FamilyDefaults?._epochs ?? 5; set => _epochs = value; }
+    /// <summary>The optimizer: <c>sgd</c> or <c>adam</c>.</summary>
     public string Optim { get => _optim ?? FamilyDefaults?._optim ?? "adam"; set => _optim = value; }
     /// <summary>One learning rate, or one per synaptic layer (a family's default is returned as a fresh copy).</summary>
     public float[] Lr { get => _lr ?? (float[]?)FamilyDefaults?._lr?.Clone() ?? [5e-4f]; set => _lr = value; }
+    /// <summary>SGD momentum.</summary>
     public float Momentum { get => _momentum ?? FamilyDefaults?._momentum ?? 0f; set => _momentum = value; }
+    /// <summary>Weight decay.</summary>
     public float Wd { get; set; }
+    /// <summary>Cosine annealing of the learning rates over the run.</summary>
     public bool Cosine { get => _cosine ?? FamilyDefaults?._cosine ?? false; set => _cosine = value; }
+    /// <summary>Multiplies the initial weights.</summary>
     public float InitScale { get; set; } = 1f;
+    /// <summary>Seed of every random stream: the same seed and thread count give the same results.</summary>
     public ulong Seed { get; set; }
+    /// <summary>Train on the first N training examples only (null: all); the trainer applies it.</summary>
     public int? TrainLimit { get; set; }
+    /// <summary>Test on the first N test examples only (null: all); the trainer applies it.</summary>
     public int? TestLimit { get; set; }
+    /// <summary>Worker threads (default: every core).</summary>
     public int Threads { get; set; } = Environment.ProcessorCount;
+    /// <summary>The run directory <see cref="Training.TrainingRun"/> writes (null: a new one under runs/).</summary>
     public string? Out { get; set; }
     /// <summary>Where the weights live: ideal storage or device arrays (see <see cref="DeviceConfig"/>).</summary>
     public DeviceConfig Devices { get; private set; } = new();
@@ -91,21 +115,21 @@ public sealed class TrainingConfig
     /// </summary>
     private TrainingConfig? FamilyDefaults => DefaultsByFamily.Value.GetValueOrDefault(Model);
 
-    public int[] ArchiSizes => NetworkSpec.ParseArchi(Archi);
-    public NetworkSpec NetworkSpec => IsConv
+    internal int[] ArchiSizes => NetworkSpec.ParseArchi(Archi);
+    internal NetworkSpec NetworkSpec => IsConv
         ? throw new InvalidOperationException("a conv net's sizes depend on the data: use NetworkSpecFor")
         : new(ArchiSizes, Act, Loss, OutputExpand: OutputExpand);
     /// <summary>The model family <see cref="Model"/> names.</summary>
-    public OnChip.Models.ModelFamily Family => OnChip.Models.ModelFamilies.Get(Model);
-    public bool IsConv => Family is OnChip.Models.HopfieldFamily { Convolutional: true };
+    internal OnChip.Models.ModelFamily Family => OnChip.Models.ModelFamilies.Get(Model);
+    internal bool IsConv => Family is OnChip.Models.HopfieldFamily { Convolutional: true };
 
     /// <summary>The network in a few words, for progress output.</summary>
     public string NetworkText => Family.Describe(this);
 
     /// <summary>The network for images shaped like <paramref name="data"/>'s (conv nets take their input shape from the data).</summary>
-    public NetworkSpec NetworkSpecFor(Dataset data) => NetworkSpecFor(data.Channels, data.Height, data.Width);
+    internal NetworkSpec NetworkSpecFor(Dataset data) => NetworkSpecFor(data.Channels, data.Height, data.Width);
 
-    public NetworkSpec NetworkSpecFor(int channels, int height, int width)
+    internal NetworkSpec NetworkSpecFor(int channels, int height, int width)
     {
         if (!IsConv) return NetworkSpec;
         try { return NetworkSpec.Convolutional(ConvSpecFor(channels, height, width), Act, Loss, OutputExpand); }
@@ -113,7 +137,7 @@ public sealed class TrainingConfig
     }
 
     /// <summary>The conv layers for an input of the given shape; throws ArgumentException with a one-line message.</summary>
-    public ConvSpec ConvSpecFor(int channels, int height, int width)
+    internal ConvSpec ConvSpecFor(int channels, int height, int width)
     {
         var ch = ConvSpec.ParseList("channels", Channels, 1);
         int n = ch.Length;
@@ -123,7 +147,7 @@ public sealed class TrainingConfig
             ConvSpec.ParseList("fc", Fc, 1));
     }
 
-    public PhaseSettings Phases => new(Beta, T1, T2, BpttSteps, Points);
+    internal PhaseSettings Phases => new(Beta, T1, T2, BpttSteps, Points);
 
     /// <summary>Learning rate of every synaptic layer: one value for all, or one per layer.</summary>
     public float[] LearningRates(int groups)
@@ -180,8 +204,8 @@ public sealed class TrainingConfig
         }
     }
 
-    public static IReadOnlyList<string> ModelNames => OnChip.Models.ModelFamilies.Names;
-    public static IReadOnlyList<string> AllRules => LearningRules.Names;
+    internal static IReadOnlyList<string> ModelNames => OnChip.Models.ModelFamilies.Names;
+    internal static IReadOnlyList<string> AllRules => LearningRules.Names;
 
     /// <summary>Keeps <paramref name="value"/> if <paramref name="parse"/> accepts it (its message already names the key).</summary>
     private static string Checked(string value, Func<string, object> parse)
@@ -191,6 +215,28 @@ public sealed class TrainingConfig
         return value;
     }
 
+    /// <summary>The settings of a run built from objects: each group applies in turn over the defaults.</summary>
+    public static TrainingConfig From(Model model, Rule? rule = null, Optim? optimizer = null, Storage? storage = null, TrainingOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var config = new TrainingConfig();
+        foreach (Settings? group in new Settings?[] { model, rule, optimizer, storage, options })
+            group?.ApplyTo(config);
+        return config;
+    }
+
+    /// <summary>Reads a YAML file of <c>onchip train</c> settings (a recipe, or a run's config.yaml) over the defaults.</summary>
+    public static TrainingConfig FromFile(string path) => ConfigFile.Apply(path, Keys, new TrainingConfig());
+
+    /// <summary>Sets any option by its <c>onchip train</c> name without dashes, checked as the command line checks it.</summary>
+    public void Set(string option, string value)
+    {
+        var key = Keys.FirstOrDefault(k => k.Name == option)
+                  ?? throw new ConfigException($"{option}: not an onchip train option{(Suggest.Nearest(option, Keys.Where(k => !k.Hidden).Select(k => k.Name).ToList()) is { } s ? $"; did you mean '{s}'?" : "")}");
+        key.Set(this, value);
+    }
+
+    /// <summary>A deep copy.</summary>
     public TrainingConfig Clone()
     {
         var copy = (TrainingConfig)MemberwiseClone();
@@ -199,7 +245,7 @@ public sealed class TrainingConfig
         return copy;
     }
 
-    public static IReadOnlyList<ConfigKey<TrainingConfig>> Keys { get; } = WithFamilyDefaultNotes(
+    internal static IReadOnlyList<ConfigKey<TrainingConfig>> Keys { get; } = WithFamilyDefaultNotes(
     [
         new("data", "dataset: embedded (ships with OnChip), fashion-mnist, mnist, cifar10, cifar100, or a directory of IDX or CIFAR binary files",
             (c, v) => c.Data = v.Length > 0 ? v : throw new ConfigException("data: must not be empty"), c => c.Data),

@@ -10,7 +10,7 @@ namespace OnChip.Data;
 /// draws three numbers from the trainer's augmentation stream, so a seed gives the same augmented batches whatever
 /// the thread count. Examples are channel-major (C×H×W).
 /// </summary>
-public sealed class Augmentation(int channels, int height, int width, int padding, bool flip)
+internal sealed class Augmentation(int channels, int height, int width, int padding, bool flip)
 {
     private readonly float[] _image = new float[channels * height * width];
 

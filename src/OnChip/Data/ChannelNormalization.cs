@@ -5,7 +5,7 @@ namespace OnChip.Data;
 /// preprocessing of CIFAR conv nets (Laborieux 2021). The same statistics are applied to the test set and saved
 /// with the model so that evaluation sees the same inputs.
 /// </summary>
-public sealed record ChannelNormalization(float[] Mean, float[] Std)
+internal sealed record ChannelNormalization(float[] Mean, float[] Std)
 {
     /// <summary>Mean and standard deviation of each channel over every pixel of every example (computed in double).</summary>
     public static ChannelNormalization Of(Dataset data)

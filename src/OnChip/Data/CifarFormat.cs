@@ -8,7 +8,7 @@ namespace OnChip.Data;
 /// byte; OnChip uses the fine labels. Class names are read from <c>batches.meta.txt</c> / <c>fine_label_names.txt</c>
 /// when present.
 /// </summary>
-public sealed class CifarFormat : IDatasetFormat
+internal sealed class CifarFormat : IDatasetFormat
 {
     public const int Side = 32;
     public const int Channels = 3;

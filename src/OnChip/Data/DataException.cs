@@ -7,8 +7,10 @@ namespace OnChip.Data;
 /// <remarks>Not to be confused with <c>System.Data.DataException</c>; OnChip never imports <c>System.Data</c>.</remarks>
 public sealed class DataException : UserFacingException
 {
+    /// <summary>A data error with its message.</summary>
     public DataException(string message) : base(OneLine(message)) { }
 
+    /// <summary>A data error with its message and cause.</summary>
     public DataException(string message, Exception innerException) : base(OneLine(message), innerException) { }
 
     /// <summary>Collapses line breaks (including any inside quoted inner messages) into single spaces.</summary>

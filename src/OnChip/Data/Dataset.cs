@@ -52,19 +52,27 @@ public sealed class Dataset
         IReadOnlyList<string>? classNames = null, string? source = null) =>
         new(name, channels, height, width, classCount, PixelConversion.ToUnitRange(pixels), labels, classNames, source);
 
+    /// <summary>The dataset's name (e.g. <c>fashion-mnist/train</c>).</summary>
     public string Name { get; }
     /// <summary>Where the data came from: a directory, or "embedded resources of OnChip".</summary>
     public string Source { get; }
+    /// <summary>Number of examples.</summary>
     public int Count => Labels.Length;
+    /// <summary>Image channels.</summary>
     public int Channels { get; }
+    /// <summary>Image height in pixels.</summary>
     public int Height { get; }
+    /// <summary>Image width in pixels.</summary>
     public int Width { get; }
     /// <summary>C·H·W, the length of one example's feature row.</summary>
     public int FeatureCount { get; }
+    /// <summary>Number of classes.</summary>
     public int ClassCount { get; }
+    /// <summary>The classes' names, in label order.</summary>
     public IReadOnlyList<string> ClassNames { get; }
     /// <summary>All examples, <see cref="Count"/> × <see cref="FeatureCount"/>, row-major, values in [0, 1].</summary>
     public float[] Features { get; }
+    /// <summary>The label of each example.</summary>
     public byte[] Labels { get; }
 
     /// <summary>The features of example <paramref name="index"/>.</summary>
@@ -104,5 +112,6 @@ public sealed class Dataset
             Labels.AsSpan(0, count).ToArray(), ClassNames, Source);
     }
 
+    /// <summary>The set in a few words.</summary>
     public override string ToString() => $"{Name}: {Count} examples of {Channels}x{Height}x{Width}, {ClassCount} classes";
 }

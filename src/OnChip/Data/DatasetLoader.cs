@@ -12,16 +12,17 @@ namespace OnChip.Data;
 /// </summary>
 public static class DatasetLoader
 {
+    /// <summary>The dataset used when none is named: the embedded Fashion-MNIST subset.</summary>
     public const string DefaultSpec = EmbeddedDataset.Name;
     /// <summary>Environment variable naming a directory searched first for known datasets (as $ONCHIP_DATA/NAME).</summary>
     public const string DataEnvironmentVariable = "ONCHIP_DATA";
     /// <summary>System-wide dataset root used by Debian's dataset-* packages.</summary>
     public const string SystemDataRoot = "/usr/share/datasets";
 
-    public static IReadOnlyList<KnownDataset> KnownDatasets { get; } = [KnownDataset.FashionMnist, KnownDataset.Mnist, KnownDataset.Cifar10, KnownDataset.Cifar100];
+    internal static IReadOnlyList<KnownDataset> KnownDatasets { get; } = [KnownDataset.FashionMnist, KnownDataset.Mnist, KnownDataset.Cifar10, KnownDataset.Cifar100];
 
     /// <summary>Directory layouts tried, in order, for a directory spec.</summary>
-    public static IReadOnlyList<IDatasetFormat> Formats { get; } = [IdxFormat.Instance, CifarFormat.Cifar10, CifarFormat.Cifar100];
+    internal static IReadOnlyList<IDatasetFormat> Formats { get; } = [IdxFormat.Instance, CifarFormat.Cifar10, CifarFormat.Cifar100];
 
     /// <summary>Loads the dataset named by <paramref name="spec"/> (null or blank means <see cref="DefaultSpec"/>).</summary>
     public static DataSplit Load(string? spec = null)

@@ -5,7 +5,7 @@ namespace OnChip.Data;
 /// examples, stored as gzip-compressed IDX files (see data/embedded/README.md and scripts/make-embedded-data.sh).
 /// It is the default dataset, so OnChip runs without anything installed.
 /// </summary>
-public static class EmbeddedDataset
+internal static class EmbeddedDataset
 {
     public const string Name = "embedded";
     public const int TrainCount = 6000;

@@ -10,7 +10,7 @@ namespace OnChip.Data;
 /// bar at a random place, with noise: 4 classes, 400 train / 200 test; small enough for a SPICE simulation of a
 /// resistive network). Features are mapped into [0, 1].
 /// </summary>
-public static class GeneratedDatasets
+internal static class GeneratedDatasets
 {
     public static IReadOnlyList<string> Names { get; } = ["moons", "blobs", "bars"];
 

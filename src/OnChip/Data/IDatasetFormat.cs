@@ -5,7 +5,7 @@ namespace OnChip.Data;
 /// far; another layout (e.g. CIFAR-10's binary batches) is another implementation added to
 /// <see cref="DatasetLoader.Formats"/>, plus a <see cref="KnownDataset"/> entry if it has a well-known name.
 /// </summary>
-public interface IDatasetFormat
+internal interface IDatasetFormat
 {
     /// <summary>Short name for messages, e.g. "IDX".</summary>
     string Name { get; }

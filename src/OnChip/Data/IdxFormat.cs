@@ -6,7 +6,7 @@ namespace OnChip.Data;
 /// gzip-compressed (<c>.gz</c>), also accepted in the <c>train-images.idx3-ubyte</c> spelling of some mirrors.
 /// Images are single-channel; there are 10 classes.
 /// </summary>
-public sealed class IdxFormat : IDatasetFormat
+internal sealed class IdxFormat : IDatasetFormat
 {
     public static IdxFormat Instance { get; } = new();
 

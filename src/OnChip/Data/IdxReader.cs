@@ -13,7 +13,7 @@ namespace OnChip.Data;
 /// Bytes after the body the header declares are ignored (not an error): the header fully determines what is read,
 /// and checking for trailing data would cost another pass over compressed input for no benefit.
 /// </remarks>
-public static class IdxReader
+internal static class IdxReader
 {
     /// <summary>Magic number of an IDX file of unsigned bytes with 3 dimensions (count, rows, cols).</summary>
     public const int ImagesMagic = 0x00000803;

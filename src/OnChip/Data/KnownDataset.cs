@@ -8,7 +8,7 @@ namespace OnChip.Data;
 /// <param name="Format">The file layout expected in the directory.</param>
 /// <param name="ClassNames">Class names of its labels.</param>
 /// <param name="InstallHint">One sentence telling the user how to get the files, ending the not-found message.</param>
-public sealed record KnownDataset(string Name, IDatasetFormat Format, IReadOnlyList<string> ClassNames, string InstallHint)
+internal sealed record KnownDataset(string Name, IDatasetFormat Format, IReadOnlyList<string> ClassNames, string InstallHint)
 {
     /// <summary>Zalando Research's Fashion-MNIST (MIT licence): 60,000 + 10,000 28×28 grey images of 10 clothing classes.</summary>
     public static KnownDataset FashionMnist { get; } = new(

@@ -3,7 +3,7 @@ using System.Numerics.Tensors;
 namespace OnChip.Data;
 
 /// <summary>Converts 8-bit pixels to features in [0, 1] (pixel / 255f, exactly), vectorised and split across cores.</summary>
-public static class PixelConversion
+internal static class PixelConversion
 {
     private const int ChunkPixels = 1 << 20;
 

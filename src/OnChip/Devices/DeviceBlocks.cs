@@ -9,7 +9,7 @@ namespace OnChip.Devices;
 /// state, signed pulse count and pulse width, its per-device parameters (as floats and as 16-bit codes, see
 /// <see cref="DevicePopulation.Quantize"/>), and how many blocks of 16 devices follow.
 /// </summary>
-public ref struct DeviceBlocks
+internal ref struct DeviceBlocks
 {
     public int Blocks;
     public ref float State;
@@ -39,7 +39,7 @@ public ref struct DeviceBlocks
 /// values): kernels bound by streaming the parameters from memory read the codes, half the bytes; kernels bound by
 /// arithmetic read the floats and save the decoding.
 /// </summary>
-public readonly ref struct DeviceParameter(ref readonly float values, ref readonly short codes, float unit)
+internal readonly ref struct DeviceParameter(ref readonly float values, ref readonly short codes, float unit)
 {
     private readonly ref readonly float _values = ref values;
     private readonly ref readonly short _codes = ref codes;

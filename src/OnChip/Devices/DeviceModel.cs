@@ -10,7 +10,7 @@ namespace OnChip.Devices;
 /// per device (+1 potentiate, −1 depress, 0 leave alone), a pulse width per device (1 = nominal), and standard
 /// normal draws for cycle-to-cycle noise (empty when there is none). A model knows nothing of weights or rules.
 /// </summary>
-public abstract class DeviceModel
+internal abstract class DeviceModel
 {
     protected DeviceModel(DeviceSpec spec)
     {

@@ -6,7 +6,7 @@ namespace OnChip.Devices;
 /// Each buffer also has 16-bit codes for the pulse-train kernels, which stream them at every update
 /// (<see cref="Quantize"/>): half the bytes of the floats, and the floats hold exactly the coded values.
 /// </summary>
-public sealed class DevicePopulation(int count)
+internal sealed class DevicePopulation(int count)
 {
     public int Count { get; } = count;
     public float[] ScaleUp { get; } = new float[count];

@@ -7,7 +7,7 @@ namespace OnChip.Devices;
 /// IBM's analog hardware kit (aihwkit presets); NeuroSim values are the MLP+NeuroSim device table; Ernoult's are
 /// from Ernoult, Grollier &amp; Querlioz 2019. Energies are order-of-magnitude assumptions unless cited.
 /// </summary>
-public static class DevicePresets
+internal static class DevicePresets
 {
     public const string Ideal = "ideal";
 

@@ -5,7 +5,7 @@ using static OnChip.Configuration.ConfigParse;
 namespace OnChip.Devices;
 
 /// <summary>How the devices of one synapse represent its weight.</summary>
-public enum PairMode
+internal enum PairMode
 {
     /// <summary>One device: w = scale · (g − reference).</summary>
     Single,
@@ -20,7 +20,7 @@ public enum PairMode
 /// override it. Units: step models work in normalised weight units (bounds w-min…w-max, step dw-min), the
 /// Ernoult and NeuroSim models in conductance (Gmax = 1, Gmin = 1/on-off).
 /// </summary>
-public sealed class DeviceSpec
+internal sealed class DeviceSpec
 {
     public string Name { get; set; } = "custom";
     public string Model { get; set; } = "constant-step";

@@ -13,7 +13,7 @@ namespace OnChip.Devices;
 /// one pulse of width Δt_max sweeps the range. Widths are in units of Δt_max. Device-to-device: C log-normal with
 /// relative spread dw-dtod; cycle-to-cycle: N(0, c2c·ΔG) added at every pulse; conductances clipped to [Gmin, Gmax].
 /// </summary>
-public sealed class ErnoultDevice(DeviceSpec spec) : DeviceModel(spec)
+internal sealed class ErnoultDevice(DeviceSpec spec) : DeviceModel(spec)
 {
     private float BetaD => Spec.BetaD;
     /// <summary>(βd/ΔG)·C·Δt_max: the factor K of a unit-width pulse.</summary>

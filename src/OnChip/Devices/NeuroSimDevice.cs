@@ -8,7 +8,7 @@ namespace OnChip.Devices;
 /// closed form: G' = Gmin + B − (B − (G − Gmin)) e^{−Δp/A} for potentiation (and the mirror image for depression).
 /// Cycle-to-cycle: N(0, c2c·(Gmax − Gmin)) per pulse (NeuroSim's σ√n for n pulses).
 /// </summary>
-public sealed class NeuroSimDevice : DeviceModel
+internal sealed class NeuroSimDevice : DeviceModel
 {
     private static readonly (double Label, double Ratio)[] Table = [(0.5, 2.52), (1, 1.25), (2.4, 0.499), (4.88, 0.200), (6, 0.136)];
     private readonly float _aLtp, _aLtd, _bLtp, _bLtd;

@@ -12,7 +12,7 @@ namespace OnChip.Devices;
 /// blocks with a pulsed device, the blocks with a device that takes more than one pulse, the pulses in all, and the
 /// normals the pulses draw, made in bulk.
 /// </summary>
-public sealed class PulsedBlocks
+internal sealed class PulsedBlocks
 {
     [ThreadStatic] private static PulsedBlocks? _instance;
     /// <summary>Blocks summed in 32-bit lanes before widening: 1,024 blocks of counts up to <see cref="MaxCount"/> stay below 2^31.</summary>

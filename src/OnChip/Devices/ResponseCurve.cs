@@ -9,7 +9,7 @@ namespace OnChip.Devices;
 /// then as many depression pulses, for several devices (so the device-to-device spread shows), with the model's
 /// cycle-to-cycle noise.
 /// </summary>
-public static class ResponseCurve
+internal static class ResponseCurve
 {
     /// <summary>states[device][k]: the state after k pulses (k = 0 … 2·pulses).</summary>
     public static float[][] Measure(DeviceModel model, int pulses, int devices, float width, ulong seed)

@@ -13,7 +13,7 @@ namespace OnChip.Devices;
 /// model and the current state, a per-device step scale (spread and up/down asymmetry), multiplicative
 /// cycle-to-cycle noise (1 + c2c·ξ) and hard per-device bounds.
 /// </summary>
-public abstract class StepDeviceModel(DeviceSpec spec) : DeviceModel(spec)
+internal abstract class StepDeviceModel(DeviceSpec spec) : DeviceModel(spec)
 {
     protected override float StepScale => Spec.DwMin;
 
@@ -228,7 +228,7 @@ public abstract class StepDeviceModel(DeviceSpec spec) : DeviceModel(spec)
 }
 
 /// <summary>Constant step: w ← clip(w ± dw).</summary>
-public sealed class ConstantStepDevice(DeviceSpec spec) : StepDeviceModel(spec)
+internal sealed class ConstantStepDevice(DeviceSpec spec) : StepDeviceModel(spec)
 {
     protected override FactorForm Form => FactorForm.Constant;
     protected override void Factors(ReadOnlySpan<float> state, DevicePopulation devices, int offset, Span<float> up, Span<float> down) { }
@@ -238,7 +238,7 @@ public sealed class ConstantStepDevice(DeviceSpec spec) : StepDeviceModel(spec)
 /// Linear step: Δw = dw·(1 + slope·w) with slope_up = −γ_up/w_max and slope_down = −γ_down/w_min (the mean
 /// bounds, per-device γ), so steps shrink linearly towards each bound (EC-RAM, capacitors).
 /// </summary>
-public sealed class LinearStepDevice(DeviceSpec spec) : StepDeviceModel(spec)
+internal sealed class LinearStepDevice(DeviceSpec spec) : StepDeviceModel(spec)
 {
     protected override DevicePopulation Draw(int count, Rng rng)
     {
@@ -266,7 +266,7 @@ public sealed class LinearStepDevice(DeviceSpec spec) : StepDeviceModel(spec)
 }
 
 /// <summary>Soft bounds: Δw⁺ = dw(1 − w/b_max), Δw⁻ = dw(1 − w/b_min): the step vanishes at each bound.</summary>
-public sealed class SoftBoundsDevice(DeviceSpec spec) : StepDeviceModel(spec)
+internal sealed class SoftBoundsDevice(DeviceSpec spec) : StepDeviceModel(spec)
 {
     protected override void Factors(ReadOnlySpan<float> state, DevicePopulation devices, int offset, Span<float> up, Span<float> down)
     {
@@ -284,7 +284,7 @@ public sealed class SoftBoundsDevice(DeviceSpec spec) : StepDeviceModel(spec)
 /// Exponential step (ReRAM): z = 2a·w/(b_max − b_min) + b; f_up = max(1 − A_up·e^{γ_up z}, 0),
 /// f_down = max(1 − A_down·e^{−γ_down z}, 0).
 /// </summary>
-public sealed class ExpStepDevice(DeviceSpec spec) : StepDeviceModel(spec)
+internal sealed class ExpStepDevice(DeviceSpec spec) : StepDeviceModel(spec)
 {
     protected override float ReferenceFactor => Math.Max(1f - Spec.AUp * MathF.Exp(Spec.GammaUp * (2f * Spec.EsA * Reference / Range + Spec.EsB)), 0f);
 
@@ -305,7 +305,7 @@ public sealed class ExpStepDevice(DeviceSpec spec) : StepDeviceModel(spec)
 }
 
 /// <summary>Power step: ω = (b_max − w)/(b_max − b_min); f_up = ω^γ, f_down = (1 − ω)^γ.</summary>
-public sealed class PowStepDevice(DeviceSpec spec) : StepDeviceModel(spec)
+internal sealed class PowStepDevice(DeviceSpec spec) : StepDeviceModel(spec)
 {
     protected override float ReferenceFactor => MathF.Pow((Upper - Reference) / Range, Spec.PowGamma);
 
@@ -328,7 +328,7 @@ public sealed class PowStepDevice(DeviceSpec spec) : StepDeviceModel(spec)
 /// Piecewise step: relative step sizes measured at equally spaced states over [w_min, w_max] (a CSV with columns
 /// w,up,down), interpolated linearly at the device's relative position between its own bounds.
 /// </summary>
-public sealed class PiecewiseStepDevice : StepDeviceModel
+internal sealed class PiecewiseStepDevice : StepDeviceModel
 {
     private readonly float[] _up, _down;
 

@@ -16,7 +16,7 @@ namespace OnChip.Dynamics;
 /// Examples relax independently, so the batch is split by rows between workers; nothing is allocated per step.
 /// Each interaction computes all its drives of a phase in one call, so a conv term convolves its lower layer once.
 /// </summary>
-public sealed class Relaxation
+internal sealed class Relaxation
 {
     private readonly LayeredNetwork _network;
     private readonly Interaction[][] _static;
@@ -405,7 +405,7 @@ public sealed class Relaxation
 /// Receives every step of a relaxation, on the worker that computed those rows (so recording runs in parallel and
 /// needs no extra synchronisation). Used by BPTT to keep the trajectory it differentiates.
 /// </summary>
-public interface IRelaxationRecorder
+internal interface IRelaxationRecorder
 {
     /// <summary>The state before step <paramref name="step"/> (step = the number of steps: the final state), rows [start, start+count).</summary>
     void RecordState(int step, Matrix[] states, int start, int count);

@@ -12,7 +12,7 @@ namespace OnChip.Dynamics;
 /// </list>
 /// The schedule is a property of the dynamics, not of the energy: the equilibria are the same.
 /// </summary>
-public enum Schedule
+internal enum Schedule
 {
     Synchronous,
     Alternating,
@@ -20,7 +20,7 @@ public enum Schedule
     Backward,
 }
 
-public static class Schedules
+internal static class Schedules
 {
     public static IReadOnlyList<string> Names { get; } = ["sync", "async", "forward", "backward"];
 

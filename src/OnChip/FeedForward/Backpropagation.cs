@@ -12,7 +12,7 @@ namespace OnChip.FeedForward;
 /// <em>already updated</em> weights (as read back from their storage, e.g. an EC-RAM crossbar) to the previous layer,
 /// which is updated, and so on — no derivatives are stored; the result differs from bp by O(η).
 /// </summary>
-public sealed class Backpropagation
+internal sealed class Backpropagation
 {
     private readonly FeedForwardNetwork _network;
     private readonly Matrix[] _delta;

@@ -11,7 +11,7 @@ using OnChip.Training;
 namespace OnChip.FeedForward;
 
 /// <summary>A feed-forward network trained by backprop (<c>bp</c> or <c>progressive-bp</c>).</summary>
-public sealed class FeedForwardLearner : ISupervisedLearner
+internal sealed class FeedForwardLearner : ISupervisedLearner
 {
     public const string ModelKind = "feedforward";
     private readonly FeedForwardNetwork.Activations _batch, _evaluation;

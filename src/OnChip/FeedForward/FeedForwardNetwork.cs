@@ -11,7 +11,7 @@ namespace OnChip.FeedForward;
 /// are named and grouped as in the layered energy-based networks (W0, b1, W1, b2, …), so the same storage (ideal or
 /// device arrays), optimizers, model files and tools apply.
 /// </summary>
-public sealed class FeedForwardNetwork
+internal sealed class FeedForwardNetwork
 {
     private readonly Parameter[] _weights, _biases;
 

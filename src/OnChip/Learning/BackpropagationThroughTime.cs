@@ -25,7 +25,7 @@ namespace OnChip.Learning;
 /// phase of a step was read at its new value, i.e. from block j − 1: a copy of the stack shifted by one block.
 /// </para>
 /// </summary>
-public sealed class BackpropagationThroughTime
+internal sealed class BackpropagationThroughTime
 {
     private readonly LayeredNetwork _network;
     private readonly Interaction[][] _dynamicOf;
@@ -286,7 +286,7 @@ public sealed class BackpropagationThroughTime
 }
 
 /// <summary>The "bptt" learning rule: truncated BPTT through the last K steps of a T1-step free phase.</summary>
-public sealed class BpttRule(LayeredNetwork network, PhaseSettings phases) : LearningRule
+internal sealed class BpttRule(LayeredNetwork network, PhaseSettings phases) : LearningRule
 {
     private readonly BackpropagationThroughTime _engine = new(network, Math.Min(phases.BackpropSteps, phases.FreeSteps));
     public override string Name => "bptt";

@@ -10,7 +10,7 @@ namespace OnChip.Learning;
 /// pool, the free-phase state (whose layer 0 holds the input rows), scratch states for nudged phases (sharing the
 /// same input matrix), the one-hot targets and the number of valid rows.
 /// </summary>
-public sealed class BatchContext
+internal sealed class BatchContext
 {
     public BatchContext(LayeredNetwork network, int capacity, WorkerPool pool)
     {

@@ -7,7 +7,7 @@ namespace OnChip.Learning;
 /// (η/β)(∂Φ/∂θ(s^{t+1}) − ∂Φ/∂θ(s^t)), and the next step already uses them: local in space and time.
 /// The first increment is taken against Φ^0 at the free equilibrium, so with η → 0 the increments sum to one-sided EP.
 /// </summary>
-public sealed class ContinualEquilibriumPropagation(PhaseSettings phases) : LearningRule
+internal sealed class ContinualEquilibriumPropagation(PhaseSettings phases) : LearningRule
 {
     public override string Name => "cep";
     public PhaseSettings Phases => phases;

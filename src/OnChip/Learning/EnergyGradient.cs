@@ -10,7 +10,7 @@ namespace OnChip.Learning;
 /// The −βℓ term only matters for parameters the cost owns (the softmax readout), where it gives the exact loss
 /// gradient at the nudged state(s), as in Laborieux et al. 2021. Gradients are overwritten, not accumulated.
 /// </summary>
-public static class EnergyGradient
+internal static class EnergyGradient
 {
     public static void Compute(BatchContext batch, NetworkState s1, float beta1, NetworkState s2, float beta2)
     {

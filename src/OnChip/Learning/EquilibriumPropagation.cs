@@ -6,7 +6,7 @@ using OnChip.Randomness;
 namespace OnChip.Learning;
 
 /// <summary>The two states a rule of the contrastive family compares (Scellier et al. 2023, science.md §8).</summary>
-public enum NudgingScheme
+internal enum NudgingScheme
 {
     /// <summary>P-EP, phases (0, β): Scellier &amp; Bengio 2017; biased at first order in β.</summary>
     OneSided,
@@ -31,7 +31,7 @@ public enum NudgingScheme
 /// the output held at o* + β(y − o*) (β = Sign·|β|, or exactly 1 for CL: the target itself). Its strength is that β
 /// (0 for the free state); a contrast divides by the difference of its two strengths.
 /// </summary>
-public readonly record struct Perturbation(PerturbationKind Kind, float Sign)
+internal readonly record struct Perturbation(PerturbationKind Kind, float Sign)
 {
     public static Perturbation Free => new(PerturbationKind.Free, 0f);
     public static Perturbation Nudge(float sign) => new(PerturbationKind.Nudge, sign);
@@ -50,7 +50,7 @@ public readonly record struct Perturbation(PerturbationKind Kind, float Sign)
     public bool HoldsOutput => Kind is PerturbationKind.Clamp or PerturbationKind.Target;
 }
 
-public enum PerturbationKind { Free, Nudge, Clamp, Target }
+internal enum PerturbationKind { Free, Nudge, Clamp, Target }
 
 /// <summary>
 /// The contrastive family in one implementation: a free phase for T1 steps, then the perturbed phase(s) of the
@@ -60,7 +60,7 @@ public enum PerturbationKind { Free, Nudge, Clamp, Target }
 /// CL and the coupled-learning variants clamp the output layer instead (they need an output layer in the dynamics,
 /// the squared-error cost).
 /// </summary>
-public sealed class EquilibriumPropagation : LearningRule
+internal sealed class EquilibriumPropagation : LearningRule
 {
     private readonly PhaseSettings _phases;
     private readonly NudgingScheme _scheme;

@@ -18,7 +18,7 @@ namespace OnChip.Learning;
 /// At a complex state s = r + i·m, a bilinear term's ∂Φ/∂θ has real part G(r) − G(m) and imaginary part
 /// D_sG(r)[m] (the directional derivative backprop already has); a bias's are G(r) and G(m).
 /// </summary>
-public sealed class HolomorphicEquilibriumPropagation : LearningRule
+internal sealed class HolomorphicEquilibriumPropagation : LearningRule
 {
     private readonly LayeredNetwork _network;
     private readonly PhaseSettings _phases;

@@ -7,7 +7,7 @@ namespace OnChip.Learning;
 /// Settings shared by the rules: nudging strength, the length of each phase, and how many of the last free-phase
 /// steps BPTT differentiates through (default: as many as the nudged phase has, the peers' convention).
 /// </summary>
-public sealed record PhaseSettings(float Beta, int FreeSteps, int NudgedSteps, int? TruncationSteps = null, int Points = 4)
+internal sealed record PhaseSettings(float Beta, int FreeSteps, int NudgedSteps, int? TruncationSteps = null, int Points = 4)
 {
     public int BackpropSteps => TruncationSteps ?? NudgedSteps;
 }
@@ -19,7 +19,7 @@ public sealed record PhaseSettings(float Beta, int FreeSteps, int NudgedSteps, i
 /// which model family built the network: it only asks the network's interactions for drives and ∂Φ/∂θ.
 /// Rules are listed, with what they need of a model, in <see cref="LearningRules"/>.
 /// </summary>
-public abstract class LearningRule
+internal abstract class LearningRule
 {
     public abstract string Name { get; }
     public abstract void TrainBatch(BatchContext batch, Optimizer optimizer);

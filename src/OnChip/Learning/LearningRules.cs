@@ -5,7 +5,7 @@ namespace OnChip.Learning;
 
 /// <summary>What a model family offers the rules; a rule names what it needs.</summary>
 [Flags]
-public enum ModelCapabilities
+internal enum ModelCapabilities
 {
     None = 0,
     /// <summary>An energy-based network: relaxations to equilibrium, drives and ∂Φ/∂θ (every EP variant).</summary>
@@ -17,7 +17,7 @@ public enum ModelCapabilities
 }
 
 /// <summary>A learning rule as the registry knows it: its name, what it computes, what it needs and how to build it.</summary>
-public sealed record RuleInfo(
+internal sealed record RuleInfo(
     string Name,
     string Description,
     ModelCapabilities Requires,
@@ -29,7 +29,7 @@ public sealed record RuleInfo(
 }
 
 /// <summary>The registry of learning rules: every rule the command line and the library know, in one place.</summary>
-public static class LearningRules
+internal static class LearningRules
 {
     private static readonly string[] Phases = ["beta", "t1", "t2"];
 

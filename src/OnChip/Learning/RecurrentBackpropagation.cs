@@ -14,7 +14,7 @@ namespace OnChip.Learning;
 /// A layer that divides by its curvature (s = clip(u/a)) adds −Σ δu⊙s*·∂a/∂θ. The system is relaxed for T2 steps
 /// from g = 0, which equals BPTT through T2 steps when the free phase has converged.
 /// </summary>
-public sealed class RecurrentBackpropagation : LearningRule
+internal sealed class RecurrentBackpropagation : LearningRule
 {
     private readonly LayeredNetwork _network;
     private readonly PhaseSettings _phases;

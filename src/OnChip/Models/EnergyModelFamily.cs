@@ -15,7 +15,7 @@ namespace OnChip.Models;
 /// describes and rebuilds them in model files; relaxation, every energy-based rule, evaluation, checkpoints and the
 /// tools are shared.
 /// </summary>
-public abstract class EnergyModelFamily : ModelFamily
+internal abstract class EnergyModelFamily : ModelFamily
 {
     /// <summary>The kind written in this family's model files (see <see cref="ModelKinds"/>).</summary>
     public abstract string FileKind { get; }

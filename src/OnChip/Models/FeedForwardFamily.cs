@@ -9,7 +9,7 @@ using OnChip.Training;
 namespace OnChip.Models;
 
 /// <summary>Feed-forward networks trained by backprop (<c>bp</c>, <c>progressive-bp</c>): the in-situ EC-RAM study.</summary>
-public sealed class FeedForwardFamily : ModelFamily
+internal sealed class FeedForwardFamily : ModelFamily
 {
     public override string Name => "feedforward";
     public override string Description => "feed-forward network trained by backprop (bp) or progressive backprop (van Doremaele et al. 2024)";

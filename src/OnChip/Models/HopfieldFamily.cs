@@ -11,7 +11,7 @@ namespace OnChip.Models;
 /// The Hopfield-like networks of the EP literature (<see cref="HopfieldNetwork"/>): <c>layered</c> (dense layers,
 /// <c>--archi</c>) and <c>conv</c> (conv layers then dense ones, <c>--channels</c> …). Model files of kind "layered-ep".
 /// </summary>
-public sealed class HopfieldFamily(bool convolutional) : EnergyModelFamily
+internal sealed class HopfieldFamily(bool convolutional) : EnergyModelFamily
 {
     public const string Kind = "layered-ep";
     private static readonly string[] Shared = ["act", "loss", "schedule", "nudged-schedule", "output-expand"];

@@ -5,7 +5,7 @@ using OnChip.Resistive;
 namespace OnChip.Models;
 
 /// <summary>The registry of model families: every value of <c>--model</c>, in the order the help lists them.</summary>
-public static class ModelFamilies
+internal static class ModelFamilies
 {
     public static IReadOnlyList<ModelFamily> All { get; } =
     [

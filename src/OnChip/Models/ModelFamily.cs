@@ -12,7 +12,7 @@ namespace OnChip.Models;
 /// rule that trains it. Families are listed in <see cref="ModelFamilies"/>; nothing else in OnChip compares model
 /// names. A family that builds an energy-based network derives from <see cref="EnergyModelFamily"/>.
 /// </summary>
-public abstract class ModelFamily
+internal abstract class ModelFamily
 {
     public abstract string Name { get; }
     public abstract string Description { get; }

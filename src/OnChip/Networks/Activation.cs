@@ -7,7 +7,7 @@ namespace OnChip.Networks;
 /// The neuron nonlinearity σ of the dynamics s ← σ(∂Φ/∂s), with its derivative (needed by BPTT) and its range
 /// (the bounds of the state variable). Span-in, span-out, allocation-free.
 /// </summary>
-public abstract class Activation
+internal abstract class Activation
 {
     /// <summary>States smaller than this in magnitude are set to exactly 0 (avoids subnormal arithmetic).</summary>
     public const float Tiny = 1e-20f;

@@ -7,7 +7,7 @@ namespace OnChip.Networks;
 /// An activation that extends to complex states as a holomorphic function, as holomorphic EP needs (Laborieux &amp;
 /// Zenke 2022): s = σ(u) for u = u_re + i·u_im, written to the real and imaginary parts of s.
 /// </summary>
-public interface IHolomorphicActivation
+internal interface IHolomorphicActivation
 {
     /// <summary>(s_re, s_im) = σ(u_re + i·u_im) elementwise; the outputs may alias the inputs.</summary>
     void ApplyComplex(ReadOnlySpan<float> real, ReadOnlySpan<float> imaginary, Span<float> realOut, Span<float> imaginaryOut);

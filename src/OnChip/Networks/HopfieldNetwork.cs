@@ -14,7 +14,7 @@ namespace OnChip.Networks;
 /// <see cref="ConvInteraction"/>s with per-channel biases; its image layers are stored channels-last (H, W, C).
 /// The activation is one name for every state layer, or one per state layer joined by commas.
 /// </summary>
-public static class HopfieldNetwork
+internal static class HopfieldNetwork
 {
     public static LayeredNetwork Create(NetworkSpec spec)
     {

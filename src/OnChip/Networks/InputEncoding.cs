@@ -7,7 +7,7 @@ namespace OnChip.Networks;
 /// drives every pixel twice, as +g·x and −g·x, since its conductances cannot be negative). Without one, the features
 /// are the input layer.
 /// </summary>
-public abstract class InputEncoding
+internal abstract class InputEncoding
 {
     /// <summary>Features per example the encoding reads.</summary>
     public abstract int Features { get; }

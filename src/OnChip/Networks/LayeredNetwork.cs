@@ -11,7 +11,7 @@ namespace OnChip.Networks;
 /// sum to Φ, the cost, the parameters with their learning-rate groups, how to initialise them, and an optional
 /// encoding of the data into the clamped input layer.
 /// </summary>
-public sealed record NetworkParts(
+internal sealed record NetworkParts(
     string Family,
     NetworkSpec Spec,
     int[] LayerSizes,
@@ -35,7 +35,7 @@ public sealed record NetworkParts(
 /// and conv nets, resistive networks) is just the parts it builds (<see cref="NetworkParts"/>).
 /// Parameter names: W_n couples layer n to n+1, b_n is the bias of layer n (so W0, b1, W1, b2, … in every family).
 /// </summary>
-public sealed class LayeredNetwork
+internal sealed class LayeredNetwork
 {
     private readonly Interaction[][] _byLayer;
     private readonly LayerUpdate?[] _updates;

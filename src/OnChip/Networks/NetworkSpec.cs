@@ -8,7 +8,7 @@ namespace OnChip.Networks;
 /// </summary>
 /// <param name="OutputExpand">Output units per class (squared error only): the output layer has k·classes units, each
 /// class's k units are trained towards its target and averaged for its score (Laydevant et al. 2021).</param>
-public sealed record NetworkSpec(int[] Archi, string Activation, string Loss, ConvSpec? Conv = null, int OutputExpand = 1)
+internal sealed record NetworkSpec(int[] Archi, string Activation, string Loss, ConvSpec? Conv = null, int OutputExpand = 1)
 {
     /// <summary>A conv net: the architecture follows from the conv layers and the input shape.</summary>
     public static NetworkSpec Convolutional(ConvSpec conv, string activation, string loss, int outputExpand = 1) => new(conv.Archi(), activation, loss, conv, outputExpand);

@@ -6,7 +6,7 @@ namespace OnChip.Networks;
 /// The state variables of a network for a mini-batch: one matrix per layer (rows = examples), layer 0 being the
 /// clamped input. Allocated once for a batch capacity and reused for every mini-batch.
 /// </summary>
-public sealed class NetworkState
+internal sealed class NetworkState
 {
     public NetworkState(IReadOnlyList<int> layerSizes, int capacity)
     {

@@ -8,7 +8,7 @@ namespace OnChip.Networks;
 /// Learning rules write <see cref="Grad"/> (the loss gradient, descent direction, like autograd's .grad);
 /// optimizers turn it into a requested change that <see cref="Storage"/> applies.
 /// </summary>
-public sealed class Parameter
+internal sealed class Parameter
 {
     public Parameter(string name, int rows, int cols, int group)
     {

@@ -10,7 +10,7 @@ namespace OnChip.Optimizers;
 /// m ← β1 m + (1−β1) g; v ← β2 v + (1−β2) g²; ΔW = −(lr/(1−β1^t)) · m / (√v/√(1−β2^t) + ε).
 /// One fused pass per chunk: Adam is memory-bound, so every element is loaded and stored once.
 /// </summary>
-public sealed class Adam : Optimizer
+internal sealed class Adam : Optimizer
 {
     private readonly float[][] _m, _v;
     private readonly float[] _correction1, _inverseRootCorrection2;

@@ -9,7 +9,7 @@ namespace OnChip.Optimizers;
 /// Works in small chunks so the optimizer state stays in L1, split between workers by element ranges
 /// (elementwise, so results do not depend on the split). Learning rates are per group (synaptic layer).
 /// </summary>
-public abstract class Optimizer : IParallelJob
+internal abstract class Optimizer : IParallelJob
 {
     protected const int Chunk = ISynapseArray.UpdateChunk;
     private readonly long[] _chunkOffsets;

@@ -9,7 +9,7 @@ namespace OnChip.Optimizers;
 /// Stochastic gradient descent with PyTorch's semantics: g ← ∇ + wd·w; with momentum μ, buf ← μ·buf + g;
 /// ΔW = −lr·buf (or −lr·g without momentum). Plain SGD keeps no state: the on-chip case.
 /// </summary>
-public sealed class Sgd : Optimizer
+internal sealed class Sgd : Optimizer
 {
     private readonly float[][] _momentum;
 

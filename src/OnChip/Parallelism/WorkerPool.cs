@@ -3,7 +3,7 @@ using System.Runtime.ExceptionServices;
 namespace OnChip.Parallelism;
 
 /// <summary>A job that every worker of a <see cref="WorkerPool"/> runs once, each on its own share.</summary>
-public interface IParallelJob
+internal interface IParallelJob
 {
     /// <summary>Runs the share of work that belongs to <paramref name="worker"/> out of <paramref name="workers"/>.</summary>
     void Execute(int worker, int workers);
@@ -16,7 +16,7 @@ public interface IParallelJob
 /// do not depend on which thread ran a share. Built for the training hot path: handing out a job allocates nothing
 /// and costs a few microseconds, because idle workers spin briefly before they block.
 /// </summary>
-public sealed class WorkerPool : IDisposable
+internal sealed class WorkerPool : IDisposable
 {
     private const int SpinIterations = 20_000;
 

@@ -4,7 +4,7 @@ namespace OnChip.Persistence;
 /// Writes a file so that readers only ever see the old complete file or the new complete one: write a temporary
 /// file in the same directory, flush it to disk, then rename it over the target.
 /// </summary>
-public static class AtomicFile
+internal static class AtomicFile
 {
     public static void Write(string path, Action<Stream> write)
     {

@@ -5,7 +5,7 @@ using OnChip.Networks;
 namespace OnChip.Persistence;
 
 /// <summary>A trained energy-based network loaded from a model file, with the metadata saved beside it.</summary>
-public sealed record LoadedModel(LayeredNetwork Network, JsonObject Metadata)
+internal sealed record LoadedModel(LayeredNetwork Network, JsonObject Metadata)
 {
     /// <summary>Free-phase steps the model was trained with (evaluation uses the same by default).</summary>
     public int FreeSteps => Metadata["t1"]?.GetValue<int>() ?? 30;
@@ -17,7 +17,7 @@ public sealed record LoadedModel(LayeredNetwork Network, JsonObject Metadata)
 /// whose metadata holds what the family needs to rebuild the network (<see cref="EnergyModelFamily.Describe"/>), and
 /// whose tensors are the parameters by name (W_n of shape [n_{n+1}, n_n], b_n of shape [n_n]).
 /// </summary>
-public static class ModelFile
+internal static class ModelFile
 {
     /// <summary>The kind of layered and conv Hopfield model files.</summary>
     public const string Kind = HopfieldFamily.Kind;

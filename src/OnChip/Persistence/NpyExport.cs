@@ -4,14 +4,14 @@ using System.Text.Json.Nodes;
 namespace OnChip.Persistence;
 
 /// <summary>One exported tensor: its name in the model file, the .npy file written and its shape.</summary>
-public sealed record ExportedTensor(string Name, string File, int[] Shape, string Description);
+internal sealed record ExportedTensor(string Name, string File, int[] Shape, string Description);
 
 /// <summary>
 /// Exports every tensor of an OnChip tensor file (a model of any kind, a checkpoint) to NumPy: one
 /// <c>&lt;name&gt;.npy</c> per tensor and a <c>manifest.json</c> describing them. The manifest is written last,
 /// so a directory with a manifest holds a complete export; a directory that already has one is refused.
 /// </summary>
-public static class NpyExport
+internal static class NpyExport
 {
     public const string ManifestFileName = "manifest.json";
 

@@ -7,7 +7,7 @@ using System.Text.RegularExpressions;
 namespace OnChip.Persistence;
 
 /// <summary>A float32 array read from a .npy file (C order).</summary>
-public sealed record NpyArray(int[] Shape, float[] Data);
+internal sealed record NpyArray(int[] Shape, float[] Data);
 
 /// <summary>
 /// NumPy .npy files of float32, written byte for byte as <c>numpy.save</c> writes them (format version 1.0):
@@ -22,7 +22,7 @@ public sealed record NpyArray(int[] Shape, float[] Data);
 /// Like NumPy (≥ 1.24), the dict is followed by 21 − len(str(shape[0])) spaces of growth room before the alignment
 /// padding, and a header that is already aligned still gets a full 64 bytes of padding.
 /// </summary>
-public static partial class NpyFile
+internal static partial class NpyFile
 {
     private static readonly byte[] Magic = [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'];
     private const int Align = 64;

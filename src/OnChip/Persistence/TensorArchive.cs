@@ -8,7 +8,7 @@ using System.Text.Json.Nodes;
 namespace OnChip.Persistence;
 
 /// <summary>A named float32 tensor (row-major).</summary>
-public sealed record NamedTensor(string Name, int[] Shape, float[] Data);
+internal sealed record NamedTensor(string Name, int[] Shape, float[] Data);
 
 /// <summary>
 /// The container of every OnChip model and checkpoint file:
@@ -21,7 +21,7 @@ public sealed record NamedTensor(string Name, int[] Shape, float[] Data);
 /// </code>
 /// The checksum and the declared sizes let a reader reject a truncated or corrupt file with a clear message.
 /// </summary>
-public static class TensorArchive
+internal static class TensorArchive
 {
     private static readonly byte[] Magic = "OCTENSR"u8.ToArray();
     private const byte Version = 1;

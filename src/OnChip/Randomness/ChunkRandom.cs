@@ -12,7 +12,7 @@ namespace OnChip.Randomness;
 /// (seed, counter) for every chunk of devices. Because a chunk's numbers depend only on its own key, results do not
 /// depend on how chunks are spread over threads. Allocation-free once created (one per worker).
 /// </summary>
-public sealed class ChunkRandom
+internal sealed class ChunkRandom
 {
     private Vector512<ulong> _s0, _s1, _s2, _s3;
     private readonly float[] _scratch = new float[2048];

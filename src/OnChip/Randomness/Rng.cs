@@ -6,7 +6,7 @@ namespace OnChip.Randomness;
 /// xoshiro256** (Blackman &amp; Vigna): fast, seedable, and its whole state is four words, so a checkpoint can
 /// save and restore it exactly. Seeds are expanded with SplitMix64, as the authors recommend.
 /// </summary>
-public sealed class Rng
+internal sealed class Rng
 {
     private ulong _s0, _s1, _s2, _s3;
 

@@ -10,7 +10,7 @@ namespace OnChip.Rbm;
 /// <param name="Persistent">Persistent CD (Tieleman 2008): the chains continue from where the previous update left
 /// them instead of restarting at the data.</param>
 /// <param name="Chains">Independent chains per example; their negative statistics are averaged (Ernoult 2019's #CD).</param>
-public sealed record CdSettings(int Steps = 1, bool Persistent = false, int Chains = 1)
+internal sealed record CdSettings(int Steps = 1, bool Persistent = false, int Chains = 1)
 {
     public void Validate()
     {
@@ -43,7 +43,7 @@ public sealed record CdSettings(int Steps = 1, bool Persistent = false, int Chai
 /// and, when drbm scores the batch, one per example (the label biases).
 /// </para>
 /// </summary>
-public sealed class ContrastiveDivergence : IParallelJob
+internal sealed class ContrastiveDivergence : IParallelJob
 {
     private enum Stage { Load, DataHidden, ChainHidden, ChainVisible, ColumnSums }
 
@@ -64,7 +64,7 @@ public sealed class ContrastiveDivergence : IParallelJob
     private Dataset? _data;
     private string _binarize = Binarization.None;
     private bool _chainsStarted;
-    /// <summary>The parameters as the current stage read them (<see cref="Parameter.Read"/> counted the reads).</summary>
+    /// <summary>The parameters as the current stage read them (<c>Parameter.Read</c> counted the reads).</summary>
     private Matrix _weights = null!, _hiddenBias = null!, _visibleBias = null!;
 
     public ContrastiveDivergence(RestrictedBoltzmannMachine rbm, CdSettings settings, int batchCapacity, WorkerPool pool, ulong seed)

@@ -8,7 +8,7 @@ namespace OnChip.Rbm;
 /// <c>{"width": 28, "height": 28, "filters": [[W_{0,0}, …, W_{783,0}], …]}</c>, one array of the image rows of W
 /// (row-major pixels, label units left out) per hidden unit, for hidden units 0…min(count, hidden)−1.
 /// </summary>
-public static class FilterFile
+internal static class FilterFile
 {
     public const string FileName = "filters.json";
 

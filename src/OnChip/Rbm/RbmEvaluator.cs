@@ -9,7 +9,7 @@ namespace OnChip.Rbm;
 /// <param name="Loss">Mean cross-entropy −ln p(y | x): drbm p(y | x) = softmax_y(−F(x, y)); rbm, the read-out's softmax.</param>
 /// <param name="ReconstructionError">Mean over examples and pixels of (v − p(v | h))² with h = p(h | v) (one
 /// deterministic v → h → v pass; drbm: v holds the true label, only image pixels are compared).</param>
-public sealed record RbmEvaluation(int Count, double Accuracy, double Loss, double ReconstructionError)
+internal sealed record RbmEvaluation(int Count, double Accuracy, double Loss, double ReconstructionError)
 {
     public double Error => 1 - Accuracy;
 }
@@ -20,7 +20,7 @@ public sealed record RbmEvaluation(int Count, double Accuracy, double Loss, doub
 /// drbm predicts argmin_y F(x, y), rbm the read-out's argmax on p(h | x). Examples are independent, so the batch size
 /// changes speed, not results; allocation-free after construction.
 /// </summary>
-public sealed class RbmEvaluator : IParallelJob
+internal sealed class RbmEvaluator : IParallelJob
 {
     private enum Stage { Load, Hidden, Reconstruction }
 
@@ -35,7 +35,7 @@ public sealed class RbmEvaluator : IParallelJob
     private readonly float[][] _scores;
     private Stage _stage;
     private int _count, _start;
-    /// <summary>The parameters as the current batch read them (<see cref="Parameter.Read"/> counted the reads).</summary>
+    /// <summary>The parameters as the current batch read them (<c>Parameter.Read</c> counted the reads).</summary>
     private Matrix _weights = null!, _hiddenBias = null!, _visibleBias = null!, _labelBias = null!;
     private Dataset? _data;
 

@@ -15,7 +15,7 @@ namespace OnChip.Rbm;
 /// near-linear device), <c>programming</c> (Cst vs RProp across pulse widths on the βd = 3 device), and <c>software</c>
 /// (the same setting on ideal synapses, the reference). Finished runs are read back instead of trained again.
 /// </summary>
-public static class RbmFigure
+internal static class RbmFigure
 {
     public static readonly string[] TableNames = ["software", "nonlinearity", "c2c", "programming"];
 
@@ -144,7 +144,7 @@ public static class RbmFigure
 }
 
 /// <summary>Settings of <see cref="RbmFigure"/>: a reduced version of Ernoult 2019's protocol by default (see the README).</summary>
-public sealed class RbmFigureSettings
+internal sealed class RbmFigureSettings
 {
     public string Data { get; set; } = "fashion-mnist";
     public int? TrainLimit { get; set; } = 4000;

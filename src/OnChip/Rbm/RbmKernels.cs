@@ -6,7 +6,7 @@ using System.Runtime.Intrinsics;
 namespace OnChip.Rbm;
 
 /// <summary>Vectorised row kernels of RBM sampling and free energies. Span-in, span-out; results depend on the row only.</summary>
-public static class RbmKernels
+internal static class RbmKernels
 {
     /// <summary>y = 1 where u &lt; p, else 0: a Bernoulli(p) sample from uniforms u in [0, 1). y may alias p or u.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

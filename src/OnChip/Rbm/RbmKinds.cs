@@ -1,7 +1,7 @@
 namespace OnChip.Rbm;
 
 /// <summary>The two RBM models of <c>onchip rbm</c>.</summary>
-public static class RbmKinds
+internal static class RbmKinds
 {
     /// <summary>Discriminative RBM (Ernoult 2019): visible = image + one-hot label; classify by the lowest free energy F(x, y).</summary>
     public const string Discriminative = "drbm";
@@ -13,7 +13,7 @@ public static class RbmKinds
 }
 
 /// <summary>How grey levels in [0, 1] become visible units.</summary>
-public static class Binarization
+internal static class Binarization
 {
     /// <summary>Bernoulli-sampled, redrawn at every presentation (Ernoult 2019's binary sampled visibles).</summary>
     public const string Sample = "sample";

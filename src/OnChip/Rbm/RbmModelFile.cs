@@ -4,7 +4,7 @@ using OnChip.Persistence;
 namespace OnChip.Rbm;
 
 /// <summary>A trained RBM loaded from a model file, with the metadata saved beside it.</summary>
-public sealed record LoadedRbm(RestrictedBoltzmannMachine Machine, JsonObject Metadata)
+internal sealed record LoadedRbm(RestrictedBoltzmannMachine Machine, JsonObject Metadata)
 {
     /// <summary>How images were turned into visible units in training (and are at evaluation).</summary>
     public string Binarize => Metadata["binarize"]?.GetValue<string>() ?? Binarization.Sample;
@@ -17,7 +17,7 @@ public sealed record LoadedRbm(RestrictedBoltzmannMachine Machine, JsonObject Me
 /// test error). Tensors: <c>W</c> [visible, hidden], <c>a</c> [visible], <c>b</c> [hidden]; for rbm also the read-out
 /// <c>R</c> [hidden, classes] and <c>c</c> [classes].
 /// </summary>
-public static class RbmModelFile
+internal static class RbmModelFile
 {
     public const string Kind = "rbm";
 

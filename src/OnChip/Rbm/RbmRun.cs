@@ -12,7 +12,7 @@ namespace OnChip.Rbm;
 /// after an interruption: the weights as they are then). <c>prepare</c> runs on the initialised trainer before the
 /// first update: the place to give the parameters another storage (device arrays) or add metric sources.
 /// </summary>
-public static class RbmRun
+internal static class RbmRun
 {
     public static (RunDirectory Directory, IReadOnlyList<RbmEpochResult> History) Execute(
         RbmConfig config, DataSplit data, ITrainingObserver? observer = null, CancellationToken cancel = default,

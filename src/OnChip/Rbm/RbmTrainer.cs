@@ -13,20 +13,20 @@ namespace OnChip.Rbm;
 /// Adds numbers to an epoch's line of metrics.jsonl. The trainer asks every source in <see cref="RbmTrainer.MetricSources"/>
 /// once per epoch, after the evaluation and the device counters; a source may add keys or overwrite earlier ones.
 /// </summary>
-public interface IEpochMetricSource
+internal interface IEpochMetricSource
 {
     void Report(IDictionary<string, double> metrics);
 }
 
 /// <summary>One epoch of RBM training: the standard metrics plus RBM-specific ones (test_error, recon_error, …).</summary>
-public sealed record RbmEpochResult(EpochMetrics Metrics, IReadOnlyDictionary<string, double> Extra);
+internal sealed record RbmEpochResult(EpochMetrics Metrics, IReadOnlyDictionary<string, double> Extra);
 
 /// <summary>
 /// Trains an RBM by contrastive divergence: per epoch, shuffle, then per mini-batch load (binarize), compute the CD
 /// gradient, and let plain SGD apply it through each parameter's storage; then evaluate on the test set.
 /// Deterministic for a given seed (and, by construction, for any thread count). Knows nothing of files or consoles.
 /// </summary>
-public sealed class RbmTrainer : IDisposable
+internal sealed class RbmTrainer : IDisposable
 {
     private readonly RbmConfig _config;
     private readonly DataSplit _data;

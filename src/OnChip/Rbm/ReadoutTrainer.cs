@@ -10,7 +10,7 @@ namespace OnChip.Rbm;
 /// R.Grad = (1/B) hᵀ(softmax − onehot), c.Grad = (1/B) Σ (softmax − onehot); the optimizer applies the step through
 /// the parameters' storage. Allocation-free after construction.
 /// </summary>
-public sealed class ReadoutTrainer
+internal sealed class ReadoutTrainer
 {
     private readonly HiddenReadout _readout;
     private readonly WorkerPool _pool;

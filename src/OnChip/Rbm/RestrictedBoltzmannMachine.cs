@@ -21,7 +21,7 @@ namespace OnChip.Rbm;
 /// (<see cref="Readout"/>, parameters <c>R</c> [hidden × classes] and <c>c</c> [classes]).
 /// </para>
 /// </summary>
-public sealed class RestrictedBoltzmannMachine
+internal sealed class RestrictedBoltzmannMachine
 {
     public RestrictedBoltzmannMachine(string kind, int imageSize, int classCount, int hidden)
     {
@@ -206,7 +206,7 @@ public sealed class RestrictedBoltzmannMachine
 /// The classifier of a generative rbm: softmax regression on the hidden probabilities p(h | x), logits = p(h|x)·R + c,
 /// trained by SGD on the cross-entropy alongside the RBM (one step per mini-batch, on the features of the data phase).
 /// </summary>
-public sealed class HiddenReadout
+internal sealed class HiddenReadout
 {
     public HiddenReadout(int hidden, int classes)
     {

@@ -15,7 +15,7 @@ namespace OnChip.Rbm;
 /// same bits. Every slot is seeded through <see cref="Rng.ForStream"/> (SplitMix64 expansion) from its own label.
 /// </para>
 /// </summary>
-public sealed class RowStreams
+internal sealed class RowStreams
 {
     private const int Lanes = 8;
     private const int WordsPerSlot = 4 * Lanes;

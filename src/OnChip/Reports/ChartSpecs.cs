@@ -6,7 +6,7 @@ namespace OnChip.Reports;
 /// Vega-Lite (v6) specifications for the report's charts, built as JSON. Line charts share the same interaction:
 /// tooltips on points, drag to pan and wheel to zoom, and a click on a legend entry to highlight that series.
 /// </summary>
-public static class ChartSpecs
+internal static class ChartSpecs
 {
     public const string Schema = "https://vega.github.io/schema/vega-lite/v6.json";
     private const int Width = 440;

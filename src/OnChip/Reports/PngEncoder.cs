@@ -8,7 +8,7 @@ namespace OnChip.Reports;
 /// A minimal PNG writer for 8-bit grayscale images (signature, IHDR, one zlib-compressed IDAT with filter 0 on
 /// every row, IEND; each chunk with its CRC-32), enough to inline small images in a report as data URIs.
 /// </summary>
-public static class PngEncoder
+internal static class PngEncoder
 {
     private static readonly byte[] Signature = [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A];
     private static readonly uint[] CrcTable = BuildCrcTable();

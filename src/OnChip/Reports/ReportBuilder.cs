@@ -5,14 +5,14 @@ using OnChip.Persistence;
 namespace OnChip.Reports;
 
 /// <summary>What a report holds, for the command's summary line and for tests.</summary>
-public sealed record ReportSummary(IReadOnlyList<string> Runs, int Charts, int Images, long Bytes);
+internal sealed record ReportSummary(IReadOnlyList<string> Runs, int Charts, int Images, long Bytes);
 
 /// <summary>
 /// Builds the HTML report of one or more run directories: a summary table (final metrics and settings), learning
 /// curves of all runs overlaid, every other numeric per-epoch metric, and per run whatever else it holds (GDU
 /// check, device response, conductance histograms, RBM filters).
 /// </summary>
-public static class ReportBuilder
+internal static class ReportBuilder
 {
     /// <summary>metrics.jsonl keys with a fixed place in the report; any other numeric key gets its own chart.</summary>
     public static readonly IReadOnlySet<string> KnownMetrics = new HashSet<string>

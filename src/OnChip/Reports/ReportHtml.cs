@@ -10,7 +10,7 @@ namespace OnChip.Reports;
 /// sets <c>&lt;body data-rendered="ok"&gt;</c> and the status line to "ok: N charts", or to "error: …" on any error;
 /// Vega warnings are listed under the status line (and counted in its data-warnings attribute).
 /// </summary>
-public sealed class ReportHtml
+internal sealed class ReportHtml
 {
     private readonly StringBuilder _body = new();
     private readonly List<(string Id, JsonObject Spec)> _charts = [];

@@ -3,28 +3,28 @@ using System.Text.Json.Nodes;
 namespace OnChip.Reports;
 
 /// <summary>One epoch's line of metrics.jsonl: its numeric values by key (nulls and non-numbers left out).</summary>
-public sealed record EpochRow(int Epoch, IReadOnlyDictionary<string, double> Values)
+internal sealed record EpochRow(int Epoch, IReadOnlyDictionary<string, double> Values)
 {
     public double? this[string key] => Values.TryGetValue(key, out double v) ? v : null;
 }
 
 /// <summary>One row of gdu.csv (series "norm" only: the other series are single elements).</summary>
-public sealed record GduPoint(string Tensor, int Step, double Ep, double Bptt, double? EpSymmetric);
+internal sealed record GduPoint(string Tensor, int Step, double Ep, double Bptt, double? EpSymmetric);
 
 /// <summary>One row of gradcheck.csv: a rule's estimate of one tensor at one β against the exact gradient.</summary>
-public sealed record GradcheckPoint(string Rule, double Beta, string Tensor, double RelativeError, double? Cosine, double? SignAgreement);
+internal sealed record GradcheckPoint(string Rule, double Beta, string Tensor, double RelativeError, double? Cosine, double? SignAgreement);
 
 /// <summary>One point of a device's conductance-vs-pulse curve (device_response.csv).</summary>
-public sealed record DevicePoint(string Device, double Pulse, double Conductance);
+internal sealed record DevicePoint(string Device, double Pulse, double Conductance);
 
 /// <summary>A histogram of one tensor's conductances (conductances.csv), binned when the run is read.</summary>
-public sealed record Histogram(string Tensor, long Count, double Min, double Max, double[] Edges, long[] Counts);
+internal sealed record Histogram(string Tensor, long Count, double Min, double Max, double[] Edges, long[] Counts);
 
 /// <summary>Receptive fields to draw as small grayscale images (filters.json or filters.npy).</summary>
-public sealed record FilterSet(int Width, int Height, IReadOnlyList<float[]> Filters, int Total, string Source);
+internal sealed record FilterSet(int Width, int Height, IReadOnlyList<float[]> Filters, int Total, string Source);
 
 /// <summary>Everything a report shows about one run directory; each part is null or empty when its file is absent.</summary>
-public sealed class ReportRun
+internal sealed class ReportRun
 {
     public required string Name { get; set; }
     public required string Path { get; init; }

@@ -11,7 +11,7 @@ namespace OnChip.Reports;
 /// Reads the files of one run directory that a report can show. Every file is optional; a line or file that
 /// cannot be read is reported through <c>warn</c> and left out, so one bad line never loses the whole report.
 /// </summary>
-public static class RunReader
+internal static class RunReader
 {
     public const string MetricsFile = "metrics.jsonl";
     public const string ConfigFile = "config.yaml";

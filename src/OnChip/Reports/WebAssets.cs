@@ -6,7 +6,7 @@ namespace OnChip.Reports;
 /// The browser bundles of Vega, Vega-Lite and vega-embed, embedded in this assembly at build time from the npm
 /// packages pinned in src/OnChip/Reports/web (package.json, package-lock.json), so reports work offline.
 /// </summary>
-public static class WebAssets
+internal static class WebAssets
 {
     public const string VegaResource = "OnChip.Reports.web.vega.min.js";
     public const string VegaLiteResource = "OnChip.Reports.web.vega-lite.min.js";

@@ -7,7 +7,7 @@ namespace OnChip.Resistive;
 /// The input voltages of a resistive network: every feature twice, as +g·x and −g·x (a conductance cannot be
 /// negative, so a negative weight on a pixel is a conductance to its negated copy). g is the input gain.
 /// </summary>
-public sealed class DoubledInput(int features, float gain) : InputEncoding
+internal sealed class DoubledInput(int features, float gain) : InputEncoding
 {
     public override int Features { get; } = features;
     public float Gain { get; } = gain;

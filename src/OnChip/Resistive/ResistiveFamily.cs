@@ -15,7 +15,7 @@ namespace OnChip.Resistive;
 /// training free phase from the previous batch's state; those are the defaults (of the family and of a network
 /// <see cref="ResistiveNetwork.Create"/> builds). Model files of kind "resistive".
 /// </summary>
-public sealed class ResistiveFamily : EnergyModelFamily
+internal sealed class ResistiveFamily : EnergyModelFamily
 {
     public const string Kind = "resistive";
     /// <summary>Dataset gain 5 (Fashion-MNIST) × model gain 60 (one hidden layer), as in the published DRN-1H runs.</summary>

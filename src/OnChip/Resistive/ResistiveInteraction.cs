@@ -19,7 +19,7 @@ namespace OnChip.Resistive;
 /// bilinear term Σ s_up·(G s_low)), so those are delegated to a <see cref="DenseInteraction"/> over the same
 /// conductances; what is resistive here is the curvature and the squares in ∂Φ/∂G.
 /// </summary>
-public sealed class ResistiveInteraction : Interaction, IDissipative
+internal sealed class ResistiveInteraction : Interaction, IDissipative
 {
     private readonly int[] _layers;
     private readonly Parameter[] _parameters;

@@ -16,7 +16,7 @@ namespace OnChip.Resistive;
 /// (<see cref="BoxedQuadraticUpdate"/>); the cost ½‖y − o‖² is a conductance β to a source at the target.
 /// <c>archi</c> names the features, the hidden sizes and the classes, e.g. 784-1024-10 (input layer 1568 nodes).
 /// </summary>
-public static class ResistiveNetwork
+internal static class ResistiveNetwork
 {
     public const string Diode = "diode";
 

@@ -4,14 +4,14 @@ using System.Globalization;
 namespace OnChip.Resistive;
 
 /// <summary>How SPICE's DC operating point compares with OnChip's free equilibrium for one example.</summary>
-public sealed record SpiceComparison(double MaxDifference, string WorstNode, double InputScale, int OnChipClass, int SpiceClass, int Nodes)
+internal sealed record SpiceComparison(double MaxDifference, string WorstNode, double InputScale, int OnChipClass, int SpiceClass, int Nodes)
 {
     /// <summary>The largest node difference as a fraction of the input voltage scale (at least 1 mV, for an all-zero input).</summary>
     public double RelativeDifference => MaxDifference / Math.Max(InputScale, 1e-3);
 }
 
 /// <summary>Runs <c>ngspice -b</c> on a netlist and compares the operating point with OnChip's (the referee for the simulator).</summary>
-public static class SpiceCheck
+internal static class SpiceCheck
 {
     /// <summary>ngspice on PATH, or null.</summary>
     public static string? FindNgspice() => ExecutableSearch.OnPath("ngspice");

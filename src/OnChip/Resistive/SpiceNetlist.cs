@@ -7,7 +7,7 @@ using OnChip.Parallelism;
 namespace OnChip.Resistive;
 
 /// <summary>OnChip's free equilibrium of a resistive network for one example: node voltages per layer and the predicted class.</summary>
-public sealed record CircuitState(float[][] Voltages, int Predicted, int Sweeps, double Residual)
+internal sealed record CircuitState(float[][] Voltages, int Predicted, int Sweeps, double Residual)
 {
     /// <summary>The largest input voltage magnitude (the circuit's voltage scale).</summary>
     public double InputScale => Voltages[0].Select(v => Math.Abs((double)v)).DefaultIfEmpty(0).Max();
@@ -19,7 +19,7 @@ public sealed record CircuitState(float[][] Voltages, int Predicted, int Sweeps,
 /// for a node kept ≥ 0, at the node for one kept ≤ 0), and a current source per bias (b amperes into the node). Model
 /// units are volts, siemens and amperes. The DC operating point (<c>.op</c>) is then the network's free equilibrium.
 /// </summary>
-public static class SpiceNetlist
+internal static class SpiceNetlist
 {
     /// <summary>
     /// The diode: Shockley with saturation current 1e-12 A and emission coefficient 0.001, so it conducts at about

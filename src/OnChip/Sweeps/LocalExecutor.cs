@@ -7,7 +7,7 @@ using OnChip.Training;
 namespace OnChip.Sweeps;
 
 /// <summary>How one run of a sweep ended.</summary>
-public sealed record RunResult(RunState State, int ExitCode, TimeSpan Elapsed, string? Error);
+internal sealed record RunResult(RunState State, int ExitCode, TimeSpan Elapsed, string? Error);
 
 /// <summary>
 /// Runs a sweep's runs on this machine, at most <c>jobs</c> at a time, each in its own child process
@@ -15,7 +15,7 @@ public sealed record RunResult(RunState State, int ExitCode, TimeSpan Elapsed, s
 /// started before), its stdout and stderr in RUN/stdout.log and RUN/stderr.log and its exit status in RUN/exit_code.
 /// A failing run does not stop the others. One line is printed per finished run.
 /// </summary>
-public sealed class LocalExecutor(OnChipCommand cli, int jobs, TextWriter output)
+internal sealed class LocalExecutor(OnChipCommand cli, int jobs, TextWriter output)
 {
     private readonly Lock _gate = new();
     private readonly HashSet<Process> _running = [];

@@ -8,7 +8,7 @@ namespace OnChip.Sweeps;
 /// <c>./onchip</c>, from tests and on cluster nodes that share the filesystem), or a shell command given by the user
 /// (<c>--onchip-command</c>), to which the arguments are appended.
 /// </summary>
-public sealed class OnChipCommand
+internal sealed class OnChipCommand
 {
     private OnChipCommand(IReadOnlyList<string>? argv, string? shell) => (Argv, Shell) = (argv ?? [], shell);
 

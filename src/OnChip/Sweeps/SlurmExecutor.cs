@@ -8,7 +8,7 @@ using OnChip.Persistence;
 namespace OnChip.Sweeps;
 
 /// <summary>Options of the array job (the <c>#SBATCH</c> lines).</summary>
-public sealed record SlurmOptions
+internal sealed record SlurmOptions
 {
     public string JobName { get; init; } = "onchip-sweep";
     public string? Partition { get; init; }
@@ -24,10 +24,10 @@ public sealed record SlurmOptions
 }
 
 /// <summary>The Slurm commands used (tests replace them with stand-ins).</summary>
-public sealed record SlurmTools(string Sbatch = "sbatch", string Squeue = "squeue", string Sacct = "sacct", string Scontrol = "scontrol");
+internal sealed record SlurmTools(string Sbatch = "sbatch", string Squeue = "squeue", string Sacct = "sacct", string Scontrol = "scontrol");
 
 /// <summary>The final state of one array task.</summary>
-public sealed record TaskState(int Task, string State, string? ExitCode, string Source);
+internal sealed record TaskState(int Task, string State, string? ExitCode, string Source);
 
 /// <summary>
 /// The Slurm executor: writes DIR/sweep.sbatch, an array job whose task i runs run i through the same <c>onchip</c>
@@ -35,7 +35,7 @@ public sealed record TaskState(int Task, string State, string? ExitCode, string 
 /// <c>squeue</c> until every task ended, then reports each task's state (from <c>sacct</c>, or <c>scontrol</c> when
 /// accounting is off, or the run directories).
 /// </summary>
-public sealed class SlurmExecutor(SlurmTools tools, TextWriter output)
+internal sealed class SlurmExecutor(SlurmTools tools, TextWriter output)
 {
     public const string ScriptFileName = "sweep.sbatch";
 

@@ -9,7 +9,7 @@ using OnChip.Training;
 namespace OnChip.Sweeps;
 
 /// <summary>One run's final metrics, as collected.</summary>
-public sealed record RunSummary(RunState State, IReadOnlyList<EpochRow> Epochs)
+internal sealed record RunSummary(RunState State, IReadOnlyList<EpochRow> Epochs)
 {
     /// <summary>The value at the last recorded epoch (null when absent).</summary>
     public double? Final(string key) => Epochs.Count == 0 ? null : Epochs.MaxBy(e => e.Epoch)![key];
@@ -21,7 +21,7 @@ public sealed record RunSummary(RunState State, IReadOnlyList<EpochRow> Epochs)
 }
 
 /// <summary>What <see cref="SweepCollector.Collect"/> wrote.</summary>
-public sealed record CollectResult(
+internal sealed record CollectResult(
     string SummaryPath, string ByConfigPath, string? ReportPath, string? RunsReportPath,
     IReadOnlyList<RunSummary> Runs, IReadOnlyList<string> MetricColumns)
 {
@@ -34,7 +34,7 @@ public sealed record CollectResult(
 /// configurations (DIR/report.html). A run with missing, partial or unreadable metrics is reported as a warning and
 /// by its status column; it never stops the collection.
 /// </summary>
-public static class SweepCollector
+internal static class SweepCollector
 {
     public const string SummaryFile = "summary.csv";
     public const string ByConfigFile = "summary_by_config.csv";

@@ -8,7 +8,7 @@ using OnChip.Training;
 namespace OnChip.Sweeps;
 
 /// <summary>Where a run of a sweep stands.</summary>
-public enum RunStatus
+internal enum RunStatus
 {
     /// <summary>metrics.jsonl has every epoch.</summary>
     Complete,
@@ -20,7 +20,7 @@ public enum RunStatus
     Missing,
 }
 
-public sealed record RunState(SweepRun Run, string Path, RunStatus Status, int EpochsDone, int? ExitCode)
+internal sealed record RunState(SweepRun Run, string Path, RunStatus Status, int EpochsDone, int? ExitCode)
 {
     /// <summary>Has the run written anything that <c>onchip train --resume</c> continues from?</summary>
     public bool Started => SweepDirectory.ResultFiles.Any(f => File.Exists(System.IO.Path.Combine(Path, f)));
@@ -34,7 +34,7 @@ public sealed record RunState(SweepRun Run, string Path, RunStatus Status, int E
 /// Preparing a directory that already holds a sweep checks that the spec expands to exactly the same runs and that
 /// every run's config.yaml is still the one the spec gives: nothing is ever silently overwritten.
 /// </summary>
-public sealed class SweepDirectory
+internal sealed class SweepDirectory
 {
     public const string RunsFolder = "runs";
     public const string LogsFolder = "logs";

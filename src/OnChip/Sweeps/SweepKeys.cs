@@ -8,7 +8,7 @@ namespace OnChip.Sweeps;
 /// <c>device.KEY</c> paths, every device parameter (<see cref="DeviceSpec.Keys"/>, listed by <c>onchip devices --keys</c>),
 /// which <c>onchip train</c> only takes through a device-config file: a sweep writes one per run (RUN/device.yaml).
 /// </summary>
-public static class SweepKeys
+internal static class SweepKeys
 {
     public const string DevicePrefix = "device.";
 

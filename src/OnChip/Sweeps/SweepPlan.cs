@@ -12,7 +12,7 @@ namespace OnChip.Sweeps;
 /// its configuration (the swept values except the seed), the swept keys' values and every setting of the resolved
 /// config (all keys of <c>onchip train</c> except <c>out</c>; null for a setting left unset).
 /// </summary>
-public sealed record SweepRun(
+internal sealed record SweepRun(
     int Number, string Id, string Directory, int Configuration,
     IReadOnlyList<KeyValuePair<string, string>> Swept,
     IReadOnlyList<KeyValuePair<string, string?>> Settings)
@@ -56,7 +56,7 @@ public sealed record SweepRun(
 /// grid point (a paired design: grid points are compared on identical random settings). Run settings are, in order
 /// of precedence: OnChip's defaults with <c>threads: 1</c>, the base, the grid point, the draw, the seed.
 /// </summary>
-public sealed class SweepPlan
+internal sealed class SweepPlan
 {
     public const string FileName = "sweep.json";
     public const string Format = "onchip-sweep";

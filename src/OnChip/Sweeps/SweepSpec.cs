@@ -9,7 +9,7 @@ namespace OnChip.Sweeps;
 /// How the values of one swept key are given. Grid keys take the discrete forms (a list, one value, a range);
 /// random keys take any form (a list or range is drawn from uniformly, like <c>choice</c>).
 /// </summary>
-public abstract record ValueForm
+internal abstract record ValueForm
 {
     /// <summary>A finite set of textual values: a list, a single value, <c>{range: …}</c> or <c>{choice: …}</c>.</summary>
     public sealed record Discrete(IReadOnlyList<string> Values, string Form) : ValueForm;
@@ -42,7 +42,7 @@ public abstract record ValueForm
 /// Keys are the options of <c>onchip train</c> or dotted device parameters (<c>device.up-down</c>: see <see cref="SweepKeys"/>).
 /// Every key and value is checked before anything runs; errors name the file, the section and the key.
 /// </summary>
-public sealed class SweepSpec
+internal sealed class SweepSpec
 {
     public static readonly IReadOnlyList<string> Sections = ["base", "grid", "random", "seeds"];
 

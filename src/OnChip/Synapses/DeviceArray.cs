@@ -17,7 +17,7 @@ namespace OnChip.Synapses;
 /// and quantisation) and what it all cost (<see cref="DeviceCounters"/>: pulses, reads, refreshes, update cycles).
 /// Random numbers are keyed by (array, update, chunk), so results do not depend on the number of threads.
 /// </summary>
-public sealed class DeviceArray : ISynapseArray
+internal sealed class DeviceArray : ISynapseArray
 {
     private const int ChunkSize = ISynapseArray.UpdateChunk;
     private readonly DeviceModel _model;

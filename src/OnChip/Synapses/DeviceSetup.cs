@@ -7,7 +7,7 @@ using OnChip.Randomness;
 namespace OnChip.Synapses;
 
 /// <summary>Puts the parameters of a model on device arrays as a <see cref="DeviceConfig"/> says.</summary>
-public static class DeviceSetup
+internal static class DeviceSetup
 {
     public const float AutoRangeFactor = 4f;
 

@@ -7,7 +7,7 @@ namespace OnChip.Synapses;
 /// the synapse array decides what actually happens to the stored weights (exactly, or through a physical device).
 /// Rules never know which storage they drive; storage never knows which rule asks.
 /// </summary>
-public interface ISynapseArray
+internal interface ISynapseArray
 {
     /// <summary>A short name of the storage, e.g. "ideal" or "ecram/pulse-train".</summary>
     string Kind { get; }

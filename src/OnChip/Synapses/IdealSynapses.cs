@@ -7,7 +7,7 @@ namespace OnChip.Synapses;
 /// Digital storage: the requested change is applied exactly (w ← w + ΔW). Conductances (parameters that cannot be
 /// negative) are then projected back onto g ≥ 0 (<see cref="Conductances"/>).
 /// </summary>
-public sealed class IdealSynapses : ISynapseArray
+internal sealed class IdealSynapses : ISynapseArray
 {
     private readonly bool _nonNegative;
     private IdealSynapses(bool nonNegative) => _nonNegative = nonNegative;

@@ -5,7 +5,7 @@ using System.Runtime.Intrinsics;
 namespace OnChip.Tensors;
 
 /// <summary>Fused elementwise kernels that <c>TensorPrimitives</c> lacks. Span-in, span-out; y may alias x.</summary>
-public static class Elementwise
+internal static class Elementwise
 {
     /// <summary>y = a·x + b.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -35,7 +35,7 @@ internal enum GemmPath
 /// Packing memory is per thread and reused, so steady-state calls do not allocate.
 /// </para>
 /// </summary>
-public static unsafe class Gemm
+internal static unsafe class Gemm
 {
     /// <summary>A·Bᵀ products with at most this many columns use dot products instead of 64-column panels.</summary>
     internal const int DotMaxColumns = 16;

@@ -1,9 +1,5 @@
-using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
-
-[assembly: InternalsVisibleTo("OnChip.Tests")]
-[assembly: InternalsVisibleTo("OnChip.Bench")]
 
 namespace OnChip.Tensors;
 

@@ -4,7 +4,7 @@ namespace OnChip.Tensors;
 /// A dense row-major float32 matrix. Batches are matrices with one example per row, so a row range is the
 /// unit of parallel work and every kernel takes explicit row counts and leading dimensions.
 /// </summary>
-public sealed class Matrix
+internal sealed class Matrix
 {
     public Matrix(int rows, int cols)
     {

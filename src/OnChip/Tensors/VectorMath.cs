@@ -8,7 +8,7 @@ namespace OnChip.Tensors;
 /// Float ln and exp on Vector512 lanes (Cephes' single-precision algorithms, errors of a few ulp), for fused loops
 /// where TensorPrimitives would need a pass per function (its float exp also widens to double).
 /// </summary>
-public static class VectorMath
+internal static class VectorMath
 {
     /// <summary>Natural logarithm of positive normal floats (Cephes logf: mantissa in [√½, √2), degree-9 polynomial).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

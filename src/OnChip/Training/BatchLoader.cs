@@ -4,7 +4,7 @@ using OnChip.Tensors;
 namespace OnChip.Training;
 
 /// <summary>Copies the examples of one mini-batch into input rows and one-hot target rows.</summary>
-public static class BatchLoader
+internal static class BatchLoader
 {
     public static int Load(Matrix input, Matrix targets, Dataset data, ReadOnlySpan<int> indices)
     {

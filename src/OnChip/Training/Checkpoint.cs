@@ -9,7 +9,7 @@ namespace OnChip.Training;
 /// crash at any moment leaves at least one complete checkpoint; a corrupt latest one is reported and the previous
 /// one used.
 /// </summary>
-public static class Checkpoint
+internal static class Checkpoint
 {
     public const string Kind = "onchip-checkpoint";
     public const string FileName = "checkpoint.onchip";

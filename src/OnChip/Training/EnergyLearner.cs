@@ -11,7 +11,7 @@ using OnChip.Tensors;
 namespace OnChip.Training;
 
 /// <summary>An energy-based network (any family) trained by one of the EP-family rules (or BPTT/RBP on its dynamics).</summary>
-public sealed class EnergyLearner(LayeredNetwork network, LearningRule rule, int capacity, int freeSteps, WorkerPool pool) : ISupervisedLearner
+internal sealed class EnergyLearner(LayeredNetwork network, LearningRule rule, int capacity, int freeSteps, WorkerPool pool) : ISupervisedLearner
 {
     private readonly BatchContext _batch = new(network, capacity, pool) { WarmStart = network.WarmStart };
     private readonly Evaluator _evaluator = new(network, pool, Math.Max(capacity, 500));

@@ -19,6 +19,8 @@ public readonly record struct BatchProgress(int Epoch, int Epochs, int Batch, in
 /// <summary>Receives progress from a <see cref="Trainer"/> (a progress bar, a log, a test probe).</summary>
 public interface ITrainingObserver
 {
+    /// <summary>Called after every mini-batch, with the running metrics of the epoch.</summary>
     void OnBatch(in BatchProgress progress);
+    /// <summary>Called after every epoch, once the test set has been scored.</summary>
     void OnEpoch(EpochMetrics metrics);
 }

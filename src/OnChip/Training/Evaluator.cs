@@ -11,7 +11,7 @@ namespace OnChip.Training;
 /// Examples relax independently, so the evaluation batch size changes speed, not results. For a network of physical
 /// resistors it also measures the power they dissipate at the free equilibrium (<see cref="LastPower"/>).
 /// </summary>
-public sealed class Evaluator(LayeredNetwork network, WorkerPool pool, int batchSize = 500)
+internal sealed class Evaluator(LayeredNetwork network, WorkerPool pool, int batchSize = 500)
 {
     private readonly BatchContext _batch = new(network, batchSize, pool);
     private readonly int[] _indices = new int[batchSize];

@@ -12,7 +12,7 @@ namespace OnChip.Training;
 /// mini-batch, the score of the prediction made before the update, evaluation, and the model file. Energy-based
 /// networks (EP, BPTT, RBP) and feed-forward networks (backprop) are both learners.
 /// </summary>
-public interface ISupervisedLearner
+internal interface ISupervisedLearner
 {
     IReadOnlyList<Parameter> Parameters { get; }
     /// <summary>Number of learning-rate groups (synaptic layers).</summary>

@@ -4,7 +4,7 @@ using System.Text.Json;
 namespace OnChip.Training;
 
 /// <summary>metrics.jsonl: one JSON object per epoch, appended and flushed as soon as the epoch ends.</summary>
-public sealed class MetricsLog(string path)
+internal sealed class MetricsLog(string path)
 {
     public string Path { get; } = path;
 

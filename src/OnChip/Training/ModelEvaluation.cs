@@ -4,7 +4,7 @@ using OnChip.Parallelism;
 namespace OnChip.Training;
 
 /// <summary>Scores any trained model file (of a kind in <see cref="ModelKinds"/>) on a dataset.</summary>
-public static class ModelEvaluation
+internal static class ModelEvaluation
 {
     public sealed record Result(string Description, double Accuracy, double Loss, IReadOnlyDictionary<string, double> Extra);
 

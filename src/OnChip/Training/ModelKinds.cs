@@ -14,23 +14,42 @@ public sealed record EvaluationResult(double Accuracy, double Loss, IReadOnlyDic
 /// <summary>A trained model read back from its file, as <c>onchip eval</c> and the other tools see it.</summary>
 public abstract class TrainedModel(JsonObject metadata)
 {
+    /// <summary>The settings and results the file was saved with (rule, β, epoch, test accuracy, …).</summary>
     public JsonObject Metadata { get; } = metadata;
     /// <summary>The model in a few words (architecture, family).</summary>
     public abstract string Description { get; }
+    /// <summary>Input features the model expects.</summary>
     public abstract int Features { get; }
+    /// <summary>Classes the model tells apart.</summary>
     public abstract int Classes { get; }
     /// <summary>The energy-based network, for tools that relax it (null for feed-forward models).</summary>
-    public virtual LayeredNetwork? EnergyNetwork => null;
+    internal virtual LayeredNetwork? EnergyNetwork => null;
 
     /// <summary>Scores the model on <paramref name="data"/> (<paramref name="freeSteps"/>: relaxation steps, null for the trained value).</summary>
-    public abstract EvaluationResult Evaluate(Dataset data, int? freeSteps, WorkerPool pool);
+    internal abstract EvaluationResult Evaluate(Dataset data, int? freeSteps, WorkerPool pool);
+
+    /// <summary>
+    /// Scores the model on <paramref name="data"/>: accuracy, mean loss and any extra measurement (a resistive
+    /// network's power). <paramref name="freeSteps"/>: relaxation steps (null: as trained); <paramref name="threads"/>:
+    /// worker threads (null: every core).
+    /// </summary>
+    public EvaluationResult Evaluate(Dataset data, int? freeSteps = null, int? threads = null)
+    {
+        if (Features != data.FeatureCount || Classes != data.ClassCount)
+            throw new Configuration.ConfigException($"the model ({Description}) does not fit {data.Name} ({data.FeatureCount} features, {data.ClassCount} classes)");
+        using var pool = new WorkerPool(threads ?? Environment.ProcessorCount);
+        return Evaluate(data, freeSteps, pool);
+    }
+
+    /// <summary>Reads a model file written by <c>onchip train</c> or <see cref="Trainer.SaveModel"/>.</summary>
+    public static TrainedModel Load(string path) => ModelKinds.Load(path);
 }
 
 /// <summary>One kind of model file: its name (the file's kind) and how to read it.</summary>
-public sealed record ModelKind(string Name, string Description, Func<TensorArchive.Contents, string, TrainedModel> Load);
+internal sealed record ModelKind(string Name, string Description, Func<TensorArchive.Contents, string, TrainedModel> Load);
 
 /// <summary>The registry of model-file kinds that <c>eval</c>, <c>export</c> and <c>gdu</c> read.</summary>
-public static class ModelKinds
+internal static class ModelKinds
 {
     public static IReadOnlyList<ModelKind> All { get; } =
     [
@@ -51,16 +70,16 @@ public static class ModelKinds
 }
 
 /// <summary>An energy-based network of any family: scored by its free phase.</summary>
-public sealed class EnergyModel(LoadedModel model) : TrainedModel(model.Metadata)
+internal sealed class EnergyModel(LoadedModel model) : TrainedModel(model.Metadata)
 {
     public LoadedModel Model { get; } = model;
-    public override LayeredNetwork EnergyNetwork => Model.Network;
+    internal override LayeredNetwork EnergyNetwork => Model.Network;
     public override int Features => Model.Network.InputSize;
     public override int Classes => Model.Network.ClassCount;
 
     public override string Description => Models.ModelFamilies.EnergyFamily(Model.Network.Family).Summary(Model.Network);
 
-    public override EvaluationResult Evaluate(Dataset data, int? freeSteps, WorkerPool pool)
+    internal override EvaluationResult Evaluate(Dataset data, int? freeSteps, WorkerPool pool)
     {
         // A model trained on standardised inputs is evaluated on inputs standardised the same way.
         if (ChannelNormalization.FromMetadata(Metadata) is { } normalization) data = normalization.Apply(data);
@@ -73,13 +92,13 @@ public sealed class EnergyModel(LoadedModel model) : TrainedModel(model.Metadata
 }
 
 /// <summary>A feed-forward network: scored by its forward pass.</summary>
-public sealed class FeedForwardModel(FeedForwardNetwork network, JsonObject metadata) : TrainedModel(metadata)
+internal sealed class FeedForwardModel(FeedForwardNetwork network, JsonObject metadata) : TrainedModel(metadata)
 {
     public override string Description => $"{network.Spec.ArchiText} {network.Spec.Activation} {network.Spec.Loss} (feed-forward)";
     public override int Features => network.Archi[0];
     public override int Classes => network.Archi[^1];
 
-    public override EvaluationResult Evaluate(Dataset data, int? freeSteps, WorkerPool pool)
+    internal override EvaluationResult Evaluate(Dataset data, int? freeSteps, WorkerPool pool)
     {
         var activations = new FeedForwardNetwork.Activations(network, 500);
         var targets = new Matrix(500, network.Archi[^1]);

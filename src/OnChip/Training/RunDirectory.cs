@@ -8,16 +8,24 @@ namespace OnChip.Training;
 /// </summary>
 public sealed class RunDirectory
 {
+    /// <summary>The resolved settings of the run.</summary>
     public const string ConfigFileName = "config.yaml";
+    /// <summary>One JSON line of metrics per epoch.</summary>
     public const string MetricsFileName = "metrics.jsonl";
+    /// <summary>The model after the last completed epoch.</summary>
     public const string ModelFileName = "model.onchip";
 
     private RunDirectory(string path) => Path = path;
 
+    /// <summary>The directory.</summary>
     public string Path { get; }
+    /// <summary>Where the resolved settings are.</summary>
     public string ConfigPath => System.IO.Path.Combine(Path, ConfigFileName);
+    /// <summary>Where the per-epoch metrics are.</summary>
     public string MetricsPath => System.IO.Path.Combine(Path, MetricsFileName);
+    /// <summary>Where the trained model is.</summary>
     public string ModelPath => System.IO.Path.Combine(Path, ModelFileName);
+    /// <summary>A file of the run directory.</summary>
     public string FilePath(string name) => System.IO.Path.Combine(Path, name);
 
     /// <summary>Creates the run directory (default runs/&lt;timestamp&gt;); refuses one that already holds a run.</summary>

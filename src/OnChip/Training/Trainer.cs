@@ -28,10 +28,25 @@ public sealed class Trainer : IDisposable
     private readonly Rng _shuffle;
     private readonly int[] _order;
 
+    /// <summary>
+    /// A trainer for <paramref name="model"/> trained by <paramref name="rule"/> and <paramref name="optimizer"/> on
+    /// <paramref name="data"/>, with weights in <paramref name="storage"/> (default: ideal). Throws a
+    /// <see cref="Configuration.ConfigException"/> when the settings do not fit together or the data.
+    /// </summary>
+    public Trainer(Model model, Rule rule, Optim optimizer, DataSplit data, TrainingOptions? options = null, Storage? storage = null)
+        : this(TrainingConfig.From(model, rule, optimizer, storage, options), data)
+    {
+    }
+
+    /// <summary>
+    /// A trainer for the settings in <paramref name="config"/> (every <c>onchip train</c> option is a property), on
+    /// <paramref name="data"/> limited to the config's train and test limits.
+    /// </summary>
     public Trainer(TrainingConfig config, DataSplit data)
     {
         config.Validate();
         _config = config;
+        data = data.Limit(config.TrainLimit, config.TestLimit);
         if (config.Normalize)
         {
             Normalization = ChannelNormalization.Of(data.Train);
@@ -54,15 +69,16 @@ public sealed class Trainer : IDisposable
     }
 
     /// <summary>The input standardisation (with --normalize), applied to both splits; null otherwise.</summary>
-    public ChannelNormalization? Normalization { get; }
+    internal ChannelNormalization? Normalization { get; }
 
     /// <summary>The model and its rule.</summary>
-    public ISupervisedLearner Learner { get; }
-    public IReadOnlyList<Parameter> Parameters => Learner.Parameters;
+    internal ISupervisedLearner Learner { get; }
+    internal IReadOnlyList<Parameter> Parameters => Learner.Parameters;
     /// <summary>The device arrays holding the weights (empty with ideal storage).</summary>
-    public IReadOnlyList<DeviceArray> Devices { get; }
-    public Optimizer Optimizer { get; }
+    internal IReadOnlyList<DeviceArray> Devices { get; }
+    internal Optimizer Optimizer { get; }
 
+    /// <summary>Mini-batches per epoch.</summary>
     public int BatchesPerEpoch => (_data.Train.Count + _config.Batch - 1) / _config.Batch;
 
     /// <summary>Number of epochs fully trained and evaluated.</summary>
@@ -155,6 +171,7 @@ public sealed class Trainer : IDisposable
         var metrics = new EpochMetrics(epoch, (double)p.Correct / p.Seen, p.Loss / p.Seen, testAccuracy, testLoss,
             trainSeconds, evalSeconds, p.Seen / trainSeconds, Optimizer.LearningRates[0], hardware);
         CompletedEpochs = epoch;
+        LastTestAccuracy = testAccuracy;
         _progress = null;
         observer?.OnEpoch(metrics);
         return metrics;
@@ -182,13 +199,39 @@ public sealed class Trainer : IDisposable
         }
     }
 
-    public (double Accuracy, double Loss) Evaluate(Dataset data) => Learner.Evaluate(data);
+    /// <summary>Scores the network as it is now on <paramref name="data"/> (standardised as the training data was, with --normalize).</summary>
+    public (double Accuracy, double Loss) Evaluate(Dataset data) => Learner.Evaluate(Normalization?.Apply(data) ?? data);
+
+    /// <summary>
+    /// Writes the trained model (the file <c>onchip eval</c>, <c>export</c> and <see cref="TrainedModel.Load"/> read),
+    /// atomically, with the run's settings in its metadata.
+    /// </summary>
+    public void SaveModel(string path)
+    {
+        var metadata = new JsonObject
+        {
+            ["normalize_mean"] = Normalization is { } n ? string.Join(',', n.Mean.Select(v => v.ToString("R", CultureInfo.InvariantCulture))) : null,
+            ["normalize_std"] = Normalization is { } m ? string.Join(',', m.Std.Select(v => v.ToString("R", CultureInfo.InvariantCulture))) : null,
+            ["t1"] = _config.T1,
+            ["t2"] = _config.T2,
+            ["beta"] = _config.Beta,
+            ["rule"] = _config.Rule,
+            ["data"] = _config.Data,
+            ["seed"] = _config.Seed.ToString(CultureInfo.InvariantCulture),
+            ["epoch"] = CompletedEpochs,
+            ["test_acc"] = LastTestAccuracy is double a && double.IsFinite(a) ? a : null,
+        };
+        Learner.SaveModel(path, metadata);
+    }
+
+    /// <summary>The test accuracy of the last completed epoch (null before the first).</summary>
+    public double? LastTestAccuracy { get; private set; }
 
     /// <summary>
     /// Everything needed to continue exactly: position (epoch, batch, running sums), data order, random streams,
     /// weights, optimizer state and device state. Tensors are live arrays; write them before training goes on.
     /// </summary>
-    public (JsonObject Metadata, List<NamedTensor> Tensors) CaptureState()
+    internal (JsonObject Metadata, List<NamedTensor> Tensors) CaptureState()
     {
         var meta = new JsonObject
         {
@@ -219,7 +262,7 @@ public sealed class Trainer : IDisposable
     }
 
     /// <summary>Restores a state captured by <see cref="CaptureState"/> from a trainer built with the same config.</summary>
-    public void RestoreState(TensorArchive.Contents checkpoint, string path)
+    internal void RestoreState(TensorArchive.Contents checkpoint, string path)
     {
         var meta = checkpoint.Metadata;
         float[] Tensor(string name, int length)
@@ -266,6 +309,7 @@ public sealed class Trainer : IDisposable
     private static JsonArray Words(ulong[] state) => new(state.Select(w => (JsonNode)w.ToString(CultureInfo.InvariantCulture)).ToArray());
     private static ulong[] FromWords(JsonNode node) => node.AsArray().Select(w => ulong.Parse(w!.GetValue<string>(), CultureInfo.InvariantCulture)).ToArray();
 
+    /// <summary>Stops the worker threads.</summary>
     public void Dispose() => _pool.Dispose();
 }
 

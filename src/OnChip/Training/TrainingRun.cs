@@ -8,6 +8,7 @@ namespace OnChip.Training;
 /// <summary>How a run ended.</summary>
 public sealed record RunOutcome(RunDirectory Directory, IReadOnlyList<EpochMetrics> History, int CompletedEpochs, bool Interrupted, string? Warning)
 {
+    /// <summary>The run directory and the metrics of the epochs trained.</summary>
     public void Deconstruct(out RunDirectory directory, out IReadOnlyList<EpochMetrics> history) => (directory, history) = (Directory, History);
 }
 
@@ -19,6 +20,7 @@ public sealed record RunOutcome(RunDirectory Directory, IReadOnlyList<EpochMetri
 /// </summary>
 public static class TrainingRun
 {
+    /// <summary>Trains as <c>onchip train</c> does: creates the run directory and writes config, model, checkpoints and metrics as it goes.</summary>
     public static RunOutcome Execute(TrainingConfig config, DataSplit data, ITrainingObserver? observer = null, CancellationToken cancel = default)
     {
         config.Validate();
@@ -77,7 +79,7 @@ public static class TrainingRun
 
     private static RunOutcome Continue(Trainer trainer, RunDirectory run, TrainingConfig config, ITrainingObserver? observer, CancellationToken cancel, string? warning)
     {
-        var recorder = new Recorder(observer, new MetricsLog(run.MetricsPath), run, trainer, config);
+        var recorder = new Recorder(observer, new MetricsLog(run.MetricsPath), run, trainer);
         IReadOnlyList<EpochMetrics> history;
         try
         {
@@ -120,7 +122,7 @@ public static class TrainingRun
         AtomicFile.WriteAllText(run.FilePath("conductances.csv"), sb.ToString());
     }
 
-    private sealed class Recorder(ITrainingObserver? inner, MetricsLog log, RunDirectory run, Trainer trainer, TrainingConfig config)
+    private sealed class Recorder(ITrainingObserver? inner, MetricsLog log, RunDirectory run, Trainer trainer)
         : ITrainingObserver
     {
         public string? LastLine { get; private set; }
@@ -130,19 +132,7 @@ public static class TrainingRun
         public void OnEpoch(EpochMetrics metrics)
         {
             // Order matters for crash safety: model, then checkpoint (which carries this epoch's metrics line), then the line.
-            trainer.Learner.SaveModel(run.ModelPath, new JsonObject
-            {
-                ["normalize_mean"] = trainer.Normalization is { } n ? string.Join(',', n.Mean.Select(v => v.ToString("R", System.Globalization.CultureInfo.InvariantCulture))) : null,
-                ["normalize_std"] = trainer.Normalization is { } m ? string.Join(',', m.Std.Select(v => v.ToString("R", System.Globalization.CultureInfo.InvariantCulture))) : null,
-                ["t1"] = config.T1,
-                ["t2"] = config.T2,
-                ["beta"] = config.Beta,
-                ["rule"] = config.Rule,
-                ["data"] = config.Data,
-                ["seed"] = config.Seed.ToString(),
-                ["epoch"] = metrics.Epoch,
-                ["test_acc"] = double.IsFinite(metrics.TestAccuracy) ? metrics.TestAccuracy : null,
-            });
+            trainer.SaveModel(run.ModelPath);
             if (trainer.Devices.Count > 0) WriteConductances(run, trainer);
             LastLine = MetricsLog.Format(metrics, metrics.Hardware);
             SaveCheckpoint(trainer, run, LastLine);

@@ -251,11 +251,12 @@ public class ProgrammingTests
     /// one pulse per non-zero request, on one device, both devices of a pair, or the side of a one-sided pair.
     /// </summary>
     [Theory]
-    [InlineData(PairMode.Single)]
-    [InlineData(PairMode.Pair)]
-    [InlineData(PairMode.OneSided)]
-    public void Bounded_strategies_count_the_pulses_the_model_fired(PairMode pair)
+    [InlineData(nameof(PairMode.Single))]
+    [InlineData(nameof(PairMode.Pair))]
+    [InlineData(nameof(PairMode.OneSided))]
+    public void Bounded_strategies_count_the_pulses_the_model_fired(string pairName)
     {
+        var pair = Enum.Parse<PairMode>(pairName);
         var spec = new DeviceSpec { Model = "constant-step", DwMin = 0.01f, WMin = pair == PairMode.OneSided ? 0f : -1f, WMax = 1f, Pair = pair, RefreshThreshold = 1f };
         const int n = 2500;   // a whole chunk and a partial one
         var rng = new Rng(6);
@@ -318,10 +319,11 @@ public class PulseDeliveryTests
     /// pulsing each device alone through the model, for a state-dependent (linear-step) device without noise.
     /// </summary>
     [Theory]
-    [InlineData(PairMode.Single)]
-    [InlineData(PairMode.Pair)]
-    public void Every_device_gets_exactly_its_pulses_in_dense_and_sparse_chunks(PairMode pair)
+    [InlineData(nameof(PairMode.Single))]
+    [InlineData(nameof(PairMode.Pair))]
+    public void Every_device_gets_exactly_its_pulses_in_dense_and_sparse_chunks(string pairName)
     {
+        var pair = Enum.Parse<PairMode>(pairName);
         var spec = new DeviceSpec { Model = "linear-step", DwMin = 0.001f, WMin = -1f, WMax = 1f, GammaUp = 0.4f, GammaDown = 0.3f,
             DwDtod = 0.1f, BoundsDtod = 0.05f, GammaDtod = 0.05f, Pair = pair };
         var model = DeviceModel.Create(spec);

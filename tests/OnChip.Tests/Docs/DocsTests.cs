@@ -3,10 +3,6 @@ using System.CommandLine.Help;
 using System.Globalization;
 using System.Reflection;
 using System.Text.RegularExpressions;
-// The usings of the README's library example (see ReadmeExample below).
-using OnChip.Configuration;
-using OnChip.Data;
-using OnChip.Training;
 
 namespace OnChip.Tests.Docs;
 
@@ -270,70 +266,17 @@ public partial class DocsTests
         Assert.True(File.Exists(Path.Combine(Root, "onchip")) && File.Exists(Path.Combine(Root, "scripts", "test.sh")));
     }
 
-    /// <summary>The README's C# example, verbatim (its usings are this file's); returns what it printed and what it built.</summary>
-    private static (string Printed, int DeviceArrays, int Epochs, double Accuracy) ReadmeExample()
-    {
-        var printed = new StringWriter();
-        var console = Console.Out;
-        Console.SetOut(TextWriter.Synchronized(printed));
-        try
-        {
-            // README example: begin
-            // Every `onchip train` option is a property of TrainingConfig; the defaults are those of `./onchip train`.
-            var config = new TrainingConfig { Rule = "ep-symmetric", Epochs = 2, Threads = 2 };
-            config.Devices.Device = "ecram";                    // optional: the weights on EC-RAM devices
-            config.Devices.Programming = "mixed-precision";
-
-            DataSplit data = DatasetLoader.Load("embedded");    // or "fashion-mnist", "cifar10", a directory of IDX files, …
-            using var trainer = new Trainer(config, data);      // validates the config; builds the network, rule and optimizer
-            foreach (EpochMetrics epoch in trainer.Run())       // trains and tests epoch by epoch; writes no files
-                Console.WriteLine($"epoch {epoch.Epoch}: test accuracy {100 * epoch.TestAccuracy:F2}%, {epoch.Hardware?["pulses"]} pulses");
-
-            // TrainingRun.Execute(config, data) does the same and writes a run directory, as `onchip train` does.
-            // README example: end
-            return (printed.ToString(), trainer.Devices.Count, trainer.CompletedEpochs, trainer.Evaluate(data.Test).Accuracy);
-        }
-        finally
-        {
-            Console.SetOut(console);
-        }
-    }
-
     private static IEnumerable<string> CodeLines(IEnumerable<string> lines) =>
         lines.Select(l => l.Trim()).Where(l => l.Length > 0);
 
     [Fact]
-    public void Readme_library_example_is_the_code_tested_here()
+    public void Readme_library_example_is_the_quick_start_sample()
     {
+        // The sample is built without access to OnChip's internals and run by SamplesTests: the README shows it verbatim.
         string readme = File.ReadAllText(Path.Combine(Root, "README.md"));
         var block = Regex.Match(readme, "```csharp\n(.*?)```", RegexOptions.Singleline);
         Assert.True(block.Success, "README.md has no ```csharp block");
-        var readmeLines = CodeLines(block.Groups[1].Value.Split('\n')).ToList();
-
-        string source = File.ReadAllText(Path.Combine(Root, "tests", "OnChip.Tests", "Docs", "DocsTests.cs"));
-        var sourceLines = source.Split('\n');
-        int begin = Array.FindIndex(sourceLines, l => l.Trim() == "// README example: begin");
-        int end = Array.FindIndex(sourceLines, l => l.Trim() == "// README example: end");
-        var tested = CodeLines(sourceLines[(begin + 1)..end]).ToList();
-
-        var usings = readmeLines.TakeWhile(l => l.StartsWith("using ", StringComparison.Ordinal)).ToList();
-        Assert.NotEmpty(usings);
-        foreach (string u in usings) Assert.Contains(sourceLines, l => l.Trim() == u);
-        Assert.Equal(tested, readmeLines.Skip(usings.Count).ToList());
-    }
-
-    [Fact]
-    public void Readme_library_example_trains_on_devices()
-    {
-        var (printed, arrays, epochs, accuracy) = ReadmeExample();
-        Assert.Equal(2, epochs);
-        Assert.True(arrays > 0, "the example's weights are not on devices");
-        // Other tests may write to the console meanwhile: look for the example's own lines.
-        var lines = Regex.Matches(printed, @"^epoch (\d+): test accuracy ([0-9.]+)%, (\d+) pulses\r?$", RegexOptions.Multiline);
-        Assert.True(lines.Count == 2, "the example printed:\n" + printed);
-        Assert.All(lines, m => Assert.True(long.Parse(m.Groups[3].Value, CultureInfo.InvariantCulture) > 0, m.Value));
-        double last = double.Parse(lines[1].Groups[2].Value, CultureInfo.InvariantCulture);
-        Assert.True(last > 60, lines[1].Value);
-        Assert.Equal(last, Math.Round(100 * accuracy, 2), precision: 2);
+        string sample = File.ReadAllText(Path.Combine(Root, "samples", "QuickStart", "Program.cs"));
+        Assert.Equal(CodeLines(sample.Split('\n')).ToList(), CodeLines(block.Groups[1].Value.Split('\n')).ToList());
     }
 }

@@ -40,11 +40,12 @@ public class AllocationTests
     }
 
     [Theory]
-    [InlineData("ep-symmetric", "mm", Dynamics.Schedule.Synchronous)]
-    [InlineData("ep", "am", Dynamics.Schedule.Alternating)]
-    [InlineData("bptt", "ma", Dynamics.Schedule.Synchronous)]
-    public void Conv_training_steps_allocate_nothing(string rule, string pools, Dynamics.Schedule order)
+    [InlineData("ep-symmetric", "mm", nameof(Dynamics.Schedule.Synchronous))]
+    [InlineData("ep", "am", nameof(Dynamics.Schedule.Alternating))]
+    [InlineData("bptt", "ma", nameof(Dynamics.Schedule.Synchronous))]
+    public void Conv_training_steps_allocate_nothing(string rule, string pools, string orderName)
     {
+        var order = Enum.Parse<Dynamics.Schedule>(orderName);
         using var pool = new WorkerPool(2);
         var (network, batch) = Convolution.ConvLearningTests.Tiny(pools, "ce", "mysig", batchSize: 20, pool: pool, channels: [4, 8], size: 12);
         network.Schedule = order;

@@ -10,7 +10,7 @@ namespace OnChip.Devices.Programming;
 /// 1/lr), so with plain SGD it is the EP update itself and γ, τ are the paper's whatever --lr the (real) biases use.
 /// The device's sign is tracked here from the initial weights and the flips made.
 /// </summary>
-public sealed class FlipProgramming(float gamma, float threshold, float requestScale = 1f) : ProgrammingStrategy
+internal sealed class FlipProgramming(float gamma, float threshold, float requestScale = 1f) : ProgrammingStrategy
 {
     private float[] _filtered = [], _sign = [];
 

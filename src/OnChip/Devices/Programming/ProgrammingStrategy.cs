@@ -5,13 +5,13 @@ using OnChip.Randomness;
 namespace OnChip.Devices.Programming;
 
 /// <summary>Options of the programming strategies (only some apply to each).</summary>
-public sealed record ProgrammingOptions(int BitLength = 31, float DeadZone = 0f, float Threshold = 1f, float FlipGamma = 1e-4f, float FlipThreshold = 5e-7f, float RequestScale = 1f);
+internal sealed record ProgrammingOptions(int BitLength = 31, float DeadZone = 0f, float Threshold = 1f, float FlipGamma = 1e-4f, float FlipThreshold = 5e-7f, float RequestScale = 1f);
 
 /// <summary>
 /// Turns a requested weight change into programming pulses: a signed pulse count and a pulse width per device.
 /// It sees requests and the nominal effect of one pulse, never the learning rule and never the device physics.
 /// </summary>
-public abstract class ProgrammingStrategy
+internal abstract class ProgrammingStrategy
 {
     public abstract string Name { get; }
 
@@ -59,7 +59,7 @@ public abstract class ProgrammingStrategy
 }
 
 /// <summary>An ideal digital write of the requested weight (reference; not physical, counts no pulses).</summary>
-public sealed class ExactProgramming : ProgrammingStrategy
+internal sealed class ExactProgramming : ProgrammingStrategy
 {
     public override string Name => "exact";
     public override bool IsExact => true;
@@ -69,7 +69,7 @@ public sealed class ExactProgramming : ProgrammingStrategy
 }
 
 /// <summary>Whole pulses: n = round(ΔW / Δw_min).</summary>
-public sealed class RoundedPulses : ProgrammingStrategy
+internal sealed class RoundedPulses : ProgrammingStrategy
 {
     public override string Name => "pulse-round";
 
@@ -83,7 +83,7 @@ public sealed class RoundedPulses : ProgrammingStrategy
 }
 
 /// <summary>Stochastic rounding of the pulse count: n = ⌊r + u⌋, u uniform, so E[n] = r = ΔW / Δw_min.</summary>
-public sealed class StochasticPulses : ProgrammingStrategy
+internal sealed class StochasticPulses : ProgrammingStrategy
 {
     public override string Name => "pulse-stochastic";
 

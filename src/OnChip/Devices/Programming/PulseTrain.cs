@@ -14,7 +14,7 @@ namespace OnChip.Devices.Programming;
 /// so each device draws its own count: the same per-device distribution as the crossbar scheme, without the
 /// correlations between devices that share a row or a column.
 /// </summary>
-public sealed class PulseTrain(int bitLength) : ProgrammingStrategy
+internal sealed class PulseTrain(int bitLength) : ProgrammingStrategy
 {
     public override string Name => "pulse-train";
     public int BitLength { get; } = bitLength >= 1 ? bitLength : throw new ArgumentOutOfRangeException(nameof(bitLength), "BL must be at least 1");

@@ -9,7 +9,7 @@ namespace OnChip.Devices.Programming;
 /// Manhattan rule / Ernoult's "Cst": one pulse of fixed width in the direction of ΔW; requests smaller than the
 /// dead zone (a fraction of the nominal pulse effect) give no pulse.
 /// </summary>
-public sealed class SignProgramming(float deadZone) : ProgrammingStrategy
+internal sealed class SignProgramming(float deadZone) : ProgrammingStrategy
 {
     /// <summary>sign(x) lane by lane (0 for 0).</summary>
     internal static Vector512<float> Sign(Vector512<float> x) =>
@@ -50,7 +50,7 @@ public sealed class SignProgramming(float deadZone) : ProgrammingStrategy
 /// is exact). Widths stop shrinking at Δt0·2^-60, which keeps that reading unambiguous. One float instead of a width
 /// and a sign halves the state this rule streams through memory at every update.
 /// </summary>
-public sealed class RpropProgramming : ProgrammingStrategy
+internal sealed class RpropProgramming : ProgrammingStrategy
 {
     public const float Grow = 1f / 0.99f, Shrink = 0.99f;
     private const float Fresh = 18446744073709551616f, Unfresh = 1f / 18446744073709551616f;   // 2^64, 2^-64
@@ -120,7 +120,7 @@ public sealed class RpropProgramming : ProgrammingStrategy
 /// Mixed precision (Nandakumar et al. 2020): ΔW accumulates in a digital per-device accumulator χ; when |χ| reaches
 /// the threshold (in nominal pulses) the whole pulses n = trunc(χ/Δw_min) are transferred and χ ← χ − n·Δw_min.
 /// </summary>
-public sealed class MixedPrecisionProgramming(float threshold) : ProgrammingStrategy
+internal sealed class MixedPrecisionProgramming(float threshold) : ProgrammingStrategy
 {
     private float[] _accumulator = [];
     public override string Name => "mixed-precision";

@@ -10,7 +10,7 @@ namespace OnChip.Networks.Convolution;
 /// convolution's bias (PyTorch's Conv2d bias; max and average pooling commute with adding it). ∂Φ/∂b sums the
 /// layer over rows and positions.
 /// </summary>
-public sealed class ChannelBiasInteraction : Interaction
+internal sealed class ChannelBiasInteraction : Interaction
 {
     public override StateDependence StateDependence => StateDependence.Linear;
 

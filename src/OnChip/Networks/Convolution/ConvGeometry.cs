@@ -6,7 +6,7 @@ namespace OnChip.Networks.Convolution;
 /// and a patch gathers whole channel runs; the clamped input may be channel-major (C, H, W) as datasets store it.
 /// The kernel is a (Cout × k·k·Cin) matrix with columns ordered (ky, kx, c).
 /// </summary>
-public sealed record ConvGeometry
+internal sealed record ConvGeometry
 {
     public ConvGeometry(int inChannels, int inHeight, int inWidth, int outChannels, int kernel, int padding, int stride,
         PoolKind pool, bool inputChannelsLast)

@@ -13,7 +13,7 @@ namespace OnChip.Networks.Convolution;
 /// Convolutions are lowered (im2col) to the packed GEMM, a few examples per product; each product reads K once per
 /// image position (every position is a matrix–vector product through the kernel).
 /// </summary>
-public sealed class ConvInteraction : Interaction
+internal sealed class ConvInteraction : Interaction
 {
     /// <summary>Bilinear unless max-pooled (a maximum has no holomorphic extension).</summary>
     public override StateDependence StateDependence => Geometry.Pool == PoolKind.Max ? StateDependence.Other : StateDependence.Bilinear;

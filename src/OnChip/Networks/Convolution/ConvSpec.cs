@@ -8,7 +8,7 @@ namespace OnChip.Networks.Convolution;
 /// after the last conv layer (the last one is the readout with the CE loss, the output layer with MSE).
 /// Written on the command line as --channels 32-64 --kernels 5-5 --pools mm --paddings 0-0 --fc 10.
 /// </summary>
-public sealed record ConvSpec(int InChannels, int InHeight, int InWidth, int[] Channels, int[] Kernels, PoolKind[] Pools,
+internal sealed record ConvSpec(int InChannels, int InHeight, int InWidth, int[] Channels, int[] Kernels, PoolKind[] Pools,
     int[] Paddings, int[] Strides, int[] Fc)
 {
     /// <summary>Checks the per-layer lists against each other and the spatial sizes against the input, with one-line messages.</summary>

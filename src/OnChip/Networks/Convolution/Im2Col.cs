@@ -10,7 +10,7 @@ namespace OnChip.Networks.Convolution;
 /// (k·k·Cin values ordered ky, kx, c) of a "column" matrix, so conv(x) = col(x) · Kᵀ runs on the packed GEMM.
 /// <see cref="ScatterAdd"/> is the exact transpose (col2im), used for the drive on the lower layer.
 /// </summary>
-public static class Im2Col
+internal static class Im2Col
 {
     /// <summary>Writes the Positions × PatchSize patch matrix of one example <paramref name="image"/> into <paramref name="col"/>.</summary>
     public static void Gather(ConvGeometry g, ReadOnlySpan<float> image, Span<float> col)

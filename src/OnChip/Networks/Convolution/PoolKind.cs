@@ -4,14 +4,14 @@ namespace OnChip.Networks.Convolution;
 /// Pooling after a convolution, as in Laborieux et al. 2021: 2×2 windows with stride 2 ('m' max, 'a' average),
 /// or none ('i', identity). Written as one letter per conv layer on the command line (--pools mm).
 /// </summary>
-public enum PoolKind
+internal enum PoolKind
 {
     Max,
     Average,
     None,
 }
 
-public static class PoolKinds
+internal static class PoolKinds
 {
     public const string Letters = "mai";
 

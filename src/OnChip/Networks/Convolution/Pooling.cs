@@ -11,7 +11,7 @@ namespace OnChip.Networks.Convolution;
 /// P is a linear selection, so ∂Φ/∂z = Pᵀ(s_upper) routes each upper value to its window's winner and all second
 /// derivatives vanish almost everywhere. Ties go to the first element in (dy, dx) order, like PyTorch.
 /// </summary>
-public static class Pooling
+internal static class Pooling
 {
     /// <summary>Records each max-pooling window's winner (an index into z) in <paramref name="winners"/>; nothing to do for other kinds.</summary>
     public static void ChooseWinners(ConvGeometry g, ReadOnlySpan<float> z, Span<int> winners)

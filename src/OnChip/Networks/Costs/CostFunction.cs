@@ -7,7 +7,7 @@ namespace OnChip.Networks.Costs;
 /// The loss ℓ(s, y) that nudges the network (Φ^β = Φ − βℓ) and reads out its prediction. It reads one state
 /// layer (<see cref="Layer"/>); a readout cost (cross-entropy) may own parameters of its own.
 /// </summary>
-public abstract class CostFunction
+internal abstract class CostFunction
 {
     public abstract string Name { get; }
     /// <summary>The state layer the cost depends on.</summary>

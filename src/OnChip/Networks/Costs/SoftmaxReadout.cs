@@ -8,7 +8,7 @@ namespace OnChip.Networks.Costs;
 /// Cross-entropy readout of Laborieux et al. 2021: the output leaves the dynamics, p = softmax(W_out s_top + b_out),
 /// ℓ = −log p_y, so the top layer feels β (y − p) W_out during nudging. Owns W_out and b_out.
 /// </summary>
-public sealed class SoftmaxReadout : CostFunction
+internal sealed class SoftmaxReadout : CostFunction
 {
     private readonly Parameter[] _parameters;
     private Matrix _probabilities;

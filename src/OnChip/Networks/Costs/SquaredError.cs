@@ -7,7 +7,7 @@ namespace OnChip.Networks.Costs;
 /// outputs (<paramref name="expand"/> = k &gt; 1) the layer has k units per class, each trained towards its class's
 /// target, and a class's score is the mean of its k units (Laydevant et al. 2021).
 /// </summary>
-public sealed class SquaredError(int outputLayer, int classCount, int expand = 1) : CostFunction
+internal sealed class SquaredError(int outputLayer, int classCount, int expand = 1) : CostFunction
 {
     /// <summary>Output units per class.</summary>
     public int Expand { get; } = expand;

@@ -5,7 +5,7 @@ using OnChip.Tensors;
 namespace OnChip.Networks.Interactions;
 
 /// <summary>Φ_b = Σ_rows b · s_layer: a constant drive b on the layer; ∂Φ/∂b = Σ_rows s_layer.</summary>
-public sealed class BiasInteraction : Interaction
+internal sealed class BiasInteraction : Interaction
 {
     public override StateDependence StateDependence => StateDependence.Linear;
 

@@ -8,7 +8,7 @@ namespace OnChip.Networks.Interactions;
 /// Φ_W = Σ_rows s_upper · (W s_lower), W of shape (upper × lower). Drives: W s_lower on the upper layer and
 /// Wᵀ s_upper on the lower one; ∂Φ/∂W = Σ_rows s_upperᵀ s_lower.
 /// </summary>
-public sealed class DenseInteraction : Interaction
+internal sealed class DenseInteraction : Interaction
 {
     public override StateDependence StateDependence => StateDependence.Bilinear;
 

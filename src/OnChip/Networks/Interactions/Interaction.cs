@@ -8,7 +8,7 @@ namespace OnChip.Networks.Interactions;
 /// interactions; the dynamics and every learning rule only ask an interaction for ∂Φ/∂s (its drive on a layer)
 /// and ∂Φ/∂θ (its parameter gradient). A new physical system is a new interaction.
 /// </summary>
-public abstract class Interaction
+internal abstract class Interaction
 {
     /// <summary>Indices of the layers this term couples.</summary>
     public abstract IReadOnlyList<int> Layers { get; }
@@ -90,7 +90,7 @@ public abstract class Interaction
 }
 
 /// <summary>How an interaction's parameter gradient ∂Φ/∂θ depends on the states (see <see cref="Interaction.StateDependence"/>).</summary>
-public enum StateDependence
+internal enum StateDependence
 {
     /// <summary>Not polynomial of degree ≤ 2 in the states (a max-pooled convolution, a resistive coupling).</summary>
     Other,

@@ -13,7 +13,7 @@ namespace OnChip.Networks.Layers;
 /// at the node, u the current its neighbours and bias source push in. A unit with a = 0 (nothing connected) is put
 /// at 0. The bounds may be infinite (a unit with no diode, such as a resistive network's linear output).
 /// </summary>
-public sealed class BoxedQuadraticUpdate : LayerUpdate
+internal sealed class BoxedQuadraticUpdate : LayerUpdate
 {
     private readonly float[] _lower, _upper;
 

@@ -1,7 +1,7 @@
 namespace OnChip.Networks.Layers;
 
 /// <summary>The Hopfield fixed-point step s = σ(u) (a gradient step of size 1 on E = ½‖s‖² − Φ), σ an activation.</summary>
-public sealed class FixedPointUpdate(Activation activation) : LayerUpdate
+internal sealed class FixedPointUpdate(Activation activation) : LayerUpdate
 {
     public Activation Activation { get; } = activation;
     public override string Name => Activation.Name;

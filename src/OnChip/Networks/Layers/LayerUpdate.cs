@@ -10,7 +10,7 @@ namespace OnChip.Networks.Layers;
 /// its exact minimiser s = clip(u/a). The layer owns its bounds; the curvature a, when the update needs it, is
 /// computed by the relaxation from the interactions (it depends on the parameters only).
 /// </summary>
-public abstract class LayerUpdate
+internal abstract class LayerUpdate
 {
     /// <summary>A short name (an activation name, or "diode" for the exact minimiser of a resistive node).</summary>
     public abstract string Name { get; }
