@@ -128,7 +128,7 @@ public sealed class DeviceConfig
             c => Format(c.FlipGamma)),
         new("flip-threshold", "flip (binary synapses): flip a weight when −sign(W)·m > τ; one value, or one per synaptic layer",
             (c, v) => c.FlipThreshold = FloatList("flip-threshold", v, 0f, exclusiveMin: false), c => Format(c.FlipThreshold)),
-        new("weight-range", "largest weight magnitude the devices represent [default: 4 × the tensor's largest initial weight; binary: the tensor's mean |W| at initialisation, α]",
+        new("weight-range", "largest weight magnitude the devices represent [default: 4 × the tensor's largest initial weight, and for a weight matrix at least 48 / its fan-in; binary: the tensor's mean |W| at initialisation, α]",
             (c, v) => c.WeightRange = Float("weight-range", v, 0f, exclusiveMin: true), c => c.WeightRange is float r ? Format(r) : null),
         new("device-biases", "put biases on devices too (default: weights only; biases stay digital)",
             (c, v) => c.Biases = Bool("device-biases", v), c => c.Biases ? "true" : "false", isFlag: true),

@@ -40,6 +40,7 @@ internal sealed class DeviceArray : ISynapseArray
         Count = initialWeights.Length;
         PulseWidth = pulseWidth;
         _mapping = new WeightMapping(model, weightRange, pulseWidth, conductance);
+        WeightRange = weightRange;
         _counters = new DeviceCounters(Count);
         _state = new DeviceState(model, Count, pairs: Pair != PairMode.Single, exact: strategy.IsExact, seed);
         _pulses = new PulseScheduler(model, strategy, _mapping, _state, pulseWidth);
@@ -61,6 +62,8 @@ internal sealed class DeviceArray : ISynapseArray
     /// <summary>Number of physical devices (two per weight for pairs).</summary>
     public long DeviceCount => Pair == PairMode.Single ? Count : 2L * Count;
     /// <summary>Weight per unit of device state.</summary>
+    /// <summary>The largest weight magnitude the devices represent (--weight-range, or the tensor's default).</summary>
+    public float WeightRange { get; }
     public float Scale => _mapping.Scale;
     public float PulseWidth { get; }
     /// <summary>The nominal weight change of one pulse at the reference state (what strategies divide by).</summary>
