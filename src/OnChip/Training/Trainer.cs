@@ -14,9 +14,14 @@ using OnChip.Synapses;
 
 namespace OnChip.Training;
 
+/// <summary>Builds the learner of a run whose model is not one of the <see cref="Models.ModelFamilies"/> (an RBM).</summary>
+public delegate ISupervisedLearner LearnerFactory(DataSplit data, WorkerPool pool);
+
 /// <summary>
-/// Trains a layered energy-based network: per epoch, shuffle, run the learning rule on every mini-batch, then
-/// evaluate on the test set. Deterministic for a given seed and thread count. Knows nothing of files or consoles.
+/// The one training loop: per epoch, shuffle, run the learner on every mini-batch, then evaluate on the test set.
+/// Deterministic for a given seed and thread count. Knows nothing of files or consoles. The learner comes from the
+/// model family of <c>--model</c>, or from a <see cref="LearnerFactory"/> (RBMs), which then owns its settings'
+/// validation; the loop's own settings (data order, batch, epochs, learning rates, optimizer, devices) are the config's.
 /// </summary>
 public sealed class Trainer : IDisposable
 {
@@ -28,9 +33,9 @@ public sealed class Trainer : IDisposable
     private readonly Rng _shuffle;
     private readonly int[] _order;
 
-    public Trainer(TrainingConfig config, DataSplit data)
+    public Trainer(TrainingConfig config, DataSplit data, LearnerFactory? learner = null)
     {
-        config.Validate();
+        if (learner is null) config.Validate();
         _config = config;
         if (config.Normalize)
         {
@@ -40,11 +45,18 @@ public sealed class Trainer : IDisposable
         _data = data;
         if (config.Augment) _augmentation = new Augmentation(data.Train.Channels, data.Train.Height, data.Train.Width, config.CropPadding, flip: true);
         _augmentRng = Rng.ForStream(config.Seed, "augment");
-        var family = config.Family;
-        family.CheckAgainstData(config, data.Train);
+        if (learner is null) config.Family.CheckAgainstData(config, data.Train);
 
         _pool = new WorkerPool(config.Threads);
-        Learner = family.CreateLearner(config, data.Train, _pool);
+        try
+        {
+            Learner = learner is null ? config.Family.CreateLearner(config, data.Train, _pool) : learner(data, _pool);
+        }
+        catch
+        {
+            _pool.Dispose();
+            throw;
+        }
         var rates = config.LearningRates(Learner.GroupCount);
         config.Devices.CheckLayers(Learner.GroupCount);
         Devices = DeviceSetup.Attach(Learner.Parameters, config.Devices, config.Seed, rates);
@@ -117,7 +129,7 @@ public sealed class Trainer : IDisposable
         {
             int start = b * _config.Batch;
             int count = Math.Min(_config.Batch, train.Count - start);
-            BatchLoader.Load(Learner, train, _order.AsSpan(start, count));
+            Learner.LoadBatch(train, _order.AsSpan(start, count));
             _augmentation?.Apply(Learner.Input, count, _augmentRng);
             Learner.BeginBatch(epoch, b);
             Learner.TrainBatch(Optimizer);

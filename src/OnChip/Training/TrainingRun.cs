@@ -19,13 +19,16 @@ public sealed record RunOutcome(RunDirectory Directory, IReadOnlyList<EpochMetri
 /// </summary>
 public static class TrainingRun
 {
-    public static RunOutcome Execute(TrainingConfig config, DataSplit data, ITrainingObserver? observer = null, CancellationToken cancel = default)
+    public static RunOutcome Execute(TrainingConfig config, DataSplit data, ITrainingObserver? observer = null, CancellationToken cancel = default) =>
+        Execute(new SupervisedJob(config), data, observer, cancel);
+
+    /// <summary>Starts a run of any training command in a new run directory (<see cref="TrainingConfig.Out"/> of its loop, or runs/…).</summary>
+    public static RunOutcome Execute(TrainingJob job, DataSplit data, ITrainingObserver? observer = null, CancellationToken cancel = default)
     {
-        config.Validate();
-        using var trainer = new Trainer(config, data);
-        var run = RunDirectory.Create(config.Out);
-        var resolved = config.Clone();
-        resolved.Out = run.Path;
+        job.Validate();
+        using var trainer = job.CreateTrainer(data);
+        var run = RunDirectory.Create(job.Loop.Out, job.DirectoryPrefix, [RunDirectory.MetricsFileName, RunDirectory.ModelFileName]);
+        var resolved = job.WithOut(run.Path);
         WriteConfig(run, resolved);
         return Continue(trainer, run, resolved, observer, cancel, warning: null);
     }
@@ -45,11 +48,16 @@ public static class TrainingRun
     /// Continues the run in <paramref name="config"/>.Out (as read by <see cref="ReadConfig"/>, possibly with more
     /// epochs or another thread count) from its latest good checkpoint, or from the start if it has none yet.
     /// </summary>
-    public static RunOutcome Resume(TrainingConfig config, DataSplit data, ITrainingObserver? observer = null, CancellationToken cancel = default)
+    public static RunOutcome Resume(TrainingConfig config, DataSplit data, ITrainingObserver? observer = null, CancellationToken cancel = default) =>
+        Resume(new SupervisedJob(config), data, observer, cancel);
+
+    /// <summary>Continues the run of any training command in its loop's <see cref="TrainingConfig.Out"/> (see the overload above).</summary>
+    public static RunOutcome Resume(TrainingJob job, DataSplit data, ITrainingObserver? observer = null, CancellationToken cancel = default)
     {
-        config.Validate();
+        job.Validate();
+        var config = job.Loop;
         var run = RunDirectory.Open(config.Out!);
-        using var trainer = new Trainer(config, data);
+        using var trainer = job.CreateTrainer(data);
         string? warning = null;
         var log = new MetricsLog(run.MetricsPath);
         bool hasCheckpoint = File.Exists(Path.Combine(run.Path, Checkpoint.FileName)) || File.Exists(Path.Combine(run.Path, Checkpoint.PreviousFileName));
@@ -67,17 +75,18 @@ public static class TrainingRun
         {
             log.Repair(0, null);
         }
-        WriteConfig(run, config);
-        return Continue(trainer, run, config, observer, cancel, warning);
+        WriteConfig(run, job);
+        return Continue(trainer, run, job, observer, cancel, warning);
     }
 
-    private static void WriteConfig(RunDirectory run, TrainingConfig config) =>
-        AtomicFile.WriteAllText(run.ConfigPath, ConfigFile.Write(config, TrainingConfig.Keys,
-            $"OnChip training run, resolved configuration ({DateTime.UtcNow:yyyy-MM-dd HH:mm:ss} UTC)\nResume with: onchip train --resume {run.Path}; repeat with: onchip train --config {run.ConfigPath} --out NEW_DIR"));
+    private static void WriteConfig(RunDirectory run, TrainingJob job) =>
+        AtomicFile.WriteAllText(run.ConfigPath, job.ConfigText(
+            $"OnChip {job.Command} run, resolved configuration ({DateTime.UtcNow:yyyy-MM-dd HH:mm:ss} UTC)\nResume with: onchip {job.Command} --resume {run.Path}; repeat with: onchip {job.Command} --config {run.ConfigPath} --out NEW_DIR"));
 
-    private static RunOutcome Continue(Trainer trainer, RunDirectory run, TrainingConfig config, ITrainingObserver? observer, CancellationToken cancel, string? warning)
+    private static RunOutcome Continue(Trainer trainer, RunDirectory run, TrainingJob job, ITrainingObserver? observer, CancellationToken cancel, string? warning)
     {
-        var recorder = new Recorder(observer, new MetricsLog(run.MetricsPath), run, trainer, config);
+        var config = job.Loop;
+        var recorder = new Recorder(observer, new MetricsLog(run.MetricsPath), run, trainer, job);
         IReadOnlyList<EpochMetrics> history;
         try
         {
@@ -120,7 +129,7 @@ public static class TrainingRun
         AtomicFile.WriteAllText(run.FilePath("conductances.csv"), sb.ToString());
     }
 
-    private sealed class Recorder(ITrainingObserver? inner, MetricsLog log, RunDirectory run, Trainer trainer, TrainingConfig config)
+    private sealed class Recorder(ITrainingObserver? inner, MetricsLog log, RunDirectory run, Trainer trainer, TrainingJob job)
         : ITrainingObserver
     {
         public string? LastLine { get; private set; }
@@ -130,19 +139,8 @@ public static class TrainingRun
         public void OnEpoch(EpochMetrics metrics)
         {
             // Order matters for crash safety: model, then checkpoint (which carries this epoch's metrics line), then the line.
-            trainer.Learner.SaveModel(run.ModelPath, new JsonObject
-            {
-                ["normalize_mean"] = trainer.Normalization is { } n ? string.Join(',', n.Mean.Select(v => v.ToString("R", System.Globalization.CultureInfo.InvariantCulture))) : null,
-                ["normalize_std"] = trainer.Normalization is { } m ? string.Join(',', m.Std.Select(v => v.ToString("R", System.Globalization.CultureInfo.InvariantCulture))) : null,
-                ["t1"] = config.T1,
-                ["t2"] = config.T2,
-                ["beta"] = config.Beta,
-                ["rule"] = config.Rule,
-                ["data"] = config.Data,
-                ["seed"] = config.Seed.ToString(),
-                ["epoch"] = metrics.Epoch,
-                ["test_acc"] = double.IsFinite(metrics.TestAccuracy) ? metrics.TestAccuracy : null,
-            });
+            trainer.Learner.SaveModel(run.ModelPath, job.ModelMetadata(trainer, metrics));
+            job.WriteEpochFiles(run, trainer);
             if (trainer.Devices.Count > 0) WriteConductances(run, trainer);
             LastLine = MetricsLog.Format(metrics, metrics.Hardware);
             SaveCheckpoint(trainer, run, LastLine);

@@ -117,8 +117,8 @@ public partial class RecipesTests
         Assert.Null(config.Out);
         config.Validate();
         config.Shared.Threads = 1;
-        using var trainer = new RbmTrainer(config, DataShapedLike(config.Data));
-        Assert.NotEmpty(trainer.Machine.Parameters);
+        using var trainer = RbmLearner.CreateTrainer(config, DataShapedLike(config.Data));
+        Assert.NotEmpty(((RbmLearner)trainer.Learner).Machine.Parameters);
     }
 
     [Fact]
