@@ -45,7 +45,12 @@ public sealed class RbmJob(RbmConfig config) : TrainingJob
         string path = Path.Combine(directory, RunDirectory.ConfigFileName);
         if (!Directory.Exists(directory)) throw new UserFacingException($"{directory}: no such run directory");
         if (!File.Exists(path)) throw new UserFacingException($"{directory}: not a run directory (no {RunDirectory.ConfigFileName})");
-        var config = ConfigFile.Apply(path, RbmConfig.Keys, new RbmConfig());
+        RbmConfig config;
+        try { config = ConfigFile.Apply(path, RbmConfig.Keys, new RbmConfig()); }
+        catch (ConfigException e)
+        {
+            throw new UserFacingException($"{directory}: not an onchip rbm train run ({e.Message}); an onchip train run resumes with onchip train --resume");
+        }
         config.Shared.Out = directory;
         return config;
     }

@@ -39,7 +39,12 @@ public static class TrainingRun
         string path = Path.Combine(directory, RunDirectory.ConfigFileName);
         if (!Directory.Exists(directory)) throw new UserFacingException($"{directory}: no such run directory");
         if (!File.Exists(path)) throw new UserFacingException($"{directory}: not a run directory (no {RunDirectory.ConfigFileName})");
-        var config = ConfigFile.Apply(path, TrainingConfig.Keys, new TrainingConfig());
+        TrainingConfig config;
+        try { config = ConfigFile.Apply(path, TrainingConfig.Keys, new TrainingConfig()); }
+        catch (ConfigException e)
+        {
+            throw new UserFacingException($"{directory}: not an onchip train run ({e.Message}); an onchip rbm train run resumes with onchip rbm train --resume");
+        }
         config.Out = directory;
         return config;
     }
