@@ -32,14 +32,13 @@ public static class RbmBench
         Console.WriteLine($"rbm bench: {data.Train.Count} examples, {config.Model} {data.Train.FeatureCount}-{config.Hidden}, " +
                           $"{(config.Persistent ? "PCD" : "CD")}-{config.CdK}, {config.Chains} chain(s), batch {config.Batch}, binarize {config.Binarize}, " +
                           $"{config.Threads} threads, {config.Epochs} epochs");
-        using var trainer = new RbmTrainer(config, data);
+        using var trainer = RbmLearner.CreateTrainer(config, data);
         var times = new EpochTimes();
         for (int epoch = 1; epoch <= config.Epochs; epoch++)
         {
-            int current = epoch;
-            var (r, _) = times.Run(() => trainer.RunEpoch(current, null)!, r => r.Metrics.EpochSeconds);
-            Console.WriteLine($"  epoch {epoch}: {r.Metrics.EpochSeconds:F3} s train  ({r.Metrics.ExamplesPerSecond:F0} ex/s)  " +
-                              $"test error {100 * r.Extra["test_error"]:F2}%  recon {r.Extra["recon_error"]:F4}  eval {r.Metrics.EvalSeconds:F3} s");
+            var (r, _) = times.Run(() => trainer.RunNextEpoch(null)!, r => r.EpochSeconds);
+            Console.WriteLine($"  epoch {epoch}: {r.EpochSeconds:F3} s train  ({r.ExamplesPerSecond:F0} ex/s)  " +
+                              $"test error {100 * r.Hardware!["test_error"]:F2}%  recon {r.Hardware!["recon_error"]:F4}  eval {r.EvalSeconds:F3} s");
         }
         times.PrintSummary();
     }

@@ -4,6 +4,7 @@ using OnChip.Configuration;
 using OnChip.Data;
 using OnChip.Parallelism;
 using OnChip.Rbm;
+using OnChip.Training;
 
 namespace OnChip.Cli.Commands;
 
@@ -24,13 +25,24 @@ internal static class RbmCommand
 
     private static Command CreateTrain(TextWriter output, TextWriter error)
     {
-        var command = new Command("train", "Train an RBM (default: discriminative RBM 784+10-300, CD-1, batch 100, 30 epochs) and save config.yaml, metrics.jsonl, model.onchip and filters.json in a run directory.");
+        var command = new Command("train", "Train an RBM (default: discriminative RBM 784+10-300, CD-1, batch 100, 30 epochs) on the shared training loop and save config.yaml, metrics.jsonl, model.onchip, filters.json and checkpoints in a run directory.");
         var options = new ConfigOptions<RbmConfig>(command, RbmConfig.Keys, new RbmConfig(), "read settings from a YAML file (keys as the option names); flags given here override it");
-        command.SetAction(parse => CliErrors.Guard(error, () => Execute(options.Resolve(parse, new RbmConfig()), output)));
+        var resume = new Option<string>("--resume") { Description = "continue an interrupted run from its latest checkpoint (only --epochs and --threads may be given with it)", HelpName = "RUN_DIR" };
+        command.Options.Add(resume);
+        command.SetAction(parse => CliErrors.Guard(error, () =>
+        {
+            if (parse.GetValue(resume) is not string directory) return Execute(options.Resolve(parse, new RbmConfig()), output, error, resuming: false);
+            var given = options.ExplicitKeys(parse).Except(["epochs", "threads"]).ToArray();
+            if (given.Length > 0 || parse.GetValue(options.ConfigFileOption) is not null)
+                throw new ConfigException($"--resume: the run keeps its own configuration; only --epochs and --threads may be given (got --{(given.Length > 0 ? given[0] : "config")})");
+            return Execute(options.Resolve(parse, RbmJob.ReadConfig(directory)), output, error, resuming: true);
+        }));
         return command;
     }
 
-    public static int Execute(RbmConfig config, TextWriter output)
+    public static int Execute(RbmConfig config, TextWriter output) => Execute(config, output, TextWriter.Null, resuming: false);
+
+    public static int Execute(RbmConfig config, TextWriter output, TextWriter error, bool resuming)
     {
         config.Validate();
         var data = TrainCommand.LoadData(config.Shared);
@@ -40,21 +52,29 @@ internal static class RbmCommand
                          $"binarize {config.Binarize}, sgd lr={config.Lr}, batch {config.Batch}, {config.Epochs} epochs, seed {config.Seed}, {config.Threads} threads");
 
         using var interrupt = new InterruptHandler();
-        int batch = Math.Min(config.Batch, data.Train.Count);
+        var job = new RbmJob(config);
+        int batch = Math.Min(config.Batch, Math.Max(1, data.Train.Count));
         int batches = (data.Train.Count + batch - 1) / batch;
-        var (run, history) = ProgressReporter.Run(output, "rbm training", batches * config.Epochs,
-            reporter => RbmRun.Execute(config, data, reporter, interrupt.Token));
+        var outcome = ProgressReporter.Run(output, "rbm training", batches * config.Epochs,
+            reporter => resuming ? TrainingRun.Resume(job, data, reporter, interrupt.Token) : TrainingRun.Execute(job, data, reporter, interrupt.Token));
+        if (outcome.Warning is not null) error.WriteLine($"warning: {outcome.Warning}");
 
-        if (history.Count > 0)
+        if (outcome.History.Count > 0)
         {
-            var last = history[^1];
-            output.WriteLine($"test error: {100 * last.Extra["test_error"]:F2}% (accuracy {100 * last.Metrics.TestAccuracy:F2}%) after {last.Metrics.Epoch} epoch(s); " +
-                             $"reconstruction error {last.Extra["recon_error"]:F4}; {last.Metrics.EpochSeconds:F2} s per epoch");
+            var last = outcome.History[^1];
+            double testError = last.Hardware?.GetValueOrDefault("test_error", double.NaN) ?? double.NaN;
+            double recon = last.Hardware?.GetValueOrDefault("recon_error", double.NaN) ?? double.NaN;
+            output.WriteLine($"test error: {100 * testError:F2}% (accuracy {100 * last.TestAccuracy:F2}%) after {last.Epoch} epoch(s); " +
+                             $"reconstruction error {recon:F4}; {last.EpochSeconds:F2} s per epoch");
         }
-        output.WriteLine($"run saved in {run.Path}");
-        if (interrupt.Token.IsCancellationRequested)
+        else if (resuming && !outcome.Interrupted)
         {
-            output.WriteLine($"interrupted: epochs 1..{history.Count} are complete and saved in {run.Path}");
+            output.WriteLine($"the run already has its {outcome.CompletedEpochs} epoch(s); nothing to do (give --epochs N to train further)");
+        }
+        output.WriteLine($"run saved in {outcome.Directory.Path}");
+        if (outcome.Interrupted)
+        {
+            output.WriteLine($"interrupted after {outcome.CompletedEpochs} complete epoch(s); checkpoint saved. Resume with: onchip rbm train --resume {outcome.Directory.Path}");
             return CliErrors.Interrupted;
         }
         return 0;

@@ -8,7 +8,7 @@ namespace OnChip.Configuration;
 /// Grollier &amp; Querlioz 2019). Data, mini-batch, epochs, seed, limits, threads, output directory, momentum, weight
 /// decay and the synapse storage (<c>--device</c>, <c>--programming</c>, … of <see cref="DeviceConfig"/>) are the keys
 /// of <see cref="TrainingConfig"/> (same names, same meaning) with RBM defaults (batch 100, epochs 30); the rest are
-/// the RBM's own. A new key is one more entry in <see cref="Keys"/>, read by <see cref="RbmTrainer"/>.
+/// the RBM's own. A new key is one more entry in <see cref="Keys"/>, read by <see cref="RbmLearner"/>.
 /// <para>
 /// Learning rate: Ernoult 2019 does not give one in the text at hand; 0.1 (plain SGD on the batch-mean gradient) was the
 /// best of 0.05 / 0.1 / 0.2 after 30 epochs on 40,000 Fashion-MNIST images (15.97 / 15.40 / 15.91% test error).
@@ -25,7 +25,7 @@ internal sealed class RbmConfig
     /// </summary>
     private static TrainingConfig RbmDefaults()
     {
-        var shared = new TrainingConfig { Batch = 100, Epochs = 30, Optim = "sgd" };
+        var shared = new TrainingConfig { Batch = 100, Epochs = 30, Optim = "sgd", Lr = [0.1f] };
         shared.Devices.WeightRange = 1f;
         return shared;
     }
@@ -39,8 +39,8 @@ internal sealed class RbmConfig
     public bool Persistent { get; set; }
     /// <summary>Parallel Gibbs chains per example whose negative statistics are averaged (Ernoult's #CD).</summary>
     public int Chains { get; set; } = 1;
-    /// <summary>Learning rate of W, a and b (plain SGD on the batch-mean CD gradient).</summary>
-    public float Lr { get; set; } = 0.1f;
+    /// <summary>Learning rate of W, a and b (plain SGD on the batch-mean CD gradient): the shared loop's one rate.</summary>
+    public float Lr { get => Shared.Lr[0]; set => Shared.Lr = [value]; }
     /// <summary>Learning rate of the softmax read-out of <c>--model rbm</c>.</summary>
     public float ReadoutLr { get; set; } = 0.5f;
     public string Binarize { get; set; } = Binarization.Sample;

@@ -65,8 +65,8 @@ internal static class NpyExport
         return file;
     }
 
-    /// <summary>What a tensor is, as the family that wrote the file says (any other file: its name and shape).</summary>
+    /// <summary>What a tensor is, as the file's kind in <see cref="Training.ModelKinds"/> says (any other file: its name and shape).</summary>
     private static string Describe(TensorArchive.Contents contents, NamedTensor tensor) =>
-        ModelFile.FamilyForKind(contents.Kind)?.DescribeTensor(contents, tensor)
+        Training.ModelKinds.Find(contents.Kind)?.DescribeTensor?.Invoke(contents, tensor)
         ?? $"float32 tensor '{tensor.Name}' of shape [{string.Join(", ", tensor.Shape)}] from a '{contents.Kind}' file";
 }

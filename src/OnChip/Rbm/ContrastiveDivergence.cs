@@ -63,7 +63,8 @@ internal sealed class ContrastiveDivergence : IParallelJob
     private bool _sample, _scale;
     private Dataset? _data;
     private string _binarize = Binarization.None;
-    private bool _chainsStarted;
+    /// <summary>1 once the persistent chains have started (a float so that checkpoints carry it with the chains).</summary>
+    private readonly float[] _chainsStarted = [0f];
     /// <summary>The parameters as the current stage read them (<c>Parameter.Read</c> counted the reads).</summary>
     private Matrix _weights = null!, _hiddenBias = null!, _visibleBias = null!;
 
@@ -146,7 +147,15 @@ internal sealed class ContrastiveDivergence : IParallelJob
     }
 
     /// <summary>Forgets the persistent chains: the next update restarts them from the data.</summary>
-    public void ResetChains() => _chainsStarted = false;
+    public void ResetChains() => _chainsStarted[0] = 0f;
+
+    /// <summary>
+    /// What the next update depends on besides the weights: every row's random stream and, for persistent CD, the
+    /// chains (the visible rows) and whether they have started. Live arrays: a checkpoint saves and restores them.
+    /// </summary>
+    public IReadOnlyList<(string Name, float[] Data)> StateBuffers => Settings.Persistent
+        ? [("gibbs-streams", _streams.State), ("chains", _v.Data), ("chains-started", _chainsStarted)]
+        : [("gibbs-streams", _streams.State)];
 
     /// <summary>Runs the positive and negative phases on the loaded batch and writes the gradients of W, a, b.</summary>
     public void ComputeGradient()
@@ -175,8 +184,8 @@ internal sealed class ContrastiveDivergence : IParallelJob
 
         if (Settings.Persistent)
         {
-            if (!_chainsStarted) StartChains(count);
-            _chainsStarted = true;
+            if (_chainsStarted[0] == 0f) StartChains(count);
+            _chainsStarted[0] = 1f;
             ChainHidden(chainRows, sample: true, scale: false);
         }
         for (int step = 1; step <= Settings.Steps; step++)

@@ -113,8 +113,8 @@ internal static class RbmFigure
         string path = RunPath(directory, row);
         if (Directory.Exists(path)) Directory.Delete(path, recursive: true);
         var config = Config(s, row, directory);
-        var (_, history) = RbmRun.Execute(config, data, cancel: cancel);
-        if (history.Count < s.Epochs) throw new OperationCanceledException(cancel);
+        var outcome = TrainingRun.Execute(new RbmJob(config), data, cancel: cancel);
+        if (outcome.CompletedEpochs < s.Epochs) throw new OperationCanceledException(cancel);
         return ReadFinished(directory, row, s.Epochs) ?? throw new UserFacingException($"{path}: the run finished but its metrics.jsonl cannot be read");
     }
 

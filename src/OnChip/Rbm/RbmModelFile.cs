@@ -35,9 +35,23 @@ internal static class RbmModelFile
         TensorArchive.Save(path, Kind, meta, tensors);
     }
 
-    public static LoadedRbm Load(string path)
+    public static LoadedRbm Load(string path) => Load(TensorArchive.Load(path), path);
+
+    /// <summary>What each tensor of an RBM file is (export's manifest).</summary>
+    public static string? DescribeTensor(TensorArchive.Contents contents, NamedTensor tensor) => tensor.Name switch
     {
-        var contents = TensorArchive.Load(path);
+        "W" => $"weights [visible, hidden] = {Shape(tensor)}: the image pixels' rows, then (drbm) one row per label unit",
+        "a" => $"visible biases [visible] = {Shape(tensor)}: pixels, then (drbm) labels",
+        "b" => $"hidden biases [hidden] = {Shape(tensor)}",
+        "R" => $"read-out weights [hidden, classes] = {Shape(tensor)} (generative rbm: logits = p(h|x)·R + c)",
+        "c" => $"read-out biases [classes] = {Shape(tensor)}",
+        _ => null,
+    };
+
+    private static string Shape(NamedTensor t) => "[" + string.Join(", ", t.Shape) + "]";
+
+    public static LoadedRbm Load(TensorArchive.Contents contents, string path)
+    {
         if (contents.Kind != Kind)
             throw new UserFacingException($"{path}: holds a '{contents.Kind}' file, not an RBM model (kind '{Kind}')");
         var meta = contents.Metadata;

@@ -23,21 +23,26 @@ internal sealed class RowStreams
     public const int Block = 2 * Lanes;
     private const float Scale = 1f / (1 << 24);
 
-    private readonly ulong[] _state;
+    /// <summary>The 64-bit state words, held as pairs of floats so that a checkpoint saves them like any tensor (bit for bit).</summary>
+    private readonly float[] _state;
 
     public RowStreams(ulong seed, string label, int slots)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(slots);
         Slots = slots;
-        _state = new ulong[slots * WordsPerSlot];
+        _state = new float[2 * slots * WordsPerSlot];
+        var words = MemoryMarshal.Cast<float, ulong>(_state.AsSpan());
         for (int s = 0; s < slots; s++)
         {
             var rng = Rng.ForStream(seed, $"{label}/{s}");
-            for (int w = 0; w < WordsPerSlot; w++) _state[s * WordsPerSlot + w] = rng.NextUInt64();
+            for (int w = 0; w < WordsPerSlot; w++) words[s * WordsPerSlot + w] = rng.NextUInt64();
         }
     }
 
     public int Slots { get; }
+
+    /// <summary>Every stream's state as raw bits (live: restoring a checkpoint copies into it).</summary>
+    public float[] State => _state;
 
     /// <summary>Fills <paramref name="target"/> with uniforms in [0, 1) (24 random bits each) from the stream of <paramref name="slot"/>.
     /// Draws ⌈length / 16⌉ steps; the unused values of a partial last step are discarded.</summary>
@@ -45,7 +50,7 @@ internal sealed class RowStreams
     public void FillUniform(int slot, Span<float> target)
     {
         if ((uint)slot >= (uint)Slots) throw new ArgumentOutOfRangeException(nameof(slot), slot, $"there are {Slots} row streams");
-        ref ulong state = ref _state[slot * WordsPerSlot];
+        ref ulong state = ref Unsafe.As<float, ulong>(ref _state[2 * slot * WordsPerSlot]);
         if (Vector512.IsHardwareAccelerated) Fill512(ref state, target);
         else Fill256(ref state, target);
     }

@@ -103,6 +103,10 @@ internal static class ReportBuilder
                     withEpochs.Select(r => ((IReadOnlyList<string>)[r.Name, .. columns.Select(c => c.Cell(r))], false)));
         }
 
+        var described = runs.Where(r => r.Model is not null).ToArray();
+        if (described.Length > 0)
+            page.Heading(3, "Model (model.onchip)").Table(["run", "model"], described.Select(r => ((IReadOnlyList<string>)[r.Name, r.Model!], false)));
+
         var configured = runs.Where(r => r.Config.Count > 0).ToArray();
         if (configured.Length > 0)
         {

@@ -40,6 +40,8 @@ internal sealed class ReportRun
     public IReadOnlyList<DevicePoint> DeviceResponse { get; init; } = [];
     public IReadOnlyList<Histogram> Conductances { get; init; } = [];
     public FilterSet? Filters { get; init; }
+    /// <summary>What model.onchip holds, as its kind in <see cref="Training.ModelKinds"/> describes it (null: no readable model file).</summary>
+    public string? Model { get; init; }
 
     public bool HasAnything => Epochs.Count > 0 || Config.Count > 0 || Gdu.Count > 0 || GduMetrics is not null || Gradcheck.Count > 0 ||
                                DeviceResponse.Count > 0 || Conductances.Count > 0 || Filters is not null;

@@ -52,6 +52,7 @@ internal static class RunReader
             Conductances = File.Exists(P(ConductancesFile)) ? ReadConductances(P(ConductancesFile), warn) : [],
             Filters = File.Exists(P(FiltersJsonFile)) ? ReadFiltersJson(P(FiltersJsonFile), warn)
                     : File.Exists(P(FiltersNpyFile)) ? ReadFiltersNpy(P(FiltersNpyFile), warn) : null,
+            Model = File.Exists(P(Training.RunDirectory.ModelFileName)) ? Training.ModelKinds.Describe(P(Training.RunDirectory.ModelFileName), warn) : null,
         };
         if (!File.Exists(P(MetricsFile)) && run.HasAnything is false)
             throw new UserFacingException($"{directory}: not a run directory (none of {string.Join(", ", KnownFiles)} found)");

@@ -25,6 +25,10 @@ internal interface ISupervisedLearner
     /// <summary>The rule's own random stream, if any (checkpoints save it).</summary>
     Rng? RandomStream { get; }
 
+    /// <summary>Fills the batch with the examples <paramref name="indices"/> of <paramref name="data"/> (a learner that
+    /// encodes its inputs itself, such as an RBM's sampled visibles, loads them its own way).</summary>
+    void LoadBatch(Dataset data, ReadOnlySpan<int> indices) => BatchLoader.Load(this, data, indices);
+
     /// <summary>Trains on the loaded batch; afterwards <see cref="CountCorrect"/> and <see cref="BatchLoss"/> describe the prediction made before the update.</summary>
     void TrainBatch(Optimizer optimizer);
 

@@ -45,18 +45,46 @@ public abstract class TrainedModel(JsonObject metadata)
     public static TrainedModel Load(string path) => ModelKinds.Load(path);
 }
 
-/// <summary>One kind of model file: its name (the file's kind) and how to read it.</summary>
-internal sealed record ModelKind(string Name, string Description, Func<TensorArchive.Contents, string, TrainedModel> Load);
+/// <summary>
+/// One kind of model file: its name (the file's kind), how to read it and, for <c>export</c>'s manifest, what each of
+/// its tensors is (null: the exporter names the tensor and its shape).
+/// </summary>
+internal sealed record ModelKind(string Name, string Description, Func<TensorArchive.Contents, string, TrainedModel> Load,
+    Func<TensorArchive.Contents, NamedTensor, string?>? DescribeTensor = null);
 
-/// <summary>The registry of model-file kinds that <c>eval</c>, <c>export</c> and <c>gdu</c> read.</summary>
+/// <summary>The one registry of model-file kinds: <c>eval</c>, <c>export</c>, <c>report</c> and <c>gdu</c> read files through it.</summary>
 internal static class ModelKinds
 {
     public static IReadOnlyList<ModelKind> All { get; } =
     [
         .. Models.ModelFamilies.All.OfType<Models.EnergyModelFamily>().Select(f => f.FileKind).Distinct()
-            .Select(kind => new ModelKind(kind, $"energy-based network ({kind})", (c, p) => new EnergyModel(ModelFile.Load(c, p)))),
+            .Select(kind => new ModelKind(kind, $"energy-based network ({kind})", (c, p) => new EnergyModel(ModelFile.Load(c, p)),
+                (c, t) => ModelFile.FamilyForKind(c.Kind)?.DescribeTensor(c, t))),
         new(FeedForwardLearner.ModelKind, "feed-forward network", (c, p) => new FeedForwardModel(FeedForwardLearner.Load(c, p), c.Metadata)),
+        new(Rbm.RbmModelFile.Kind, "restricted Boltzmann machine (onchip rbm train)", (c, p) => new Rbm.RbmModel(Rbm.RbmModelFile.Load(c, p)),
+            Rbm.RbmModelFile.DescribeTensor),
     ];
+
+    /// <summary>"drbm 784+10-300 (model.onchip, epoch 3)": what a model file holds, for reports; null when it cannot be read.</summary>
+    public static string? Describe(string path, Action<string> warn)
+    {
+        try
+        {
+            var contents = TensorArchive.Load(path);
+            if (Find(contents.Kind) is not { } kind)
+            {
+                warn($"{path}: a '{contents.Kind}' file, not a model file kind OnChip knows");
+                return null;
+            }
+            var model = kind.Load(contents, path);
+            return model.Metadata["epoch"] is { } epoch ? $"{model.Description} (epoch {epoch})" : model.Description;
+        }
+        catch (UserFacingException e)
+        {
+            warn($"{e.Message}; its description is left out");
+            return null;
+        }
+    }
 
     public static ModelKind? Find(string kind) => All.FirstOrDefault(k => k.Name == kind);
 

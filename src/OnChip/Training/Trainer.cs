@@ -14,9 +14,14 @@ using OnChip.Synapses;
 
 namespace OnChip.Training;
 
+/// <summary>Builds the learner of a run whose model is not one of the <see cref="Models.ModelFamilies"/> (an RBM).</summary>
+internal delegate ISupervisedLearner LearnerFactory(DataSplit data, WorkerPool pool);
+
 /// <summary>
-/// Trains a layered energy-based network: per epoch, shuffle, run the learning rule on every mini-batch, then
-/// evaluate on the test set. Deterministic for a given seed and thread count. Knows nothing of files or consoles.
+/// The one training loop: per epoch, shuffle, run the learner on every mini-batch, then evaluate on the test set.
+/// Deterministic for a given seed and thread count. Knows nothing of files or consoles. The learner comes from the
+/// model family of <c>--model</c>, or from a <see cref="LearnerFactory"/> (RBMs), which then owns its settings'
+/// validation; the loop's own settings (data order, batch, epochs, learning rates, optimizer, devices) are the config's.
 /// </summary>
 public sealed class Trainer : IDisposable
 {
@@ -42,9 +47,14 @@ public sealed class Trainer : IDisposable
     /// A trainer for the settings in <paramref name="config"/> (every <c>onchip train</c> option is a property), on
     /// <paramref name="data"/> limited to the config's train and test limits.
     /// </summary>
-    public Trainer(TrainingConfig config, DataSplit data)
+    public Trainer(TrainingConfig config, DataSplit data) : this(config, data, null)
     {
-        config.Validate();
+    }
+
+    /// <summary>A trainer whose learner <paramref name="learner"/> builds (an RBM); null: the model family's.</summary>
+    internal Trainer(TrainingConfig config, DataSplit data, LearnerFactory? learner)
+    {
+        if (learner is null) config.Validate();
         _config = config;
         data = data.Limit(config.TrainLimit, config.TestLimit);
         if (config.Normalize)
@@ -55,11 +65,18 @@ public sealed class Trainer : IDisposable
         _data = data;
         if (config.Augment) _augmentation = new Augmentation(data.Train.Channels, data.Train.Height, data.Train.Width, config.CropPadding, flip: true);
         _augmentRng = Rng.ForStream(config.Seed, "augment");
-        var family = config.Family;
-        family.CheckAgainstData(config, data.Train);
+        if (learner is null) config.Family.CheckAgainstData(config, data.Train);
 
         _pool = new WorkerPool(config.Threads);
-        Learner = family.CreateLearner(config, data.Train, _pool);
+        try
+        {
+            Learner = learner is null ? config.Family.CreateLearner(config, data.Train, _pool) : learner(data, _pool);
+        }
+        catch
+        {
+            _pool.Dispose();
+            throw;
+        }
         var rates = config.LearningRates(Learner.GroupCount);
         config.Devices.CheckLayers(Learner.GroupCount);
         Devices = DeviceSetup.Attach(Learner.Parameters, config.Devices, config.Seed, rates);
@@ -133,7 +150,7 @@ public sealed class Trainer : IDisposable
         {
             int start = b * _config.Batch;
             int count = Math.Min(_config.Batch, train.Count - start);
-            BatchLoader.Load(Learner, train, _order.AsSpan(start, count));
+            Learner.LoadBatch(train, _order.AsSpan(start, count));
             _augmentation?.Apply(Learner.Input, count, _augmentRng);
             Learner.BeginBatch(epoch, b);
             Learner.TrainBatch(Optimizer);
@@ -171,7 +188,7 @@ public sealed class Trainer : IDisposable
         var metrics = new EpochMetrics(epoch, (double)p.Correct / p.Seen, p.Loss / p.Seen, testAccuracy, testLoss,
             trainSeconds, evalSeconds, p.Seen / trainSeconds, Optimizer.LearningRates[0], hardware);
         CompletedEpochs = epoch;
-        LastTestAccuracy = testAccuracy;
+        LastMetrics = metrics;
         _progress = null;
         observer?.OnEpoch(metrics);
         return metrics;
@@ -206,26 +223,12 @@ public sealed class Trainer : IDisposable
     /// Writes the trained model (the file <c>onchip eval</c>, <c>export</c> and <see cref="TrainedModel.Load"/> read),
     /// atomically, with the run's settings in its metadata.
     /// </summary>
-    public void SaveModel(string path)
-    {
-        var metadata = new JsonObject
-        {
-            ["normalize_mean"] = Normalization is { } n ? string.Join(',', n.Mean.Select(v => v.ToString("R", CultureInfo.InvariantCulture))) : null,
-            ["normalize_std"] = Normalization is { } m ? string.Join(',', m.Std.Select(v => v.ToString("R", CultureInfo.InvariantCulture))) : null,
-            ["t1"] = _config.T1,
-            ["t2"] = _config.T2,
-            ["beta"] = _config.Beta,
-            ["rule"] = _config.Rule,
-            ["data"] = _config.Data,
-            ["seed"] = _config.Seed.ToString(CultureInfo.InvariantCulture),
-            ["epoch"] = CompletedEpochs,
-            ["test_acc"] = LastTestAccuracy is double a && double.IsFinite(a) ? a : null,
-        };
-        Learner.SaveModel(path, metadata);
-    }
+    public void SaveModel(string path) =>
+        Learner.SaveModel(path, new SupervisedJob(_config).ModelMetadata(this, LastMetrics ?? new EpochMetrics(CompletedEpochs, double.NaN, double.NaN,
+            double.NaN, double.NaN, 0, 0, 0, Optimizer.LearningRates[0])));
 
-    /// <summary>The test accuracy of the last completed epoch (null before the first).</summary>
-    public double? LastTestAccuracy { get; private set; }
+    /// <summary>What the last completed epoch measured (null before the first).</summary>
+    public EpochMetrics? LastMetrics { get; private set; }
 
     /// <summary>
     /// Everything needed to continue exactly: position (epoch, batch, running sums), data order, random streams,

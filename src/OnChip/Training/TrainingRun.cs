@@ -15,19 +15,22 @@ public sealed record RunOutcome(RunDirectory Directory, IReadOnlyList<EpochMetri
 /// <summary>
 /// A training run with its files. config.yaml is written first; after every epoch the model, a checkpoint and the
 /// epoch's metrics line are written (in that order, each atomically), and a checkpoint is also written when the run
-/// is interrupted mid-epoch. <see cref="Resume"/> continues from the latest good checkpoint and ends with exactly the
+/// is interrupted mid-epoch. <see cref="Resume(TrainingConfig, DataSplit, ITrainingObserver?, CancellationToken)"/> continues from the latest good checkpoint and ends with exactly the
 /// weights and metrics (timings aside) of an uninterrupted run.
 /// </summary>
 public static class TrainingRun
 {
     /// <summary>Trains as <c>onchip train</c> does: creates the run directory and writes config, model, checkpoints and metrics as it goes.</summary>
-    public static RunOutcome Execute(TrainingConfig config, DataSplit data, ITrainingObserver? observer = null, CancellationToken cancel = default)
+    public static RunOutcome Execute(TrainingConfig config, DataSplit data, ITrainingObserver? observer = null, CancellationToken cancel = default) =>
+        Execute(new SupervisedJob(config), data, observer, cancel);
+
+    /// <summary>Starts a run of any training command in a new run directory (<see cref="TrainingConfig.Out"/> of its loop, or runs/…).</summary>
+    internal static RunOutcome Execute(TrainingJob job, DataSplit data, ITrainingObserver? observer = null, CancellationToken cancel = default)
     {
-        config.Validate();
-        using var trainer = new Trainer(config, data);
-        var run = RunDirectory.Create(config.Out);
-        var resolved = config.Clone();
-        resolved.Out = run.Path;
+        job.Validate();
+        using var trainer = job.CreateTrainer(data);
+        var run = RunDirectory.Create(job.Loop.Out, job.DirectoryPrefix, [RunDirectory.MetricsFileName, RunDirectory.ModelFileName]);
+        var resolved = job.WithOut(run.Path);
         WriteConfig(run, resolved);
         return Continue(trainer, run, resolved, observer, cancel, warning: null);
     }
@@ -38,7 +41,12 @@ public static class TrainingRun
         string path = Path.Combine(directory, RunDirectory.ConfigFileName);
         if (!Directory.Exists(directory)) throw new UserFacingException($"{directory}: no such run directory");
         if (!File.Exists(path)) throw new UserFacingException($"{directory}: not a run directory (no {RunDirectory.ConfigFileName})");
-        var config = ConfigFile.Apply(path, TrainingConfig.Keys, new TrainingConfig());
+        TrainingConfig config;
+        try { config = ConfigFile.Apply(path, TrainingConfig.Keys, new TrainingConfig()); }
+        catch (ConfigException e)
+        {
+            throw new UserFacingException($"{directory}: not an onchip train run ({e.Message}); an onchip rbm train run resumes with onchip rbm train --resume");
+        }
         config.Out = directory;
         return config;
     }
@@ -47,11 +55,16 @@ public static class TrainingRun
     /// Continues the run in <paramref name="config"/>.Out (as read by <see cref="ReadConfig"/>, possibly with more
     /// epochs or another thread count) from its latest good checkpoint, or from the start if it has none yet.
     /// </summary>
-    public static RunOutcome Resume(TrainingConfig config, DataSplit data, ITrainingObserver? observer = null, CancellationToken cancel = default)
+    public static RunOutcome Resume(TrainingConfig config, DataSplit data, ITrainingObserver? observer = null, CancellationToken cancel = default) =>
+        Resume(new SupervisedJob(config), data, observer, cancel);
+
+    /// <summary>Continues the run of any training command in its loop's <see cref="TrainingConfig.Out"/> (see the overload above).</summary>
+    internal static RunOutcome Resume(TrainingJob job, DataSplit data, ITrainingObserver? observer = null, CancellationToken cancel = default)
     {
-        config.Validate();
+        job.Validate();
+        var config = job.Loop;
         var run = RunDirectory.Open(config.Out!);
-        using var trainer = new Trainer(config, data);
+        using var trainer = job.CreateTrainer(data);
         string? warning = null;
         var log = new MetricsLog(run.MetricsPath);
         bool hasCheckpoint = File.Exists(Path.Combine(run.Path, Checkpoint.FileName)) || File.Exists(Path.Combine(run.Path, Checkpoint.PreviousFileName));
@@ -69,17 +82,18 @@ public static class TrainingRun
         {
             log.Repair(0, null);
         }
-        WriteConfig(run, config);
-        return Continue(trainer, run, config, observer, cancel, warning);
+        WriteConfig(run, job);
+        return Continue(trainer, run, job, observer, cancel, warning);
     }
 
-    private static void WriteConfig(RunDirectory run, TrainingConfig config) =>
-        AtomicFile.WriteAllText(run.ConfigPath, ConfigFile.Write(config, TrainingConfig.Keys,
-            $"OnChip training run, resolved configuration ({DateTime.UtcNow:yyyy-MM-dd HH:mm:ss} UTC)\nResume with: onchip train --resume {run.Path}; repeat with: onchip train --config {run.ConfigPath} --out NEW_DIR"));
+    private static void WriteConfig(RunDirectory run, TrainingJob job) =>
+        AtomicFile.WriteAllText(run.ConfigPath, job.ConfigText(
+            $"OnChip {job.Command} run, resolved configuration ({DateTime.UtcNow:yyyy-MM-dd HH:mm:ss} UTC)\nResume with: onchip {job.Command} --resume {run.Path}; repeat with: onchip {job.Command} --config {run.ConfigPath} --out NEW_DIR"));
 
-    private static RunOutcome Continue(Trainer trainer, RunDirectory run, TrainingConfig config, ITrainingObserver? observer, CancellationToken cancel, string? warning)
+    private static RunOutcome Continue(Trainer trainer, RunDirectory run, TrainingJob job, ITrainingObserver? observer, CancellationToken cancel, string? warning)
     {
-        var recorder = new Recorder(observer, new MetricsLog(run.MetricsPath), run, trainer);
+        var config = job.Loop;
+        var recorder = new Recorder(observer, new MetricsLog(run.MetricsPath), run, trainer, job);
         IReadOnlyList<EpochMetrics> history;
         try
         {
@@ -122,7 +136,7 @@ public static class TrainingRun
         AtomicFile.WriteAllText(run.FilePath("conductances.csv"), sb.ToString());
     }
 
-    private sealed class Recorder(ITrainingObserver? inner, MetricsLog log, RunDirectory run, Trainer trainer)
+    private sealed class Recorder(ITrainingObserver? inner, MetricsLog log, RunDirectory run, Trainer trainer, TrainingJob job)
         : ITrainingObserver
     {
         public string? LastLine { get; private set; }
@@ -132,7 +146,8 @@ public static class TrainingRun
         public void OnEpoch(EpochMetrics metrics)
         {
             // Order matters for crash safety: model, then checkpoint (which carries this epoch's metrics line), then the line.
-            trainer.SaveModel(run.ModelPath);
+            trainer.Learner.SaveModel(run.ModelPath, job.ModelMetadata(trainer, metrics));
+            job.WriteEpochFiles(run, trainer);
             if (trainer.Devices.Count > 0) WriteConductances(run, trainer);
             LastLine = MetricsLog.Format(metrics, metrics.Hardware);
             SaveCheckpoint(trainer, run, LastLine);

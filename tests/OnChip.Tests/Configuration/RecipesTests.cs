@@ -104,6 +104,7 @@ public partial class RecipesTests
         Assert.Equal(Environment.ProcessorCount, config.Threads);
         config.Validate();
         config.Threads = 1;
+        (config.TrainLimit, config.TestLimit) = (null, null);   // the trainer applies them, and the stand-in data is tiny
         using var trainer = new Trainer(config, DataShapedLike(config.Data));
         Assert.NotEmpty(trainer.Parameters);
         Assert.Equal(config.Devices.IsIdeal, trainer.Devices.Count == 0);
@@ -117,8 +118,9 @@ public partial class RecipesTests
         Assert.Null(config.Out);
         config.Validate();
         config.Shared.Threads = 1;
-        using var trainer = new RbmTrainer(config, DataShapedLike(config.Data));
-        Assert.NotEmpty(trainer.Machine.Parameters);
+        (config.Shared.TrainLimit, config.Shared.TestLimit) = (null, null);   // the trainer applies them, and the stand-in data is tiny
+        using var trainer = RbmLearner.CreateTrainer(config, DataShapedLike(config.Data));
+        Assert.NotEmpty(((RbmLearner)trainer.Learner).Machine.Parameters);
     }
 
     [Fact]

@@ -85,19 +85,19 @@ public class RbmPartsTests
             var config = new RbmConfig { Model = kind, Hidden = 30 };
             config.Shared.Epochs = 1;
             config.Shared.Threads = 1;
-            using var trainer = new RbmTrainer(config, small);
+            using var trainer = RbmLearner.CreateTrainer(config, small);
             var result = trainer.Run()[^1];
             string path = Path.Combine(Path.GetTempPath(), $"onchip-rbm-{Guid.NewGuid():N}.onchip");
             try
             {
-                RbmModelFile.Save(path, trainer.Machine, new() { ["binarize"] = config.Binarize });
+                RbmModelFile.Save(path, ((RbmLearner)trainer.Learner).Machine, new() { ["binarize"] = config.Binarize });
                 var loaded = RbmModelFile.Load(path);
                 Assert.Equal(kind, loaded.Machine.Kind);
                 Assert.Equal(config.Binarize, loaded.Binarize);
-                Assert.Equal(trainer.Machine.W.Value.Data, loaded.Machine.W.Value.Data);
+                Assert.Equal(((RbmLearner)trainer.Learner).Machine.W.Value.Data, loaded.Machine.W.Value.Data);
                 var again = new RbmEvaluator(loaded.Machine, WorkerPool.Serial, loaded.Binarize).Evaluate(small.Test);
-                Assert.Equal(result.Metrics.TestAccuracy, again.Accuracy);
-                Assert.Equal(result.Extra["recon_error"], again.ReconstructionError, 12);
+                Assert.Equal(result.TestAccuracy, again.Accuracy);
+                Assert.Equal(result.Hardware!["recon_error"], again.ReconstructionError, 12);
             }
             finally
             {
@@ -111,7 +111,7 @@ public class RbmPartsTests
     {
         var data = DatasetLoader.Load("embedded").Train.Take(500);
         var rbm = new RestrictedBoltzmannMachine(RbmKinds.Discriminative, 784, 10, 8);
-        var means = RbmTrainer.VisibleMeans(rbm, data, Binarization.Sample);
+        var means = RbmLearner.VisibleMeans(rbm, data, Binarization.Sample);
         rbm.Initialize(new Rng(1), 0.01f, means);
         Assert.Equal(1.0, means.Skip(784).Sum(), 1e-5);
         for (int i = 0; i < 784; i++)
@@ -141,11 +141,15 @@ public class RbmAllocationTests
         var config = new RbmConfig { Model = kind, Hidden = 64, Persistent = persistent, Chains = chains, Binarize = binarize, CdK = 2 };
         config.Shared.Threads = 2;
         config.Shared.Batch = 50;
-        using var trainer = new RbmTrainer(config, new DataSplit(train, train.Take(10)));
+        using var trainer = RbmLearner.CreateTrainer(config, new DataSplit(train, train.Take(10)));
         var indices = Enumerable.Range(0, 50).ToArray();
-        long correct = 0;
-        double loss = 0;
-        for (int i = 0; i < 60; i++) trainer.TrainBatch(train, indices, ref correct, ref loss);
+        var learner = (RbmLearner)trainer.Learner;
+        void Step()
+        {
+            learner.LoadBatch(train, indices);
+            learner.TrainBatch(trainer.Optimizer);
+        }
+        for (int i = 0; i < 60; i++) Step();
         // The calling thread (worker 0, which also runs every serial part) must allocate nothing at all. The process-wide
         // count also sees the runtime's own occasional allocations (tiered re-compilation, timers, under load), so it
         // is taken as the best of many short rounds and only has to stay far below what one allocation per row or
@@ -155,7 +159,7 @@ public class RbmAllocationTests
         {
             long before = GC.GetTotalAllocatedBytes(precise: true);
             long threadBefore = GC.GetAllocatedBytesForCurrentThread();
-            for (int i = 0; i < 5; i++) trainer.TrainBatch(train, indices, ref correct, ref loss);
+            for (int i = 0; i < 5; i++) Step();
             thread = Math.Min(thread, GC.GetAllocatedBytesForCurrentThread() - threadBefore);
             fewest = Math.Min(fewest, GC.GetTotalAllocatedBytes(precise: true) - before);
         }

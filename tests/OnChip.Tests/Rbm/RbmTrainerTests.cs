@@ -28,14 +28,14 @@ public class RbmTrainerTests
         // Default settings (784+10-300, CD-1, batch 100, lr 0.1, sampled visibles), 3 epochs on the 6,000 embedded
         // training images, tested on the 1,000 embedded test images. Measured (seed 0): test error 48.8%, 37.8%, 32.7%
         // after epochs 1, 2, 3; chance is 90%.
-        using var trainer = new RbmTrainer(Config(epochs: 3), Embedded);
+        using var trainer = RbmLearner.CreateTrainer(Config(epochs: 3), Embedded);
         var history = trainer.Run();
         Assert.Equal(3, history.Count);
-        double error = history[^1].Extra["test_error"];
-        Assert.True(error < 0.37, $"test error {error:P2} after 3 epochs (curve {string.Join(" ", history.Select(h => h.Extra["test_error"].ToString("P2")))})");
-        Assert.Equal(1 - history[^1].Metrics.TestAccuracy, error, 1e-12);
-        Assert.True(history[^1].Extra["recon_error"] < history[0].Extra["recon_error"]);
-        Assert.True(history[^1].Metrics.TrainLoss < history[0].Metrics.TrainLoss);
+        double error = history[^1].Hardware!["test_error"];
+        Assert.True(error < 0.37, $"test error {error:P2} after 3 epochs (curve {string.Join(" ", history.Select(h => h.Hardware!["test_error"].ToString("P2")))})");
+        Assert.Equal(1 - history[^1].TestAccuracy, error, 1e-12);
+        Assert.True(history[^1].Hardware!["recon_error"] < history[0].Hardware!["recon_error"]);
+        Assert.True(history[^1].TrainLoss < history[0].TrainLoss);
     }
 
     [Fact]
@@ -43,10 +43,10 @@ public class RbmTrainerTests
     {
         // Same settings with --model rbm (softmax read-out on p(h|x), read-out lr 0.5). Measured (seed 0): 43.9%,
         // 38.0%, 31.5% after epochs 1, 2, 3.
-        using var trainer = new RbmTrainer(Config(epochs: 3, model: RbmKinds.Generative), Embedded);
+        using var trainer = RbmLearner.CreateTrainer(Config(epochs: 3, model: RbmKinds.Generative), Embedded);
         var history = trainer.Run();
-        double error = history[^1].Extra["test_error"];
-        Assert.NotNull(trainer.Machine.Readout);
+        double error = history[^1].Hardware!["test_error"];
+        Assert.NotNull(((RbmLearner)trainer.Learner).Machine.Readout);
         Assert.True(error < 0.37, $"read-out test error {error:P2} after 3 epochs");
     }
 
@@ -63,10 +63,10 @@ public class RbmTrainerTests
             config.Chains = chains;
             config.Binarize = binarize;
             config.Hidden = 50;
-            using var trainer = new RbmTrainer(config, Subset(1000, 200));
+            using var trainer = RbmLearner.CreateTrainer(config, Subset(1000, 200));
             var history = trainer.Run();
-            return [.. history.SelectMany(h => new[] { h.Metrics.TrainAccuracy, h.Metrics.TrainLoss, h.Metrics.TestAccuracy, h.Metrics.TestLoss, h.Extra["recon_error"] }),
-                    .. trainer.Machine.W.Value.Data.Take(200).Select(v => (double)v)];
+            return [.. history.SelectMany(h => new[] { h.TrainAccuracy, h.TrainLoss, h.TestAccuracy, h.TestLoss, h.Hardware!["recon_error"] }),
+                    .. ((RbmLearner)trainer.Learner).Machine.W.Value.Data.Take(200).Select(v => (double)v)];
         }
         var first = Run(5, 2);
         Assert.Equal(first, Run(5, 2));
@@ -88,10 +88,10 @@ public class RbmTrainerTests
             keys["programming"].Set(config, programming);
             keys["c2c"].Set(config, "0.01");  // cycle-to-cycle noise draws must be reproducible too
             config.Hidden = 40;
-            using var trainer = new RbmTrainer(config, Subset(600, 200));
+            using var trainer = RbmLearner.CreateTrainer(config, Subset(600, 200));
             var history = trainer.Run();
-            return ([.. history.SelectMany(h => new[] { h.Metrics.TrainLoss, h.Metrics.TestAccuracy, h.Extra["recon_error"], h.Extra["pulses"] }),
-                     .. trainer.Machine.W.Value.Data.Take(300).Select(v => (double)v)], history[^1].Extra["pulses"]);
+            return ([.. history.SelectMany(h => new[] { h.TrainLoss, h.TestAccuracy, h.Hardware!["recon_error"], h.Hardware!["pulses"] }),
+                     .. ((RbmLearner)trainer.Learner).Machine.W.Value.Data.Take(300).Select(v => (double)v)], history[^1].Hardware!["pulses"]);
         }
         var first = Run(3, 2);
         Assert.True(first.Pulses > 0, "the device array received no pulses");
@@ -107,25 +107,25 @@ public class RbmTrainerTests
         // and what was requested must be −lr · Grad (plain SGD).
         var config = Config(epochs: 1);
         config.Hidden = 20;
-        using var trainer = new RbmTrainer(config, Subset(300, 50));
+        using var trainer = RbmLearner.CreateTrainer(config, Subset(300, 50));
         var frozen = new RecordingStorage();
-        foreach (var p in trainer.Machine.Parameters) p.Storage = frozen;
-        var before = trainer.Machine.Parameters.Select(p => p.Value.Data.ToArray()).ToArray();
+        foreach (var p in ((RbmLearner)trainer.Learner).Machine.Parameters) p.Storage = frozen;
+        var before = ((RbmLearner)trainer.Learner).Machine.Parameters.Select(p => p.Value.Data.ToArray()).ToArray();
         trainer.Run();
-        for (int i = 0; i < before.Length; i++) Assert.Equal(before[i], trainer.Machine.Parameters[i].Value.Data);
+        for (int i = 0; i < before.Length; i++) Assert.Equal(before[i], ((RbmLearner)trainer.Learner).Machine.Parameters[i].Value.Data);
         int batches = 3;
-        Assert.Equal(batches * trainer.Machine.Parameters.Sum(p => p.Length), frozen.Elements);
+        Assert.Equal(batches * ((RbmLearner)trainer.Learner).Machine.Parameters.Sum(p => p.Length), frozen.Elements);
         Assert.Equal(batches * 3, frozen.Updates);  // one BeginUpdate per parameter per step
         // CD-1, one chain: per batch of 100, W is read for 100 vectors (positive phase) + 100 (v ~ p(v|h)) + 100 (h of
         // the chain); evaluation: 2 reads per test example (x → h, h → reconstruction). b: once per hidden row computed
         // (data, chain; evaluation: one per example). a: once per visible row sampled and once per scored example
         // (the label biases of the free energies); evaluation: scores and reconstruction.
-        var machine = trainer.Machine;
+        var machine = ((RbmLearner)trainer.Learner).Machine;
         Assert.Equal(batches * 300 + 2 * 50, frozen.ReadsOf(machine.W));
         Assert.Equal(batches * 200 + 50, frozen.ReadsOf(machine.B));
         Assert.Equal(batches * 200 + 2 * 50, frozen.ReadsOf(machine.A));
         // The last request on W: −lr · W.Grad.
-        var w = trainer.Machine.W;
+        var w = ((RbmLearner)trainer.Learner).Machine.W;
         var expected = w.Grad.Data.Select(g => -config.Lr * g).ToArray();
         Assert.Equal(expected, frozen.LastW(w.Length));
     }

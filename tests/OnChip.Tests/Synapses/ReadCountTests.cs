@@ -140,7 +140,7 @@ public class ReadCountTests
         var config = new RbmConfig { Model = model, Hidden = 6, CdK = k, Chains = chains, Persistent = persistent };
         (config.Shared.Epochs, config.Shared.Batch, config.Shared.Seed, config.Shared.Threads) = (1, B, 1, 2);
         (config.Devices.Device, config.Devices.Programming, config.Devices.Biases) = ("ecram", "pulse-stochastic", true);
-        using var trainer = new RbmTrainer(config, Data);
+        using var trainer = RbmLearner.CreateTrainer(config, Data);
         trainer.Run();
         var reads = trainer.Devices.ToDictionary(a => a.Name, a => a.VectorReads);
         long chainRows = (long)chains * N, restart = persistent ? chainRows : 0;
