@@ -1,5 +1,7 @@
 using OnChip.Networks;
+using OnChip.Networks.Costs;
 using OnChip.Networks.Interactions;
+using OnChip.Networks.Layers;
 using OnChip.Parallelism;
 using OnChip.Tensors;
 
@@ -197,6 +199,8 @@ public sealed class Relaxation
         if (count > Capacity) throw new InvalidOperationException("PrepareStaticDrive was not called for this batch size");
         if (_network.Cost is not Networks.Costs.SquaredError)
             throw new InvalidOperationException("a complex relaxation nudges with the squared error");
+        if (_network.NudgeAfterActivation)
+            throw new InvalidOperationException("a complex relaxation nudges the drive (holomorphic EP needs the energy's nudge, not --nudge state)");
         for (int l = 1; l < _network.LayerCount; l++)
             if (_network.Update(l) is not Networks.Layers.FixedPointUpdate { Activation: IHolomorphicActivation })
                 throw new InvalidOperationException($"layer {l} ({_network.Update(l).Name}) has no holomorphic extension");
@@ -374,10 +378,31 @@ public sealed class Relaxation
             }
             var drive = _drive[l];
             var update = _network.Update(l);
+            if (beta != 0f && l == cost.Layer && _network.NudgeAfterActivation)
+            {
+                NudgeAfterActivation((FixedPointUpdate)update, cost, current, next, targets!, beta, drive, l, step, phase, start, count);
+                continue;
+            }
             if (beta != 0f && l == cost.Layer) update.Nudge(cost, current, targets!, beta, drive, start, count);
             if (StateNoise > 0f) AddNoise(drive, l, step, phase, start, count);
             update.Apply(drive.RowSpan(start, count), next[l].RowSpan(start, count), drive.Cols, InverseCurvature(l, beta));
         }
+    }
+
+    /// <summary>
+    /// The nudge of Laydevant et al.'s code (--nudge state): next = clip(σ(u) − β·∂ℓ/∂s(current)) to the activation's
+    /// range, the nudge added to the unit's output instead of its input. σ(u) is formed in the drive buffer, so the
+    /// nudge still reads the state before this step whatever the schedule (in place or double-buffered).
+    /// </summary>
+    private void NudgeAfterActivation(FixedPointUpdate update, CostFunction cost, Matrix[] current, Matrix[] next, Matrix targets, float beta,
+        Matrix drive, int l, int step, int phase, int start, int count)
+    {
+        if (StateNoise > 0f) AddNoise(drive, l, step, phase, start, count);
+        var u = drive.RowSpan(start, count);
+        update.Activation.Apply(u, u);
+        cost.AddStateGradient(current, targets, -beta, drive, start, count);
+        System.Numerics.Tensors.TensorPrimitives.Max(u, update.Activation.Lower, u);
+        System.Numerics.Tensors.TensorPrimitives.Min(u, update.Activation.Upper, next[l].RowSpan(start, count));
     }
 
     private sealed class RelaxJob(Relaxation owner) : IParallelJob
