@@ -166,7 +166,7 @@ public sealed class Relaxation
         if (beta != 0f && targets is null) throw new ArgumentNullException(nameof(targets), "a nudged phase needs targets");
         if (beta != 0f) PrepareNudgedCurvature(beta);
         _alternate[0] = state.Layers[0];
-        _job.Set(state.Layers, targets, beta, steps, count, _network.ScheduleFor(beta), recorder, holdOutput: false);
+        _job.Set(state.Layers, state.Accumulators, targets, beta, steps, count, _network.ScheduleFor(beta), recorder, holdOutput: false);
         pool.Run(_job);
         _noiseCall++;
     }
@@ -180,7 +180,7 @@ public sealed class Relaxation
     {
         if (count > Capacity) throw new InvalidOperationException("PrepareStaticDrive was not called for this batch size");
         _alternate[0] = state.Layers[0];
-        _job.Set(state.Layers, null, 0f, steps, count, _network.ScheduleFor(1f), null, holdOutput: true);   // the nudged phases' schedule
+        _job.Set(state.Layers, state.Accumulators, null, 0f, steps, count, _network.ScheduleFor(1f), null, holdOutput: true);   // the nudged phases' schedule
         pool.Run(_job);
         _noiseCall++;
     }
@@ -329,7 +329,7 @@ public sealed class Relaxation
         beta != 0f && layer == _network.Cost.Layer && _nudgedInverse.Length > 0 && _curvature[layer].Length > 0 ? _nudgedInverse : _inverseCurvature[layer];
 
     /// <summary>The serial kernel: relaxes rows [start, start+count) of <paramref name="states"/>.</summary>
-    private void RelaxRows(Matrix[] states, Matrix? targets, float beta, int steps, int start, int count, Schedule schedule, IRelaxationRecorder? recorder, bool holdOutput)
+    private void RelaxRows(Matrix[] states, Matrix[] accumulators, Matrix? targets, float beta, int steps, int start, int count, Schedule schedule, IRelaxationRecorder? recorder, bool holdOutput)
     {
         if (count == 0) return;
         int order = (int)schedule;
@@ -341,7 +341,7 @@ public sealed class Relaxation
             {
                 recorder?.RecordState(t, states, start, count);
                 for (int phase = 0; phase < phases; phase++)
-                    Update(order, phase, states, states, targets, beta, start, count,
+                    Update(order, phase, states, states, accumulators, targets, beta, start, count,
                         lowerUnchanged: schedule == Schedule.Alternating && (t > 0 || phase > 0), holdOutput, t);
                 recorder?.RecordDrives(t, _drive, start, count);
             }
@@ -351,7 +351,7 @@ public sealed class Relaxation
         Matrix[] current = states, next = _alternate;
         for (int t = 0; t < steps; t++)
         {
-            Update(order, 0, current, next, targets, beta, start, count, lowerUnchanged: false, holdOutput, t);
+            Update(order, 0, current, next, accumulators, targets, beta, start, count, lowerUnchanged: false, holdOutput, t);
             recorder?.RecordState(t, current, start, count);
             recorder?.RecordDrives(t, _drive, start, count);
             (current, next) = (next, current);
@@ -362,7 +362,7 @@ public sealed class Relaxation
     }
 
     /// <summary>One phase: drives of its layers from <paramref name="current"/>, then next[l] = f(drive).</summary>
-    private void Update(int order, int phase, Matrix[] current, Matrix[] next, Matrix? targets, float beta, int start, int count, bool lowerUnchanged, bool holdOutput, int step)
+    private void Update(int order, int phase, Matrix[] current, Matrix[] next, Matrix[] accumulators, Matrix? targets, float beta, int start, int count, bool lowerUnchanged, bool holdOutput, int step)
     {
         var layers = _phaseLayers[order][phase];
         foreach (int l in layers) _staticDrive[l].RowSpan(start, count).CopyTo(_drive[l].RowSpan(start, count));
@@ -378,6 +378,14 @@ public sealed class Relaxation
             }
             var drive = _drive[l];
             var update = _network.Update(l);
+            if (update is AccumulatorUpdate accumulated)
+            {
+                // The accumulator is single-buffered: only its own unit reads it (and the nudge, before it is written).
+                if (beta != 0f && l == cost.Layer) update.Nudge(cost, accumulators, targets!, beta, drive, start, count);
+                if (StateNoise > 0f) AddNoise(drive, l, step, phase, start, count);
+                accumulated.Step(drive.RowSpan(start, count), accumulators[l].RowSpan(start, count), next[l].RowSpan(start, count));
+                continue;
+            }
             if (beta != 0f && l == cost.Layer && _network.NudgeAfterActivation)
             {
                 NudgeAfterActivation((FixedPointUpdate)update, cost, current, next, targets!, beta, drive, l, step, phase, start, count);
@@ -408,6 +416,7 @@ public sealed class Relaxation
     private sealed class RelaxJob(Relaxation owner) : IParallelJob
     {
         private Matrix[] _states = [];
+        private Matrix[] _accumulators = [];
         private Matrix? _targets;
         private float _beta;
         private int _steps, _count;
@@ -415,13 +424,13 @@ public sealed class Relaxation
         private IRelaxationRecorder? _recorder;
         private bool _holdOutput;
 
-        public void Set(Matrix[] states, Matrix? targets, float beta, int steps, int count, Schedule schedule, IRelaxationRecorder? recorder, bool holdOutput) =>
-            (_states, _targets, _beta, _steps, _count, _schedule, _recorder, _holdOutput) = (states, targets, beta, steps, count, schedule, recorder, holdOutput);
+        public void Set(Matrix[] states, Matrix[] accumulators, Matrix? targets, float beta, int steps, int count, Schedule schedule, IRelaxationRecorder? recorder, bool holdOutput) =>
+            (_states, _accumulators, _targets, _beta, _steps, _count, _schedule, _recorder, _holdOutput) = (states, accumulators, targets, beta, steps, count, schedule, recorder, holdOutput);
 
         public void Execute(int worker, int workers)
         {
             var (start, end) = WorkerPool.Share(_count, worker, workers);
-            owner.RelaxRows(_states, _targets, _beta, _steps, start, end - start, _schedule, _recorder, _holdOutput);
+            owner.RelaxRows(_states, _accumulators, _targets, _beta, _steps, start, end - start, _schedule, _recorder, _holdOutput);
         }
     }
 }

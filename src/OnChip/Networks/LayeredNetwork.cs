@@ -114,7 +114,7 @@ public sealed class LayeredNetwork
     public NetworkState CreateState(int capacity)
     {
         Cost.EnsureCapacity(capacity);
-        return new NetworkState(LayerSizes, capacity);
+        return new NetworkState(LayerSizes, capacity, Enumerable.Range(0, LayerCount).Select(l => l > 0 && Update(l).HasAccumulator).ToArray());
     }
 
     public Parameter Parameter(string name) =>
