@@ -62,7 +62,8 @@ internal static class TrainCommand
     }
 
     private static string ScheduleText(TrainingConfig config) =>
-        (config.Schedule is null ? "" : $", {config.Schedule} schedule") + (config.NudgedSchedule is null ? "" : $", {config.NudgedSchedule} in nudged phases");
+        (config.Schedule is null ? "" : $", {config.Schedule} schedule") + (config.NudgedSchedule is null ? "" : $", {config.NudgedSchedule} in nudged phases") +
+        (config.Nudge == "state" ? ", nudge after the activation" : "");
 
     public static DataSplit LoadData(TrainingConfig config)
     {

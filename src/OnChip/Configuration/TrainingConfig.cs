@@ -62,6 +62,8 @@ public sealed class TrainingConfig
     public string? Schedule { get => _schedule ?? FamilyDefaults?._schedule; set => _schedule = value; }
     /// <summary>Relaxation schedule of the nudged phases (null: the model's default, else as <see cref="Schedule"/>).</summary>
     public string? NudgedSchedule { get; set; }
+    /// <summary>Where nudged phases add the nudge to the output units: "drive" (before the activation) or "state" (after it).</summary>
+    public string Nudge { get; set; } = "drive";
     /// <summary>Resistive networks: the input voltages are ±InputGain·x (null: the family's default).</summary>
     public float? InputGain { get; set; }
     /// <summary>Every learning rate is multiplied by this after every epoch (1: constant).</summary>
@@ -204,6 +206,9 @@ public sealed class TrainingConfig
         }
     }
 
+    /// <summary>The values of --nudge.</summary>
+    internal static IReadOnlyList<string> NudgePlaces { get; } = ["drive", "state"];
+
     internal static IReadOnlyList<string> ModelNames => OnChip.Models.ModelFamilies.Names;
     internal static IReadOnlyList<string> AllRules => LearningRules.Names;
 
@@ -262,6 +267,9 @@ public sealed class TrainingConfig
             (c, v) => c.Schedule = Choice("schedule", v, Dynamics.Schedules.Names), c => c.Schedule),
         new("nudged-schedule", "relaxation schedule of the nudged phases [default: as --schedule; resistive: backward, the published protocol]",
             (c, v) => c.NudgedSchedule = Choice("nudged-schedule", v, Dynamics.Schedules.Names), c => c.NudgedSchedule),
+        new("nudge", "where nudged phases add −β·∂ℓ/∂s to the output units (layered and conv nets, --loss mse): drive (to their input, before the activation, as the energy says) " +
+                     "or state (to the activation's output, clipped to its range, as Laydevant et al.'s binary EP code does: a unit saturated at 0 still feels its target) [default: drive]",
+            (c, v) => c.Nudge = Choice("nudge", v, NudgePlaces), c => c.Nudge),
         new("update-order", "former name of --schedule", (c, v) => c.Schedule = Choice("update-order", v, Dynamics.Schedules.Names), c => null, hidden: true),
         new("input-gain", "resistive: input voltages are ±gain·x (Fashion-MNIST DRN-1H as published: 300) [default: 300]",
             (c, v) => c.InputGain = Float("input-gain", v, 0f, exclusiveMin: true), c => c.InputGain is float g ? Format(g) : null),

@@ -1,5 +1,7 @@
 using OnChip.Networks;
+using OnChip.Networks.Costs;
 using OnChip.Networks.Interactions;
+using OnChip.Networks.Layers;
 using OnChip.Parallelism;
 using OnChip.Tensors;
 
@@ -164,7 +166,7 @@ internal sealed class Relaxation
         if (beta != 0f && targets is null) throw new ArgumentNullException(nameof(targets), "a nudged phase needs targets");
         if (beta != 0f) PrepareNudgedCurvature(beta);
         _alternate[0] = state.Layers[0];
-        _job.Set(state.Layers, targets, beta, steps, count, _network.ScheduleFor(beta), recorder, holdOutput: false);
+        _job.Set(state.Layers, state.Accumulators, targets, beta, steps, count, _network.ScheduleFor(beta), recorder, holdOutput: false);
         pool.Run(_job);
         _noiseCall++;
     }
@@ -178,7 +180,7 @@ internal sealed class Relaxation
     {
         if (count > Capacity) throw new InvalidOperationException("PrepareStaticDrive was not called for this batch size");
         _alternate[0] = state.Layers[0];
-        _job.Set(state.Layers, null, 0f, steps, count, _network.ScheduleFor(1f), null, holdOutput: true);   // the nudged phases' schedule
+        _job.Set(state.Layers, state.Accumulators, null, 0f, steps, count, _network.ScheduleFor(1f), null, holdOutput: true);   // the nudged phases' schedule
         pool.Run(_job);
         _noiseCall++;
     }
@@ -197,6 +199,8 @@ internal sealed class Relaxation
         if (count > Capacity) throw new InvalidOperationException("PrepareStaticDrive was not called for this batch size");
         if (_network.Cost is not Networks.Costs.SquaredError)
             throw new InvalidOperationException("a complex relaxation nudges with the squared error");
+        if (_network.NudgeAfterActivation)
+            throw new InvalidOperationException("a complex relaxation nudges the drive (holomorphic EP needs the energy's nudge, not --nudge state)");
         for (int l = 1; l < _network.LayerCount; l++)
             if (_network.Update(l) is not Networks.Layers.FixedPointUpdate { Activation: IHolomorphicActivation })
                 throw new InvalidOperationException($"layer {l} ({_network.Update(l).Name}) has no holomorphic extension");
@@ -325,7 +329,7 @@ internal sealed class Relaxation
         beta != 0f && layer == _network.Cost.Layer && _nudgedInverse.Length > 0 && _curvature[layer].Length > 0 ? _nudgedInverse : _inverseCurvature[layer];
 
     /// <summary>The serial kernel: relaxes rows [start, start+count) of <paramref name="states"/>.</summary>
-    private void RelaxRows(Matrix[] states, Matrix? targets, float beta, int steps, int start, int count, Schedule schedule, IRelaxationRecorder? recorder, bool holdOutput)
+    private void RelaxRows(Matrix[] states, Matrix[] accumulators, Matrix? targets, float beta, int steps, int start, int count, Schedule schedule, IRelaxationRecorder? recorder, bool holdOutput)
     {
         if (count == 0) return;
         int order = (int)schedule;
@@ -337,7 +341,7 @@ internal sealed class Relaxation
             {
                 recorder?.RecordState(t, states, start, count);
                 for (int phase = 0; phase < phases; phase++)
-                    Update(order, phase, states, states, targets, beta, start, count,
+                    Update(order, phase, states, states, accumulators, targets, beta, start, count,
                         lowerUnchanged: schedule == Schedule.Alternating && (t > 0 || phase > 0), holdOutput, t);
                 recorder?.RecordDrives(t, _drive, start, count);
             }
@@ -347,7 +351,7 @@ internal sealed class Relaxation
         Matrix[] current = states, next = _alternate;
         for (int t = 0; t < steps; t++)
         {
-            Update(order, 0, current, next, targets, beta, start, count, lowerUnchanged: false, holdOutput, t);
+            Update(order, 0, current, next, accumulators, targets, beta, start, count, lowerUnchanged: false, holdOutput, t);
             recorder?.RecordState(t, current, start, count);
             recorder?.RecordDrives(t, _drive, start, count);
             (current, next) = (next, current);
@@ -358,7 +362,7 @@ internal sealed class Relaxation
     }
 
     /// <summary>One phase: drives of its layers from <paramref name="current"/>, then next[l] = f(drive).</summary>
-    private void Update(int order, int phase, Matrix[] current, Matrix[] next, Matrix? targets, float beta, int start, int count, bool lowerUnchanged, bool holdOutput, int step)
+    private void Update(int order, int phase, Matrix[] current, Matrix[] next, Matrix[] accumulators, Matrix? targets, float beta, int start, int count, bool lowerUnchanged, bool holdOutput, int step)
     {
         var layers = _phaseLayers[order][phase];
         foreach (int l in layers) _staticDrive[l].RowSpan(start, count).CopyTo(_drive[l].RowSpan(start, count));
@@ -374,15 +378,45 @@ internal sealed class Relaxation
             }
             var drive = _drive[l];
             var update = _network.Update(l);
+            if (update is AccumulatorUpdate accumulated)
+            {
+                // The accumulator is single-buffered: only its own unit reads it (and the nudge, before it is written).
+                if (beta != 0f && l == cost.Layer) update.Nudge(cost, accumulators, targets!, beta, drive, start, count);
+                if (StateNoise > 0f) AddNoise(drive, l, step, phase, start, count);
+                accumulated.Step(drive.RowSpan(start, count), accumulators[l].RowSpan(start, count), next[l].RowSpan(start, count));
+                continue;
+            }
+            if (beta != 0f && l == cost.Layer && _network.NudgeAfterActivation)
+            {
+                NudgeAfterActivation((FixedPointUpdate)update, cost, current, next, targets!, beta, drive, l, step, phase, start, count);
+                continue;
+            }
             if (beta != 0f && l == cost.Layer) update.Nudge(cost, current, targets!, beta, drive, start, count);
             if (StateNoise > 0f) AddNoise(drive, l, step, phase, start, count);
             update.Apply(drive.RowSpan(start, count), next[l].RowSpan(start, count), drive.Cols, InverseCurvature(l, beta));
         }
     }
 
+    /// <summary>
+    /// The nudge of Laydevant et al.'s code (--nudge state): next = clip(σ(u) − β·∂ℓ/∂s(current)) to the activation's
+    /// range, the nudge added to the unit's output instead of its input. σ(u) is formed in the drive buffer, so the
+    /// nudge still reads the state before this step whatever the schedule (in place or double-buffered).
+    /// </summary>
+    private void NudgeAfterActivation(FixedPointUpdate update, CostFunction cost, Matrix[] current, Matrix[] next, Matrix targets, float beta,
+        Matrix drive, int l, int step, int phase, int start, int count)
+    {
+        if (StateNoise > 0f) AddNoise(drive, l, step, phase, start, count);
+        var u = drive.RowSpan(start, count);
+        update.Activation.Apply(u, u);
+        cost.AddStateGradient(current, targets, -beta, drive, start, count);
+        System.Numerics.Tensors.TensorPrimitives.Max(u, update.Activation.Lower, u);
+        System.Numerics.Tensors.TensorPrimitives.Min(u, update.Activation.Upper, next[l].RowSpan(start, count));
+    }
+
     private sealed class RelaxJob(Relaxation owner) : IParallelJob
     {
         private Matrix[] _states = [];
+        private Matrix[] _accumulators = [];
         private Matrix? _targets;
         private float _beta;
         private int _steps, _count;
@@ -390,13 +424,13 @@ internal sealed class Relaxation
         private IRelaxationRecorder? _recorder;
         private bool _holdOutput;
 
-        public void Set(Matrix[] states, Matrix? targets, float beta, int steps, int count, Schedule schedule, IRelaxationRecorder? recorder, bool holdOutput) =>
-            (_states, _targets, _beta, _steps, _count, _schedule, _recorder, _holdOutput) = (states, targets, beta, steps, count, schedule, recorder, holdOutput);
+        public void Set(Matrix[] states, Matrix[] accumulators, Matrix? targets, float beta, int steps, int count, Schedule schedule, IRelaxationRecorder? recorder, bool holdOutput) =>
+            (_states, _accumulators, _targets, _beta, _steps, _count, _schedule, _recorder, _holdOutput) = (states, accumulators, targets, beta, steps, count, schedule, recorder, holdOutput);
 
         public void Execute(int worker, int workers)
         {
             var (start, end) = WorkerPool.Share(_count, worker, workers);
-            owner.RelaxRows(_states, _targets, _beta, _steps, start, end - start, _schedule, _recorder, _holdOutput);
+            owner.RelaxRows(_states, _accumulators, _targets, _beta, _steps, start, end - start, _schedule, _recorder, _holdOutput);
         }
     }
 }

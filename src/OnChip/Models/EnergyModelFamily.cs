@@ -46,6 +46,7 @@ internal abstract class EnergyModelFamily : ModelFamily
     {
         network.Schedule = config.Schedule is { } s ? Dynamics.Schedules.Parse(s) : DefaultSchedule;
         network.NudgedSchedule = config.NudgedSchedule is { } n ? Dynamics.Schedules.Parse(n) : DefaultNudgedSchedule;
+        network.NudgeAfterActivation = config.Nudge == "state";
     }
 
     public override ISupervisedLearner CreateLearner(TrainingConfig config, Dataset data, WorkerPool pool)
@@ -65,12 +66,14 @@ internal abstract class EnergyModelFamily : ModelFamily
     {
         metadata["update_order"] = Dynamics.Schedules.Name(network.Schedule);
         if (network.NudgedSchedule is { } nudged) metadata["nudged_schedule"] = Dynamics.Schedules.Name(nudged);
+        if (network.NudgeAfterActivation) metadata["nudge"] = "state";
     }
 
     protected static void ReadSchedules(LayeredNetwork network, JsonObject metadata)
     {
         if (metadata["update_order"]?.GetValue<string>() is { } order) network.Schedule = Dynamics.Schedules.Parse(order);
         if (metadata["nudged_schedule"]?.GetValue<string>() is { } nudged) network.NudgedSchedule = Dynamics.Schedules.Parse(nudged);
+        network.NudgeAfterActivation = metadata["nudge"]?.GetValue<string>() == "state";
     }
 
     protected static string Required(JsonObject metadata, string key, string path) =>

@@ -14,7 +14,7 @@ namespace OnChip.Models;
 internal sealed class HopfieldFamily(bool convolutional) : EnergyModelFamily
 {
     public const string Kind = "layered-ep";
-    private static readonly string[] Shared = ["act", "loss", "schedule", "nudged-schedule", "output-expand"];
+    private static readonly string[] Shared = ["act", "loss", "schedule", "nudged-schedule", "nudge", "output-expand"];
 
     public bool Convolutional { get; } = convolutional;
     public override string Name => Convolutional ? "conv" : "layered";
@@ -61,6 +61,23 @@ internal sealed class HopfieldFamily(bool convolutional) : EnergyModelFamily
         }
         if (config.OutputExpand > 1 && config.Loss == "ce")
             throw new ConfigException("output-expand: expanded outputs are state units of the squared-error cost; use --loss mse (the cross-entropy readout has none)");
+        if (config.Nudge == "state")
+        {
+            if (config.Loss == "ce")
+                throw new ConfigException("nudge: state nudges output units in the dynamics; the cross-entropy readout has none: use --loss mse (or --nudge drive)");
+            if (config.Rule == "hep")
+                throw new ConfigException("nudge: holomorphic EP (hep) needs the energy's complex nudge of the drive; use --nudge drive");
+            if (config.Rule is "cl" or "cpl" or "cpl-negative" or "cpl-centered" or "bptt" or "rbp")
+                throw new ConfigException($"nudge: rule {config.Rule} has no nudged phase; --nudge state is for the EP rules (ep, ep-symmetric, ep-negative, ep-random-sign, cep)");
+        }
+        var acts = config.Act.Split(',', StringSplitOptions.TrimEntries);
+        if (acts.Contains("binary"))
+        {
+            if (config.Rule is "hep" or "cl" or "cpl" or "cpl-negative" or "cpl-centered" or "bptt" or "rbp")
+                throw new ConfigException($"act: binary units (a real accumulator emitting a step) train with the EP rules that nudge (ep, ep-symmetric, ep-negative, ep-random-sign, cep), not {config.Rule}");
+            if (config.Nudge == "state" && config.Loss == "mse" && acts[^1] == "binary")
+                throw new ConfigException("nudge: binary output units take the nudge in their accumulator, as in Laydevant et al.'s code; use --nudge drive with a binary output layer");
+        }
         if (Convolutional) { }
         else if (config.Loss == "ce" && config.ArchiSizes.Length < 3)
             throw new ConfigException($"archi: the cross-entropy readout needs a hidden layer, e.g. 784-512-10 (got {config.Archi})");

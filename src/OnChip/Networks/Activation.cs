@@ -22,7 +22,7 @@ internal abstract class Activation
     /// <summary>d = σ'(u), given u and s = σ(u) (whichever is cheaper). <paramref name="d"/> may alias either input.</summary>
     public abstract void Derivative(ReadOnlySpan<float> u, ReadOnlySpan<float> s, Span<float> d);
 
-    public static IReadOnlyList<string> Names { get; } = ["mysig", "sigmoid", "tanh", "hard-sigmoid", "my-hard-sig", "ctrd-hard-sig", "holo-hard-sig"];
+    public static IReadOnlyList<string> Names { get; } = ["mysig", "sigmoid", "tanh", "hard-sigmoid", "my-hard-sig", "ctrd-hard-sig", "holo-hard-sig", "binary"];
 
     public static Activation Parse(string name) => name switch
     {
@@ -33,6 +33,7 @@ internal abstract class Activation
         "my-hard-sig" => new HardClamp("my-hard-sig", 0.5f, 0f, 0f, 1f),
         "ctrd-hard-sig" => new HardClamp("ctrd-hard-sig", 1f, 0f, -0.5f, 0.5f),
         "holo-hard-sig" => new HoloHardSigmoid(),
+        "binary" => new Heaviside(),
         _ => throw new ArgumentException($"unknown activation '{name}' (expected one of: {string.Join(", ", Names)})"),
     };
 
@@ -112,6 +113,29 @@ internal abstract class Activation
             TensorPrimitives.MultiplyAdd(s, s, -1f, d);  // d = s² − 1
             TensorPrimitives.Negate(d, d);
         }
+    }
+
+    /// <summary>
+    /// H(u − ½): 1 from ½ on (½ included, as Laydevant et al.'s heaviside), else 0. In a network it is what a binary
+    /// unit emits from its real accumulator (<see cref="Layers.AccumulatorUpdate"/>, binary EP); its slope is 0.
+    /// </summary>
+    public sealed class Heaviside : Activation
+    {
+        public override string Name => "binary";
+        public override float Lower => 0f;
+        public override float Upper => 1f;
+
+        public override void Apply(ReadOnlySpan<float> u, Span<float> s)
+        {
+            int n = s.Length, i = 0;
+            var uv = System.Runtime.InteropServices.MemoryMarshal.Cast<float, System.Numerics.Vector<float>>(u[..n]);
+            var sv = System.Runtime.InteropServices.MemoryMarshal.Cast<float, System.Numerics.Vector<float>>(s);
+            var (half, one) = (new System.Numerics.Vector<float>(0.5f), System.Numerics.Vector<float>.One);
+            for (int v = 0; v < sv.Length; v++) sv[v] = System.Numerics.Vector.ConditionalSelect(System.Numerics.Vector.GreaterThanOrEqual(uv[v], half), one, System.Numerics.Vector<float>.Zero);
+            for (i = sv.Length * System.Numerics.Vector<float>.Count; i < n; i++) s[i] = u[i] >= 0.5f ? 1f : 0f;
+        }
+
+        public override void Derivative(ReadOnlySpan<float> u, ReadOnlySpan<float> s, Span<float> d) => d.Clear();
     }
 
     /// <summary>clamp(scale·u + shift, lower, upper): the hard sigmoids. A projection onto a box, so fixed points minimise an energy.</summary>

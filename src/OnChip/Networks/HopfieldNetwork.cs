@@ -78,7 +78,9 @@ internal static class HopfieldNetwork
         }
 
         var updates = new LayerUpdate?[stateLayers];
-        for (int l = 1; l < stateLayers; l++) updates[l] = new FixedPointUpdate(activations[l - 1]);
+        // A binary unit (binary EP) filters its drive in a real accumulator and emits H(a − ½); the others take s = σ(u).
+        for (int l = 1; l < stateLayers; l++)
+            updates[l] = activations[l - 1] is Activation.Heaviside step ? new AccumulatorUpdate(step) : new FixedPointUpdate(activations[l - 1]);
         string family = spec.Conv is null ? "layered" : "conv";
         return new LayeredNetwork(new NetworkParts(family, spec, archi[..stateLayers], updates, parameters, interactions, cost, archi.Length - 1, Initialize));
     }

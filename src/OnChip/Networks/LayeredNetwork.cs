@@ -71,6 +71,13 @@ internal sealed class LayeredNetwork
     /// <summary>How nudged phases update the layers (by default as <see cref="Schedule"/>).</summary>
     public Schedule? NudgedSchedule { get; set; }
     public Schedule ScheduleFor(float beta) => beta != 0f && NudgedSchedule is { } nudged ? nudged : Schedule;
+    /// <summary>
+    /// Where nudged phases add −β·∂ℓ/∂s to the cost's layer: false (the default), to its drive before the activation,
+    /// s = σ(u − β∂ℓ/∂s), as the nudged energy Φ − βℓ says; true, to the activation's output, clipped to its range,
+    /// s = clip(σ(u) − β∂ℓ/∂s), as Laydevant et al.'s binary EP code does (a unit saturated at 0 still feels its
+    /// target). Only for fixed-point (activation) output layers.
+    /// </summary>
+    public bool NudgeAfterActivation { get; set; }
     public CostFunction Cost { get; }
     /// <summary>Sizes of the state layers, the clamped input (layer 0) included.</summary>
     public int[] LayerSizes { get; }
@@ -107,7 +114,7 @@ internal sealed class LayeredNetwork
     public NetworkState CreateState(int capacity)
     {
         Cost.EnsureCapacity(capacity);
-        return new NetworkState(LayerSizes, capacity);
+        return new NetworkState(LayerSizes, capacity, Enumerable.Range(0, LayerCount).Select(l => l > 0 && Update(l).HasAccumulator).ToArray());
     }
 
     public Parameter Parameter(string name) =>

@@ -18,6 +18,9 @@ internal abstract class LayerUpdate
     /// <summary>True when the update divides by the layer's curvature (the interactions' <c>AddCurvature</c>).</summary>
     public virtual bool NeedsCurvature => false;
 
+    /// <summary>True when each unit keeps a real accumulator besides the state it emits (<see cref="AccumulatorUpdate"/>).</summary>
+    public virtual bool HasAccumulator => false;
+
     /// <summary>
     /// next = f(drive) for rows of <paramref name="cols"/> units. <paramref name="inverseCurvature"/> holds 1/a per
     /// unit (empty when <see cref="NeedsCurvature"/> is false). <paramref name="next"/> may alias <paramref name="drive"/>.
