@@ -115,7 +115,8 @@ internal static class SweepCommand
         return "onchip-" + (name.Length > 0 ? name : "sweep");
     }
 
-    private static int RunLocal(SweepDirectory sweep, IReadOnlyList<RunState> todo, OnChipCommand cli, int jobs, int threads, TextWriter output)
+    /// <summary>Runs <paramref name="todo"/> here, stopping cleanly on SIGINT/SIGTERM; prints one line per run and a summary.</summary>
+    internal static int RunLocal(SweepDirectory sweep, IReadOnlyList<RunState> todo, OnChipCommand cli, int jobs, int threads, TextWriter output)
     {
         using var held = sweep.Lock();
         output.WriteLine($"running {todo.Count} run(s), {Math.Min(jobs, todo.Count)} at a time ({threads} thread(s) each); logs in {Path.Combine(sweep.Path, "runs", "NNNN")}/stdout.log and stderr.log");
