@@ -3,13 +3,15 @@ using System.Globalization;
 using OnChip.Cli.Output;
 using OnChip.Configuration;
 using OnChip.Rbm;
-using OnChip.Training;
+using OnChip.Persistence;
+using OnChip.Sweeps;
 
 namespace OnChip.Cli.Commands;
 
 /// <summary>
-/// <c>onchip rbm figure</c>: Ernoult 2019's device studies as CSV tables (see <see cref="RbmFigure"/>). Rows run
-/// <c>--jobs</c> at a time, each with <c>--threads</c> workers; finished rows are kept, so an interrupted figure resumes.
+/// <c>onchip rbm figure</c>: Ernoult 2019's device studies as CSV tables (see <see cref="RbmFigure"/>), a thin
+/// convenience over <c>onchip sweep</c>: it writes the figure's spec, runs it as a local sweep (<c>--jobs</c> runs at a
+/// time, each with <c>--threads</c> workers; complete runs kept, unfinished ones resumed), collects it and tabulates.
 /// </summary>
 internal static class RbmFigureCommand
 {
@@ -17,8 +19,8 @@ internal static class RbmFigureCommand
     {
         var d = new RbmFigureSettings();
         var command = new Command("figure", "Ernoult 2019's device studies on DRBMs as CSV tables: test error vs nonlinearity βd (mini-batch 1/100, 1/20 chains), " +
-                                            "vs cycle-to-cycle noise, Cst vs RProp across pulse widths, and the software reference. Writes DIR/figure.csv, one CSV per table, and every run under DIR/runs.");
-        var outDir = new Option<string>("--out") { Description = "directory for the tables and the runs (rerunning it skips finished runs)", Required = true, HelpName = "DIR" };
+                                            "vs cycle-to-cycle noise, Cst vs RProp across pulse widths, and the software reference. Runs as a sweep of DIR/figure.yaml (every run under DIR/runs/NNNN, summarised by onchip sweep collect) and writes DIR/figure.csv and one CSV per table.");
+        var outDir = new Option<string>("--out") { Description = "the figure's sweep directory: tables, spec and runs (rerunning it skips finished runs and resumes the others)", Required = true, HelpName = "DIR" };
         var options = new (string Name, string Help, string Default)[]
         {
             ("--data", "dataset (as onchip train)", d.Data),
@@ -84,58 +86,47 @@ internal static class RbmFigureCommand
         return (s, jobs);
     }
 
+    /// <summary>
+    /// Runs the figure's spec (<see cref="RbmFigure.Spec"/>) as a sweep in <paramref name="directory"/> (written there
+    /// as figure.yaml), then collects it and writes the tables. Complete runs are skipped and unfinished ones resumed,
+    /// so rerunning finishes an interrupted figure, and a directory swept from examples/rbm-figure.yaml (for instance
+    /// on Slurm) is only tabulated.
+    /// </summary>
     public static int Execute(RbmFigureSettings settings, string directory, int jobs, TextWriter output)
     {
-        var rows = RbmFigure.Plan(settings);
-        if (rows.Count == 0) throw new ConfigException("--tables: nothing to run");
-        foreach (var row in rows) RbmFigure.Config(settings, row, directory);  // every row's settings are valid before any training
-        RunDirectory.Create(directory, "", []);  // created and checked writable now; finished runs inside are kept
+        if (settings.Tables.Length == 0) throw new ConfigException("--tables: nothing to run");
+        string specPath = Path.Combine(directory, RbmFigure.SpecFile);
+        string specText = RbmFigure.Spec(settings);
+        var plan = SweepPlan.Expand(SweepSpec.Parse(specText, specPath, directory));  // every row's settings are valid before any training
+        var sweep = SweepDirectory.Prepare(directory, plan,
+            $"onchip rbm figure: the resolved configuration of one run\ncontinue the whole figure with the same onchip rbm figure command, or: onchip sweep {specPath} --out {directory}");
+        AtomicFile.WriteAllText(specPath, specText);
 
-        var results = new RbmFigure.Result?[rows.Count];
-        var pending = new List<int>();
-        for (int i = 0; i < rows.Count; i++)
-        {
-            results[i] = RbmFigure.ReadFinished(directory, rows[i], settings.Epochs);
-            if (results[i] is null) pending.Add(i);
-        }
-        output.WriteLine($"rbm figure: {rows.Count} runs ({rows.Count - pending.Count} already finished) in {directory}; " +
+        var todo = sweep.States().Where(s => s.Status != RunStatus.Complete).ToArray();
+        output.WriteLine($"rbm figure: {plan.Runs.Count} runs ({plan.Runs.Count - todo.Length} already finished) in {directory}, the sweep of {specPath}; " +
                          $"{settings.Epochs} epoch(s) on {settings.TrainLimit?.ToString() ?? "all"} training images, {jobs} at a time, {settings.Threads} thread(s) each");
-        if (pending.Count > 0)
-        {
-            var data = TrainCommand.LoadData(RbmFigure.Config(settings, rows[pending[0]], directory).Shared);
-            using var interrupt = new InterruptHandler();
-            int done = 0;
-            var gate = new object();
-            try
-            {
-                Parallel.ForEach(pending, new ParallelOptions { MaxDegreeOfParallelism = jobs, CancellationToken = interrupt.Token }, i =>
-                {
-                    var result = RbmFigure.Execute(settings, directory, rows[i], data, interrupt.Token);
-                    results[i] = result;
-                    lock (gate)
-                    {
-                        done++;
-                        output.WriteLine($"[{done}/{pending.Count}] {rows[i].Name} {Describe(rows[i])}: test error {100 * result.TestError:F2}% (last 3 epochs {100 * result.TestErrorLast3:F2}%, {result.EpochSeconds:F1} s/epoch)");
-                    }
-                });
-            }
-            catch (OperationCanceledException)
-            {
-                RbmFigure.WriteTables(directory, results.OfType<RbmFigure.Result>().ToList());
-                output.WriteLine($"interrupted: {results.Count(r => r is not null)} of {rows.Count} runs are finished and tabulated; rerun the same command to finish the rest");
-                return CliErrors.Interrupted;
-            }
-        }
-        var finished = results.OfType<RbmFigure.Result>().ToList();
-        RbmFigure.WriteTables(directory, finished);
-        foreach (var table in finished.GroupBy(r => r.Row.Table))
+        int code = todo.Length == 0 ? 0
+            : SweepCommand.RunLocal(sweep, todo, OnChipCommand.ForCli(typeof(RbmFigureCommand).Assembly.Location), jobs, settings.Threads, output);
+
+        var collected = SweepCollector.Collect(directory, w => output.WriteLine($"warning: {w}"));
+        var tables = RbmFigure.WriteTables(directory, collected.Runs);
+        var complete = collected.Runs.Where(r => r.State.Status == RunStatus.Complete).ToArray();
+        foreach (var table in complete.GroupBy(r => r.State.Run.Swept.FirstOrDefault(s => s.Key == SweepSpec.CaseKey).Value ?? ""))
         {
             output.WriteLine($"{table.Key}:");
-            foreach (var r in table) output.WriteLine($"  {Describe(r.Row),-90} test error {100 * r.TestError,6:F2}%  last 3 epochs {100 * r.TestErrorLast3,6:F2}%");
+            foreach (var r in table)
+            {
+                double error = r.Final("test_error") ?? double.NaN;
+                double last3 = r.Epochs.TakeLast(3).Select(e => e["test_error"] ?? double.NaN).DefaultIfEmpty(double.NaN).Average();
+                output.WriteLine($"  {Describe(r.State.Run),-90} test error {100 * error,6:F2}%  last 3 epochs {100 * last3,6:F2}%");
+            }
         }
-        output.WriteLine($"tables written: {Path.Combine(directory, "figure.csv")} and {string.Join(", ", finished.Select(r => r.Row.Table).Distinct().Select(t => t + ".csv"))}");
-        return 0;
+        output.WriteLine($"tables written: {Path.Combine(directory, RbmFigure.FigureFile)} and {string.Join(", ", tables.Select(t => t + ".csv"))}; " +
+                         $"every run: {collected.SummaryPath}");
+        if (code != 0) output.WriteLine($"{complete.Length} of {plan.Runs.Count} runs are finished and tabulated; rerun the same command to finish the rest");
+        return code;
     }
 
-    private static string Describe(RbmFigure.Row row) => string.Join(" ", RbmFigure.Columns.Where(row.Settings.ContainsKey).Select(c => $"{c}={row.Settings[c]}"));
+    private static string Describe(SweepRun run) =>
+        string.Join(" ", RbmFigure.Columns.Select(c => (c, v: run.Swept.FirstOrDefault(s => s.Key == c).Value)).Where(x => x.v is not null).Select(x => $"{x.c}={x.v}"));
 }

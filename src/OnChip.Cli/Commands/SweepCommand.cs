@@ -8,7 +8,8 @@ using Spectre.Console;
 namespace OnChip.Cli.Commands;
 
 /// <summary>
-/// <c>onchip sweep SPEC --out DIR</c>: expand a spec (grid × random draws × seeds over any train option) into
+/// <c>onchip sweep SPEC --out DIR</c>: expand a spec (cases × grid × random draws × seeds over any option of its
+/// training command, <c>train</c> or <c>rbm train</c>) into
 /// normal run directories DIR/runs/NNNN and run them, on this machine (<c>--executor local</c>, child processes) or
 /// as a Slurm array job (<c>--executor slurm</c>); rerunning continues the sweep. <c>onchip sweep collect DIR</c>
 /// summarises it.
@@ -18,7 +19,8 @@ internal static class SweepCommand
     public static Command Create(TextWriter output, TextWriter error)
     {
         var command = new Command("sweep",
-            "Run a parameter sweep: a spec (YAML: base:, grid:, random:, seeds:) over any train option or device parameter (device.KEY) expands into run directories DIR/runs/NNNN, " +
+            "Run a parameter sweep: a spec (YAML: command:, base:, grid:, cases:, random:, seeds:) over any option of onchip train or onchip rbm train (command: rbm train) " +
+            "or device parameter (device.KEY) expands into run directories DIR/runs/NNNN, " +
             "run here with bounded parallelism (--executor local) or as a Slurm array job (--executor slurm). Rerunning the same command skips " +
             "finished runs and resumes unfinished ones. Summarise with: onchip sweep collect DIR.");
         var spec = new Argument<string>("SPEC") { Description = "the sweep spec (YAML)" };
@@ -26,7 +28,7 @@ internal static class SweepCommand
         var executor = new Option<string>("--executor") { Description = "local (child processes here) or slurm (an sbatch array job)", DefaultValueFactory = _ => "local", HelpName = "local|slurm" };
         executor.AcceptOnlyFromAmong("local", "slurm");
         var jobs = new Option<int?>("--jobs", "-j") { Description = "local: runs at once [default: cores / threads per run, at least 1]", HelpName = "N" };
-        var onchipCommand = new Option<string>("--onchip-command") { Description = "how to invoke onchip for each run, a shell command to which the train arguments are appended [default: this .NET host and CLI assembly, by absolute path]", HelpName = "COMMAND" };
+        var onchipCommand = new Option<string>("--onchip-command") { Description = "how to invoke onchip for each run, a shell command to which the run's arguments (train … or rbm train …) are appended [default: this .NET host and CLI assembly, by absolute path]", HelpName = "COMMAND" };
         var dryRun = new Option<bool>("--dry-run") { Description = "prepare the directory (sweep.json, runs/NNNN/config.yaml, sweep.sbatch for slurm) and list what would run, without running or submitting" };
         var partition = new Option<string>("--partition") { Description = "slurm: partition", HelpName = "NAME" };
         var time = new Option<string>("--time") { Description = "slurm: time limit per run (e.g. 2:00:00) [default: the partition's]", HelpName = "LIMIT" };
@@ -62,7 +64,7 @@ internal static class SweepCommand
             var states = sweep.States();
             var todo = states.Where(s => s.Status != RunStatus.Complete).ToArray();
             int threads = plan.Runs.Max(r => r.Threads);
-            output.WriteLine($"sweep {specPath}: {plan.Runs.Count} run(s) = {plan.Configurations} configuration(s) × {plan.Seeds.Count} seed(s), " +
+            output.WriteLine($"sweep {specPath} (onchip {plan.Command.Name}): {plan.Runs.Count} run(s) = {plan.Configurations} configuration(s) × {plan.Seeds.Count} seed(s), " +
                              $"swept: {string.Join(", ", plan.SweptKeys)}; directory {dir}");
             output.WriteLine($"{states.Count - todo.Length} complete (skipped), {todo.Count(s => s.Started)} to resume, {todo.Count(s => !s.Started)} to start");
             if (todo.Length == 0)
@@ -81,7 +83,7 @@ internal static class SweepCommand
                 int parallel = parse.GetValue(jobs) ?? Math.Max(1, Environment.ProcessorCount / Math.Max(1, threads));
                 if (dry)
                 {
-                    output.WriteLine($"dry run: would run {todo.Length} run(s), {parallel} at a time, each as: {cli} train …");
+                    output.WriteLine($"dry run: would run {todo.Length} run(s), {parallel} at a time, each as: {cli} {plan.Command.Name} …");
                     return 0;
                 }
                 return RunLocal(sweep, todo, cli, parallel, threads, output);
@@ -95,7 +97,7 @@ internal static class SweepCommand
             };
             var tasks = todo.Select(s => s.Run.Number).ToArray();
             string script = SlurmExecutor.WriteScript(sweep, SlurmExecutor.Script(sweep, tasks, options, cli, Environment.CurrentDirectory));
-            output.WriteLine($"wrote {script}: array {SlurmExecutor.ArraySpec(tasks, options.MaxParallel)}, {threads} CPU(s) per run, each as: {cli} train …");
+            output.WriteLine($"wrote {script}: array {SlurmExecutor.ArraySpec(tasks, options.MaxParallel)}, {threads} CPU(s) per run, each as: {cli} {plan.Command.Name} …");
             if (dry)
             {
                 output.WriteLine($"dry run: not submitted (submit with: sbatch {script})");
@@ -113,7 +115,8 @@ internal static class SweepCommand
         return "onchip-" + (name.Length > 0 ? name : "sweep");
     }
 
-    private static int RunLocal(SweepDirectory sweep, IReadOnlyList<RunState> todo, OnChipCommand cli, int jobs, int threads, TextWriter output)
+    /// <summary>Runs <paramref name="todo"/> here, stopping cleanly on SIGINT/SIGTERM; prints one line per run and a summary.</summary>
+    internal static int RunLocal(SweepDirectory sweep, IReadOnlyList<RunState> todo, OnChipCommand cli, int jobs, int threads, TextWriter output)
     {
         using var held = sweep.Lock();
         output.WriteLine($"running {todo.Count} run(s), {Math.Min(jobs, todo.Count)} at a time ({threads} thread(s) each); logs in {Path.Combine(sweep.Path, "runs", "NNNN")}/stdout.log and stderr.log");

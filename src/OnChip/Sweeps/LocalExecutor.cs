@@ -11,8 +11,8 @@ internal sealed record RunResult(RunState State, int ExitCode, TimeSpan Elapsed,
 
 /// <summary>
 /// Runs a sweep's runs on this machine, at most <c>jobs</c> at a time, each in its own child process
-/// (<c>onchip train --config RUN/config.yaml --out RUN</c>, or <c>onchip train --resume RUN</c> for a run that
-/// started before), its stdout and stderr in RUN/stdout.log and RUN/stderr.log and its exit status in RUN/exit_code.
+/// (<c>onchip COMMAND --config RUN/config.yaml --out RUN</c>, or <c>onchip COMMAND --resume RUN</c> for a run that
+/// started before; COMMAND is the sweep's, <c>train</c> or <c>rbm train</c>), its stdout and stderr in RUN/stdout.log and RUN/stderr.log and its exit status in RUN/exit_code.
 /// A failing run does not stop the others. One line is printed per finished run.
 /// </summary>
 internal sealed class LocalExecutor(OnChipCommand cli, int jobs, TextWriter output)
@@ -24,10 +24,10 @@ internal sealed class LocalExecutor(OnChipCommand cli, int jobs, TextWriter outp
     public Action<RunResult>? Finished { get; init; }
 
     /// <summary>The arguments of <c>onchip</c> that start or continue a run.</summary>
-    public static string[] TrainArguments(RunState state) =>
+    public static string[] TrainArguments(TrainingCommand command, RunState state) =>
         state.Started
-            ? ["train", "--resume", state.Path]
-            : ["train", "--config", Path.Combine(state.Path, RunDirectory.ConfigFileName), "--out", state.Path];
+            ? [.. command.Words, "--resume", state.Path]
+            : [.. command.Words, "--config", Path.Combine(state.Path, RunDirectory.ConfigFileName), "--out", state.Path];
 
     /// <summary>
     /// Runs <paramref name="todo"/>; once <paramref name="cancel"/> is set no new run starts (runs under way finish,
@@ -92,7 +92,7 @@ internal sealed class LocalExecutor(OnChipCommand cli, int jobs, TextWriter outp
         try
         {
             File.Delete(Path.Combine(dir, SweepDirectory.ExitCodeFile));
-            var info = cli.StartInfo(TrainArguments(before));
+            var info = cli.StartInfo(TrainArguments(sweep.Plan.Command, before));
             info.RedirectStandardOutput = true;
             info.RedirectStandardError = true;
             info.RedirectStandardInput = true;

@@ -71,6 +71,7 @@ internal sealed class SlurmExecutor(SlurmTools tools, TextWriter output)
             if (!extra.StartsWith('-') || extra.Any(char.IsControl))
                 throw new UserFacingException($"--sbatch-option: '{extra}' is not an sbatch option (e.g. --account=abc)");
         int digits = sweep.Plan.Digits;
+        string words = string.Join(" ", sweep.Plan.Command.Words);  // plain words: no quoting needed
         var s = new StringBuilder();
         s.Append("#!/bin/bash\n");
         s.Append("#SBATCH --job-name=").Append(options.JobName).Append('\n');
@@ -87,8 +88,8 @@ internal sealed class SlurmExecutor(SlurmTools tools, TextWriter output)
         s.Append($$"""
             #
             # OnChip sweep of {{sweep.Plan.Runs.Count}} run(s) from {{sweep.Plan.Spec}}, written by onchip sweep --executor slurm.
-            # Array task i runs {{dir}}/runs/<i as {{digits}} digits>: onchip train --config RUN/config.yaml --out RUN the first
-            # time, onchip train --resume RUN once the run started (a complete run returns at once). The task writes only
+            # Array task i runs {{dir}}/runs/<i as {{digits}} digits>: onchip {{words}} --config RUN/config.yaml --out RUN the first
+            # time, onchip {{words}} --resume RUN once the run started (a complete run returns at once). The task writes only
             # its run directory (stderr also to RUN/stderr.log, the exit status to RUN/exit_code) and its log files.
             set -u
             sweep={{OnChipCommand.Quote(dir)}}
@@ -99,9 +100,9 @@ internal sealed class SlurmExecutor(SlurmTools tools, TextWriter output)
               exit 2
             fi
             if [ -e "$run/metrics.jsonl" ] || [ -e "$run/model.onchip" ] || [ -e "$run/checkpoint.onchip" ] || [ -e "$run/checkpoint.prev.onchip" ]; then
-              set -- train --resume "$run"
+              set -- {{words}} --resume "$run"
             else
-              set -- train --config "$run/config.yaml" --out "$run"
+              set -- {{words}} --config "$run/config.yaml" --out "$run"
             fi
             echo "onchip sweep: task $task (job ${SLURM_ARRAY_JOB_ID:-?}) on $(hostname): onchip $*"
             rm -f "$run/exit_code"

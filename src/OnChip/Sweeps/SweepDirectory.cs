@@ -22,7 +22,7 @@ internal enum RunStatus
 
 internal sealed record RunState(SweepRun Run, string Path, RunStatus Status, int EpochsDone, int? ExitCode)
 {
-    /// <summary>Has the run written anything that <c>onchip train --resume</c> continues from?</summary>
+    /// <summary>Has the run written anything that <c>onchip train --resume</c> (or <c>rbm train --resume</c>) continues from?</summary>
     public bool Started => SweepDirectory.ResultFiles.Any(f => File.Exists(System.IO.Path.Combine(Path, f)));
 
     public string StatusName => Status.ToString().ToLowerInvariant();
@@ -113,19 +113,20 @@ internal sealed class SweepDirectory
     {
         string dir = RunPath(run);
         string config = System.IO.Path.Combine(dir, RunDirectory.ConfigFileName);
-        var resolved = run.ToConfig();
-        var device = DeviceFile(run, resolved);
-        if (device is not null) resolved.Devices.DeviceConfigFile = device.Value.Path;
-        resolved.Devices.Parameters = [];
+        var command = Plan.Command;
+        var resolved = run.ToJob(command);
+        var device = DeviceFile(run, resolved.Loop);
+        if (device is not null) resolved.Loop.Devices.DeviceConfigFile = device.Value.Path;
+        resolved.Loop.Devices.Parameters = [];
         if (File.Exists(config))
         {
-            TrainingConfig existing;
-            try { existing = TrainingRun.ReadConfig(dir); }
+            TrainingJob existing;
+            try { existing = command.Read(dir); }
             catch (UserFacingException e)
             {
                 throw new UserFacingException($"run {run.Id} ({DisplayPath(run)}): its config.yaml cannot be read ({e.Message}); move the directory away to run it again");
             }
-            string? diff = SweepPlan.SettingsDifference(SweepPlan.Canonical(existing), SweepPlan.Canonical(resolved));
+            string? diff = SweepPlan.SettingsDifference(command.Canonical(existing), command.Canonical(resolved));
             if (diff is null && device is not null)
                 diff = File.Exists(device.Value.Path) && File.ReadAllText(device.Value.Path) == device.Value.Text ? null
                     : $"its {DeviceFileName} is not the device parameters of the spec";
@@ -138,9 +139,8 @@ internal sealed class SweepDirectory
             throw new UserFacingException($"run {run.Id} ({DisplayPath(run)}): holds results but no config.yaml; move it away to run it again");
         Directory.CreateDirectory(dir);
         if (device is not null) AtomicFile.WriteAllText(device.Value.Path, device.Value.Text);
-        resolved.Out = dir;
-        AtomicFile.WriteAllText(config, ConfigFile.Write(resolved, TrainingConfig.Keys,
-            $"{header}\nrun {run.Id}: {run.Label()}\nrun it alone with: onchip train --config {config} --out {dir}"));
+        AtomicFile.WriteAllText(config, resolved.WithOut(dir).ConfigText(
+            $"{header}\nrun {run.Id}: {run.Label()}\nrun it alone with: onchip {command.Name} --config {config} --out {dir}"));
     }
 
     public const string DeviceFileName = "device.yaml";

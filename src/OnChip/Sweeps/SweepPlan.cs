@@ -4,13 +4,14 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using OnChip.Configuration;
 using OnChip.Randomness;
+using OnChip.Training;
 
 namespace OnChip.Sweeps;
 
 /// <summary>
 /// One run of a sweep: its number, directory (relative to the sweep directory, e.g. <c>runs/0007</c>), the index of
-/// its configuration (the swept values except the seed), the swept keys' values and every setting of the resolved
-/// config (all keys of <c>onchip train</c> except <c>out</c>; null for a setting left unset).
+/// its configuration (the swept values except the seed), the swept keys' values (a case's name as <c>case</c>) and every
+/// setting of the resolved config (all keys of the sweep's command except <c>out</c>; null for a setting left unset).
 /// </summary>
 internal sealed record SweepRun(
     int Number, string Id, string Directory, int Configuration,
@@ -35,26 +36,30 @@ internal sealed record SweepRun(
         Settings.Where(s => SweepKeys.IsDevice(s.Key) && s.Value is not null)
             .Select(s => new KeyValuePair<string, string>(SweepKeys.DeviceName(s.Key), s.Value!)).ToArray();
 
-    /// <summary>The settings of <c>onchip train</c> (the device parameters left out).</summary>
+    /// <summary>The settings of the command (the device parameters left out).</summary>
     public IReadOnlyList<KeyValuePair<string, string?>> TrainSettings => Settings.Where(s => !SweepKeys.IsDevice(s.Key)).ToArray();
 
-    /// <summary>The run's resolved configuration (its <c>out</c> left unset; device parameters in <see cref="DeviceConfig.Parameters"/>).</summary>
-    public TrainingConfig ToConfig()
+    /// <summary>The run's resolved job (its <c>out</c> left unset; device parameters in <see cref="DeviceConfig.Parameters"/>).</summary>
+    public TrainingJob ToJob(TrainingCommand command)
     {
-        var config = new TrainingConfig();
+        var job = command.NewJob();
         foreach (var (key, value) in TrainSettings)
-            if (value is not null) TrainingConfig.Keys.First(k => k.Name == key).Set(config, value);
-        config.Devices.Parameters = DeviceParameters;
-        return config;
+            if (value is not null) command.Set(job, key, value);
+        job.Loop.Devices.Parameters = DeviceParameters;
+        return job;
     }
+
+    /// <summary>The resolved configuration of a run of <c>onchip train</c>.</summary>
+    public TrainingConfig ToConfig() => ToJob(TrainingCommand.Train).Loop;
 }
 
 /// <summary>
-/// A spec expanded into runs. Order (and so numbering): for each grid point (the cartesian product of the grid keys,
+/// A spec expanded into runs. Order (and so numbering): for each case's configuration (cases in order, a case's
+/// lists expanded first key slowest; one empty case when the spec has none), for each grid point (the cartesian product of the grid keys,
 /// the first key varying slowest), for each random draw (0 … count−1), for each seed (in the order given): one run.
 /// The draws are made once, from an RNG seeded by the spec's <c>seed:</c>, and the same draws are combined with every
 /// grid point (a paired design: grid points are compared on identical random settings). Run settings are, in order
-/// of precedence: OnChip's defaults with <c>threads: 1</c>, the base, the grid point, the draw, the seed.
+/// of precedence: the command's defaults with <c>threads: 1</c>, the base, the case, the grid point, the draw, the seed.
 /// </summary>
 internal sealed class SweepPlan
 {
@@ -64,6 +69,10 @@ internal sealed class SweepPlan
     public const int MaxRuns = 100_000;
 
     public required string Spec { get; init; }
+    /// <summary>The command of every run (<c>train</c> for a sweep.json written before sweeps ran other commands).</summary>
+    public TrainingCommand Command { get; init; } = TrainingCommand.Train;
+    /// <summary>Keys set by the spec's cases: <c>case</c> when a case is named, then the cases' keys in order of first appearance.</summary>
+    public IReadOnlyList<string> CaseKeys { get; init; } = [];
     public required IReadOnlyList<string> GridKeys { get; init; }
     public required IReadOnlyList<string> RandomKeys { get; init; }
     public required int RandomCount { get; init; }
@@ -71,8 +80,8 @@ internal sealed class SweepPlan
     public required IReadOnlyList<ulong> Seeds { get; init; }
     public required IReadOnlyList<SweepRun> Runs { get; init; }
 
-    /// <summary>Grid keys, random keys, then <c>seed</c>.</summary>
-    public IReadOnlyList<string> SweptKeys => [.. GridKeys, .. RandomKeys, "seed"];
+    /// <summary>Case keys, grid keys, random keys, then <c>seed</c>.</summary>
+    public IReadOnlyList<string> SweptKeys => [.. CaseKeys, .. GridKeys, .. RandomKeys, "seed"];
 
     public int Configurations => Runs.Count == 0 ? 0 : Runs.Max(r => r.Configuration) + 1;
 
@@ -81,6 +90,10 @@ internal sealed class SweepPlan
 
     public static SweepPlan Expand(SweepSpec spec)
     {
+        var command = spec.Command;
+        IReadOnlyList<IReadOnlyList<KeyValuePair<string, string>>> cases = spec.Cases.Count == 0 ? [[]] : spec.Cases.SelectMany(c => c.Points()).ToArray();
+        var caseKeys = cases.SelectMany(c => c.Select(s => s.Key)).Distinct().OrderBy(k => k == SweepSpec.CaseKey ? 0 : 1).ToArray();
+
         // Grid points: cartesian product, first key slowest.
         var points = new List<List<KeyValuePair<string, string>>> { new() };
         foreach (var (key, values) in spec.Grid)
@@ -92,49 +105,47 @@ internal sealed class SweepPlan
         for (int d = 0; d < Math.Max(1, spec.RandomCount); d++)
             draws.Add(spec.Random.Select(r => new KeyValuePair<string, string>(r.Key, r.Form.Draw(rng))).ToList());
 
-        long total = (long)points.Count * draws.Count * spec.Seeds.Count;
+        long total = (long)cases.Count * points.Count * draws.Count * spec.Seeds.Count;
         if (total > MaxRuns) throw new ConfigException($"{spec.Source}: expands to {total:N0} runs (at most {MaxRuns:N0})");
         int digits = Math.Max(4, (total - 1).ToString(CultureInfo.InvariantCulture).Length);
 
         var runs = new List<SweepRun>();
         int configuration = 0;
+        foreach (var @case in cases)
         foreach (var point in points)
             foreach (var draw in draws)
             {
                 foreach (var seed in spec.Seeds)
                 {
-                    var swept = point.Concat(draw).Append(new("seed", seed.ToString(CultureInfo.InvariantCulture))).ToList();
-                    var config = new TrainingConfig { Threads = 1 };
+                    var swept = @case.Concat(point).Concat(draw).Append(new("seed", seed.ToString(CultureInfo.InvariantCulture))).ToList();
+                    var job = command.NewJob();
+                    command.Set(job, "threads", "1");
                     var device = new List<KeyValuePair<string, string>>();
                     string id = runs.Count.ToString(CultureInfo.InvariantCulture).PadLeft(digits, '0');
                     try
                     {
-                        foreach (var (key, value) in spec.Base.Concat(swept))
-                            SweepKeys.Apply(config, device, key, value);
-                        config.Devices.Parameters = device;
-                        // Resolves device: auto in place, as onchip train does before it writes config.yaml.
-                        config.Validate();
+                        foreach (var (key, value) in spec.Base.Concat(swept).Where(s => s.Key != SweepSpec.CaseKey))
+                            SweepKeys.Apply(command, job, device, key, value);
+                        job.Loop.Devices.Parameters = device;
+                        // Resolves device: auto in place, as the command does before it writes config.yaml.
+                        job.Validate();
                     }
                     catch (ConfigException e)
                     {
                         throw new ConfigException($"{spec.Source}: run {id} ({string.Join(" ", swept.Select(s => $"{s.Key}={s.Value}"))}): {e.Message}");
                     }
                     runs.Add(new SweepRun(runs.Count, id, $"runs/{id}", configuration, swept,
-                        [.. Canonical(config), .. device.Select(p => new KeyValuePair<string, string?>(SweepKeys.DevicePrefix + p.Key, p.Value))]));
+                        [.. command.Canonical(job), .. device.Select(p => new KeyValuePair<string, string?>(SweepKeys.DevicePrefix + p.Key, p.Value))]));
                 }
                 configuration++;
             }
 
         return new SweepPlan
         {
-            Spec = spec.Source, GridKeys = spec.Grid.Select(g => g.Key).ToArray(), RandomKeys = spec.Random.Select(r => r.Key).ToArray(),
+            Spec = spec.Source, Command = command, CaseKeys = caseKeys, GridKeys = spec.Grid.Select(g => g.Key).ToArray(), RandomKeys = spec.Random.Select(r => r.Key).ToArray(),
             RandomCount = spec.RandomCount, RandomSeed = spec.RandomSeed, Seeds = spec.Seeds, Runs = runs,
         };
     }
-
-    /// <summary>Every setting of a config as text, in key-table order, <c>out</c> left out.</summary>
-    public static IReadOnlyList<KeyValuePair<string, string?>> Canonical(TrainingConfig config) =>
-        TrainingConfig.Keys.Where(k => k.Name != "out").Select(k => new KeyValuePair<string, string?>(k.Name, k.Get(config))).ToArray();
 
     // ---- sweep.json --------------------------------------------------------------------------------------
 
@@ -147,7 +158,9 @@ internal sealed class SweepPlan
             json.WriteString("format", Format);
             json.WriteNumber("version", Version);
             json.WriteString("spec", Spec);
-            json.WriteString("order", "grid points (first key slowest) × random draws × seeds");
+            json.WriteString("command", Command.Name);
+            json.WriteString("order", "cases × grid points (first key slowest) × random draws × seeds");
+            StringArray(json, "case_keys", CaseKeys);
             StringArray(json, "grid_keys", GridKeys);
             StringArray(json, "random_keys", RandomKeys);
             json.WriteNumber("random_count", RandomCount);
@@ -214,12 +227,14 @@ internal sealed class SweepPlan
                 if (runs[i].Number != i) throw new FormatException($"run {i} is numbered {runs[i].Number}");
             return new SweepPlan
             {
-                Spec = (string?)root["spec"] ?? "", GridKeys = Strings(root["grid_keys"]), RandomKeys = Strings(root["random_keys"]),
+                // Sweeps written before other commands could be swept ran onchip train, and had no cases.
+                Spec = (string?)root["spec"] ?? "", Command = root["command"] is JsonNode c ? TrainingCommand.Find((string)c!) : TrainingCommand.Train,
+                CaseKeys = Strings(root["case_keys"]), GridKeys = Strings(root["grid_keys"]), RandomKeys = Strings(root["random_keys"]),
                 RandomCount = (int?)root["random_count"] ?? 0, RandomSeed = (ulong?)root["random_seed"] ?? 0,
                 Seeds = root["seeds"]?.AsArray().Select(n => (ulong)n!).ToArray() ?? [], Runs = runs,
             };
         }
-        catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException or NullReferenceException or KeyNotFoundException or IOException)
+        catch (Exception e) when (e is JsonException or FormatException or ConfigException or InvalidOperationException or NullReferenceException or KeyNotFoundException or IOException)
         {
             throw new UserFacingException($"{path}: not a readable sweep file ({e.Message})");
         }
@@ -228,6 +243,7 @@ internal sealed class SweepPlan
     /// <summary>Why <paramref name="other"/> (a new expansion) is not this sweep, or null when every run is the same.</summary>
     public string? Difference(SweepPlan other)
     {
+        if (Command != other.Command) return $"it runs onchip {Command.Name}, the spec now runs onchip {other.Command.Name}";
         if (!SweptKeys.SequenceEqual(other.SweptKeys))
             return $"it sweeps {string.Join(", ", SweptKeys)}, the spec now sweeps {string.Join(", ", other.SweptKeys)}";
         if (Runs.Count != other.Runs.Count) return $"it has {Runs.Count} runs, the spec now expands to {other.Runs.Count}";

@@ -1,5 +1,6 @@
 using System.Globalization;
 using OnChip.Configuration;
+using OnChip.Training;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -32,27 +33,39 @@ internal abstract record ValueForm
 }
 
 /// <summary>
-/// A sweep spec (YAML): a base config, a grid and/or random draws over any key of <c>onchip train</c>, and seeds.
+/// A sweep spec (YAML): the training command, a base config, a grid, cases and/or random draws over any key of that
+/// command, and seeds.
 /// <code>
+/// command: train                                                            # or: rbm train (default: train)
 /// base: {data: fashion-mnist, archi: 784-512-10, epochs: 5, device: ecram}   # or: base: path/to/config.yaml
 /// grid: {programming: [pulse-train, mixed-precision], beta: [0.1, 0.5]}
 /// random: {count: 8, lr: {log-uniform: [1e-3, 1e-1]}}                    # and seed: N, the draws' seed (default 0)
 /// seeds: 3                                                                  # or a list: [0, 7, 11]
+/// cases: [{case: fast, lr: 0.1, batch: 100}, {case: slow, lr: 0.01, batch: [1, 10]}]   # optional: hand-picked configurations
 /// </code>
-/// Keys are the options of <c>onchip train</c> or dotted device parameters (<c>device.up-down</c>: see <see cref="SweepKeys"/>).
+/// Keys are the options of the command or dotted device parameters (<c>device.up-down</c>: see <see cref="SweepKeys"/>).
+/// Cases are configurations that a grid cannot express (settings that change together); a list inside a case is a
+/// small grid of its own; cases are crossed with the grid.
 /// Every key and value is checked before anything runs; errors name the file, the section and the key.
 /// </summary>
 internal sealed class SweepSpec
 {
-    public static readonly IReadOnlyList<string> Sections = ["base", "grid", "random", "seeds"];
+    public static readonly IReadOnlyList<string> Sections = ["command", "base", "grid", "cases", "random", "seeds"];
+
+    /// <summary>The label of a case (<c>case: NAME</c>): a column of the summaries, not a setting.</summary>
+    public const string CaseKey = "case";
 
     /// <summary>Value forms written as a one-key mapping.</summary>
     public static readonly IReadOnlyList<string> Forms = ["range", "choice", "uniform", "log-uniform", "int-uniform"];
 
     public required string Source { get; init; }
+    /// <summary>The command every run runs (<c>command:</c>, default <c>train</c>).</summary>
+    public TrainingCommand Command { get; init; } = TrainingCommand.Train;
     /// <summary>Base settings in order (the base config file's, then the inline ones).</summary>
     public IReadOnlyList<KeyValuePair<string, string>> Base { get; init; } = [];
     public IReadOnlyList<(string Key, ValueForm.Discrete Values)> Grid { get; init; } = [];
+    /// <summary>The cases in order (empty: one configuration per grid point).</summary>
+    public IReadOnlyList<SweepCase> Cases { get; init; } = [];
     public int RandomCount { get; init; }
     public IReadOnlyList<(string Key, ValueForm Form)> Random { get; init; } = [];
     public IReadOnlyList<ulong> Seeds { get; init; } = [0];
@@ -80,10 +93,21 @@ internal sealed class SweepSpec
             throw new ConfigException($"{source}: not valid YAML at line {e.Start.Line}, column {e.Start.Column}: {e.Message}");
         }
         if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
-            throw new ConfigException($"{source}: expected a mapping with base:, grid:, random:, seeds:");
+            throw new ConfigException($"{source}: expected a mapping with command:, base:, grid:, cases:, random:, seeds:");
+
+        // Every key is checked against the command's table as it is read, so the command is read first.
+        var command = TrainingCommand.Train;
+        foreach (var (keyNode, value) in root.Children)
+            if (Scalar(keyNode) == "command")
+            {
+                string at = $"{source}: command";
+                try { command = TrainingCommand.Find(value is YamlScalarNode s ? s.Value ?? "" : throw new ConfigException("expected a command name, e.g. command: rbm train")); }
+                catch (ConfigException e) { throw new ConfigException($"{at}: {e.Message}"); }
+            }
 
         var baseSettings = new List<KeyValuePair<string, string>>();
         var grid = new List<(string, ValueForm.Discrete)>();
+        var cases = new List<SweepCase>();
         var random = new List<(string, ValueForm)>();
         int count = 0;
         bool countGiven = false;
@@ -96,38 +120,43 @@ internal sealed class SweepSpec
             string at = $"{source}: {section}";
             switch (section)
             {
+                case "command":
+                    break;
                 case "base":
                     if (value is YamlScalarNode { Value: { Length: > 0 } file })
                     {
                         string path = Path.IsPathRooted(file) ? file : Path.Combine(directory, file);
                         if (!File.Exists(path)) throw new ConfigException($"{at}: base config file '{file}' not found ({path})");
-                        foreach (var (key, v) in ConfigFile.Read(path, TrainingConfig.Keys))
+                        foreach (var (key, v) in command.ReadFile(path))
                         {
                             CheckNotReserved($"{path}", key, "base");
-                            baseSettings.Add(new(key, Checked(path, key, v)));
+                            baseSettings.Add(new(key, Checked(command, path, key, v)));
                         }
                     }
                     else
                     {
                         foreach (var (k, v) in Mapping(value, at, "a mapping of settings (key: value) or the name of a config file"))
                         {
-                            string key = Key(k, at);
+                            string key = Key(command, k, at);
                             CheckNotReserved(at, key, "base");
-                            baseSettings.Add(new(key, Checked(at, key, Plain(v, $"{at}: {key}"))));
+                            baseSettings.Add(new(key, Checked(command, at, key, Plain(v, $"{at}: {key}"))));
                         }
                     }
                     break;
                 case "grid":
                     foreach (var (k, v) in Mapping(value, at, "a mapping of keys to lists of values"))
                     {
-                        string key = Key(k, at);
+                        string key = Key(command, k, at);
                         CheckNotReserved(at, key, "grid");
                         if (grid.Any(g => g.Item1 == key)) throw new ConfigException($"{at}: '{key}' appears twice");
-                        var form = Form(v, $"{at}: {key}", key);
-                        if (form is not ValueForm.Discrete { Form: not "choice" } discrete)
-                            throw new ConfigException($"{at}: {key}: {FormName(v)} draws values at random; put the key under random: (the grid takes a list or a range)");
-                        grid.Add((key, discrete));
+                        grid.Add((key, GridValues(command, v, at, key, "grid")));
                     }
+                    break;
+                case "cases":
+                    if (value is not YamlSequenceNode { Children.Count: > 0 } list)
+                        throw new ConfigException($"{at}: expected a list of cases, each a mapping of settings (e.g. cases: [{{case: fast, lr: 0.1}}, {{case: slow, lr: 0.01}}])");
+                    foreach (var item in list.Children)
+                        cases.Add(Case(command, item, $"{at}[{cases.Count}]"));
                     break;
                 case "random":
                     foreach (var (k, v) in Mapping(value, at, "a mapping with count: and keys to value forms"))
@@ -145,10 +174,10 @@ internal sealed class SweepSpec
                             randomSeed = ConfigParse.Seed($"{at}: seed", Plain(v, $"{at}: seed"));
                             continue;
                         }
-                        string key = Key(k, at, extra: ["count", "seed"]);
+                        string key = Key(command, k, at, extra: ["count", "seed"]);
                         CheckNotReserved(at, key, "random");
                         if (random.Any(r => r.Item1 == key)) throw new ConfigException($"{at}: '{key}' appears twice");
-                        random.Add((key, Form(v, $"{at}: {key}", key)));
+                        random.Add((key, Form(command, v, $"{at}: {key}", key)));
                     }
                     if (random.Count == 0) throw new ConfigException($"{at}: no key to draw (e.g. random: {{count: 8, lr: {{log-uniform: [1e-3, 1e-1]}}}})");
                     if (!countGiven) throw new ConfigException($"{at}: count: missing (how many draws, e.g. count: 8)");
@@ -163,17 +192,20 @@ internal sealed class SweepSpec
                 default:
                     string? near = Suggest.Nearest(section, Sections);
                     string hint = near is not null ? $"; did you mean '{near}'?"
-                        : SweepKeys.IsKnown(section) ? $"; settings go under base:, grid: or random: (e.g. base: {{{section}: …}})"
+                        : SweepKeys.IsKnown(command, section) ? $"; settings go under base:, grid:, cases: or random: (e.g. base: {{{section}: …}})"
                         : $" (expected {string.Join(", ", Sections)})";
                     throw new ConfigException($"{source}: unknown section '{section}' at line {keyNode.Start.Line}{hint}");
             }
         }
         foreach (var (key, _) in grid)
             if (random.Any(r => r.Item1 == key)) throw new ConfigException($"{source}: '{key}' is both in grid: and in random:; give it in one of them");
+        foreach (var key in cases.SelectMany(c => c.Settings.Select(s => s.Key)).Distinct())
+            if (grid.Any(g => g.Item1 == key) || random.Any(r => r.Item1 == key))
+                throw new ConfigException($"{source}: '{key}' is both in cases: and in {(grid.Any(g => g.Item1 == key) ? "grid:" : "random:")}; give it in one of them");
 
         return new SweepSpec
         {
-            Source = source, Base = baseSettings, Grid = grid, RandomCount = random.Count > 0 ? count : 0, Random = random,
+            Source = source, Command = command, Base = baseSettings, Grid = grid, Cases = cases, RandomCount = random.Count > 0 ? count : 0, Random = random,
             Seeds = seeds, RandomSeed = randomSeed,
         };
     }
@@ -189,11 +221,12 @@ internal sealed class SweepSpec
         throw new ConfigException($"{at}: expected {expected}");
     }
 
-    /// <summary>A key of the train options or a dotted device parameter; an unknown one is named with the nearest suggested.</summary>
-    private static string Key(YamlNode node, string at, IReadOnlyList<string>? extra = null)
+    /// <summary>A key of the command's options or a dotted device parameter; an unknown one is named with the nearest suggested.</summary>
+    private static string Key(TrainingCommand command, YamlNode node, string at, IReadOnlyList<string>? extra = null)
     {
         string key = Scalar(node) ?? "";
-        if (SweepKeys.IsKnown(key)) return key;
+        if (SweepKeys.IsKnown(command, key)) return key;
+        if (key == CaseKey) throw new ConfigException($"{at}: case: names a case; it goes in an entry of cases: (e.g. cases: [{{case: fast, lr: 0.1}}])");
         string where = $"{at}: unknown key '{key}' at line {node.Start.Line}";
         if (SweepKeys.IsDevice(key))
         {
@@ -203,10 +236,14 @@ internal sealed class SweepSpec
         // A device parameter without its prefix (dw-min) is the likeliest meaning of a name only devices have.
         if (SweepKeys.DeviceKeys.Contains(SweepKeys.DevicePrefix + key))
             throw new ConfigException($"{where}; did you mean '{SweepKeys.DevicePrefix}{key}'? (device parameters take the device. prefix)");
-        // Train options are flat: optim.lr means lr.
-        if (key.Contains('.') && SweepKeys.TrainKeys.Contains(key[(key.LastIndexOf('.') + 1)..]))
-            throw new ConfigException($"{where}; the options of onchip train are flat: use '{key[(key.LastIndexOf('.') + 1)..]}'");
-        string? near = Suggest.Nearest(key, [.. SweepKeys.TrainKeys, .. extra ?? []]);
+        // Options are flat: optim.lr means lr.
+        if (key.Contains('.') && command.Keys.Contains(key[(key.LastIndexOf('.') + 1)..]))
+            throw new ConfigException($"{where}; the options of onchip {command.Name} are flat: use '{key[(key.LastIndexOf('.') + 1)..]}'");
+        // A key of another training command: the spec most likely lacks (or has the wrong) command:.
+        if (TrainingCommand.All.FirstOrDefault(c => c != command && c.Keys.Contains(key)) is { } other)
+            throw new ConfigException($"{where}: it is an option of onchip {other.Name}, not of onchip {command.Name} " +
+                                      $"(the spec runs {command.Name}{(command == TrainingCommand.Train ? ", the default" : "")}; to sweep {other.Name}, add command: {other.Name})");
+        string? near = Suggest.Nearest(key, [.. command.Keys, .. extra ?? []]);
         throw new ConfigException($"{where}{(near is null ? "" : $"; did you mean '{near}'?")}");
     }
 
@@ -225,9 +262,9 @@ internal sealed class SweepSpec
     };
 
     /// <summary>Checks a value against the key's parser (so a bad value is reported before anything runs).</summary>
-    private static string Checked(string at, string key, string value)
+    private static string Checked(TrainingCommand command, string at, string key, string value)
     {
-        try { SweepKeys.Check(key, value); }
+        try { SweepKeys.Check(command, key, value); }
         catch (ConfigException e)
         {
             // The parser names the key ("act: unknown value …"); say it once, with its device. prefix when it has one.
@@ -242,15 +279,44 @@ internal sealed class SweepSpec
     private static string FormName(YamlNode node) =>
         node is YamlMappingNode { Children.Count: 1 } m ? $"{{{Scalar(m.Children.First().Key)}: …}}" : "this form";
 
-    private static ValueForm Form(YamlNode node, string at, string key)
+    /// <summary>The values of a grid key (or a key of a case): a list, one value or a range.</summary>
+    private static ValueForm.Discrete GridValues(TrainingCommand command, YamlNode node, string at, string key, string section)
+    {
+        var form = Form(command, node, $"{at}: {key}", key);
+        return form is ValueForm.Discrete { Form: not "choice" } discrete ? discrete
+            : throw new ConfigException($"{at}: {key}: {FormName(node)} draws values at random; put the key under random: (the {section} takes a list or a range)");
+    }
+
+    /// <summary>One entry of cases:: a mapping of settings, with an optional <c>case: NAME</c>.</summary>
+    private static SweepCase Case(TrainingCommand command, YamlNode node, string at)
+    {
+        string? name = null;
+        var settings = new List<(string, ValueForm.Discrete)>();
+        foreach (var (k, v) in Mapping(node, at, "a mapping of settings (key: value or key: [values]), e.g. {case: fast, lr: 0.1}"))
+        {
+            if (Scalar(k) == CaseKey)
+            {
+                name = Scalar(v) is { Length: > 0 } text && !text.Any(char.IsControl) ? text : throw new ConfigException($"{at}: case: expected a name");
+                continue;
+            }
+            string key = Key(command, k, at, extra: [CaseKey]);
+            CheckNotReserved(at, key, "cases");
+            if (settings.Any(s => s.Item1 == key)) throw new ConfigException($"{at}: '{key}' appears twice");
+            settings.Add((key, GridValues(command, v, at, key, "case")));
+        }
+        if (settings.Count == 0) throw new ConfigException($"{at}: a case sets at least one key");
+        return new SweepCase(name, settings);
+    }
+
+    private static ValueForm Form(TrainingCommand command, YamlNode node, string at, string key)
     {
         switch (node)
         {
             case YamlScalarNode s:
-                return new ValueForm.Discrete([Checked(at, key, s.Value ?? "")], "value");
+                return new ValueForm.Discrete([Checked(command, at, key, s.Value ?? "")], "value");
             case YamlSequenceNode seq:
                 if (seq.Children.Count == 0) throw new ConfigException($"{at}: empty list");
-                return new ValueForm.Discrete(seq.Children.Select(c => Checked(at, key, Plain(c, at))).ToArray(), "list");
+                return new ValueForm.Discrete(seq.Children.Select(c => Checked(command, at, key, Plain(c, at))).ToArray(), "list");
             case YamlMappingNode { Children.Count: 1 } m:
                 string form = Scalar(m.Children.First().Key) ?? "";
                 var args = m.Children.First().Value;
@@ -258,22 +324,22 @@ internal sealed class SweepSpec
                 switch (form)
                 {
                     case "range":
-                        return new ValueForm.Discrete(Range(Numbers(args, where, 2, 3), where).Select(v => Checked(at, key, v)).ToArray(), "range");
+                        return new ValueForm.Discrete(Range(Numbers(args, where, 2, 3), where).Select(v => Checked(command, at, key, v)).ToArray(), "range");
                     case "choice":
                         if (args is not YamlSequenceNode { Children.Count: > 0 } choices) throw new ConfigException($"{where}: expected a list of values, e.g. {{choice: [a, b]}}");
-                        return new ValueForm.Discrete(choices.Children.Select(c => Checked(at, key, Plain(c, at))).ToArray(), "choice");
+                        return new ValueForm.Discrete(choices.Children.Select(c => Checked(command, at, key, Plain(c, at))).ToArray(), "choice");
                     case "uniform":
                     case "log-uniform":
                     {
                         var b = Numbers(args, where, 2, 2);
                         if (!(b[0] < b[1])) throw new ConfigException($"{where}: expected [low, high] with low < high, got [{Fmt(b[0])}, {Fmt(b[1])}]");
                         if (form == "log-uniform" && b[0] <= 0) throw new ConfigException($"{where}: bounds must be positive, got [{Fmt(b[0])}, {Fmt(b[1])}]");
-                        Checked(at, key, ConfigParse.Format((float)b[0]));
-                        Checked(at, key, ConfigParse.Format((float)b[1]));
+                        Checked(command, at, key, ConfigParse.Format((float)b[0]));
+                        Checked(command, at, key, ConfigParse.Format((float)b[1]));
                         // A key that takes whole numbers (batch, t1, …) would fail at the first draw: say so now.
                         double probe = b[0] + 0.37 * (b[1] - b[0]);
                         if (probe == Math.Floor(probe)) probe += Math.Min(0.5, (b[1] - probe) / 2);
-                        try { SweepKeys.Check(key, ConfigParse.Format((float)probe)); }
+                        try { SweepKeys.Check(command, key, ConfigParse.Format((float)probe)); }
                         catch (ConfigException) { throw new ConfigException($"{where}: {key} takes whole numbers; use {{int-uniform: [{Fmt(b[0])}, {Fmt(b[1])}]}}"); }
                         return new ValueForm.Continuous(b[0], b[1], form == "log-uniform");
                     }
@@ -282,8 +348,8 @@ internal sealed class SweepSpec
                         var b = Numbers(args, where, 2, 2);
                         if (b.Any(x => x != Math.Floor(x) || Math.Abs(x) > 1e15)) throw new ConfigException($"{where}: expected two integers [low, high]");
                         if (!(b[0] <= b[1])) throw new ConfigException($"{where}: expected [low, high] with low ≤ high");
-                        Checked(at, key, Fmt(b[0]));
-                        Checked(at, key, Fmt(b[1]));
+                        Checked(command, at, key, Fmt(b[0]));
+                        Checked(command, at, key, Fmt(b[1]));
                         return new ValueForm.Integer((long)b[0], (long)b[1]);
                     }
                     default:
@@ -351,5 +417,21 @@ internal sealed class SweepSpec
         var duplicate = seeds.GroupBy(s => s).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null) throw new ConfigException($"{at}: seed {duplicate.Key} is listed twice");
         return seeds;
+    }
+}
+
+/// <summary>
+/// A case of a spec: settings that go together, a list among them expanding into one configuration per value
+/// (first key slowest), labelled by <see cref="Name"/> (<c>case: NAME</c>) in the summaries when given.
+/// </summary>
+internal sealed record SweepCase(string? Name, IReadOnlyList<(string Key, ValueForm.Discrete Values)> Settings)
+{
+    /// <summary>Its configurations: the label (as the setting <c>case</c>) then the case's keys, each point in order.</summary>
+    public IReadOnlyList<IReadOnlyList<KeyValuePair<string, string>>> Points()
+    {
+        var points = new List<List<KeyValuePair<string, string>>> { Name is null ? [] : [new(SweepSpec.CaseKey, Name)] };
+        foreach (var (key, values) in Settings)
+            points = points.SelectMany(p => values.Values.Select(v => new List<KeyValuePair<string, string>>(p) { new(key, v) })).ToList();
+        return points;
     }
 }

@@ -20,6 +20,8 @@ public class ExampleSpecsTests
     {
         var plan = SweepPlan.Expand(SweepSpec.Load(path));
         Assert.NotEmpty(plan.Runs);
+        // The comparative studies compare rules over seeds; rbm-figure.yaml is checked row by row in RbmFigureTests.
+        if (Path.GetFileName(path) == "rbm-figure.yaml") return;
         Assert.Contains("rule", plan.GridKeys);
         Assert.True(plan.Seeds.Count >= 2, "a comparison needs several seeds");
     }
