@@ -44,6 +44,15 @@ internal sealed class Adam : Optimizer
         }
     }
 
+    protected override void Prefetch(int index, int offset, int count)
+    {
+        var p = Parameters[index];
+        PrefetchLines(p.Grad.Data, offset, count);
+        PrefetchLines(p.Value.Data, offset, count);
+        PrefetchLines(_m[index], offset, count);
+        PrefetchLines(_v[index], offset, count);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected override void ComputeDelta(int index, int offset, int count, Span<float> delta)
     {

@@ -77,15 +77,33 @@ internal abstract class Optimizer : IParallelJob
             long from = Math.Max(first, _chunkOffsets[p]), to = Math.Min(last, _chunkOffsets[p + 1]);
             var parameter = Parameters[p];
             if (SteppedGroup >= 0 && parameter.Group != SteppedGroup) continue;
+            // Ideal storage adds the change and returns at once: the hardware's own prefetching keeps up.
+            bool ahead = parameter.Storage is not IdealSynapses;
             for (long c = from; c < to; c++)
             {
                 int offset = (int)(c - _chunkOffsets[p]) * Chunk;
                 int count = Math.Min(Chunk, parameter.Length - offset);
                 var delta = scratch.AsSpan(0, count);
                 ComputeDelta(p, offset, count, delta);
+                if (ahead && c + 1 < to) Prefetch(p, offset + Chunk, Math.Min(Chunk, parameter.Length - offset - Chunk));
                 parameter.Storage.Apply(parameter.Value.Span, delta, offset);
             }
         }
+    }
+
+    /// <summary>
+    /// Asks the cache for the state that <see cref="ComputeDelta"/> will read for elements [offset, offset+count) of
+    /// parameter <paramref name="index"/>, the worker's next chunk, while the storage applies the current one (a device
+    /// array's update touches enough other memory that the optimizer's streams are otherwise cold when it returns).
+    /// </summary>
+    protected virtual void Prefetch(int index, int offset, int count) { }
+
+    /// <summary>Asks the second-level cache for the lines of [offset, offset+count) of <paramref name="data"/>.</summary>
+    protected static unsafe void PrefetchLines(float[] data, int offset, int count)
+    {
+        if (!System.Runtime.Intrinsics.X86.Sse.IsSupported || count <= 0) return;
+        fixed (float* first = &data[offset])
+            for (int i = 0; i < count; i += 16) System.Runtime.Intrinsics.X86.Sse.Prefetch1(first + i);
     }
 
     /// <summary>Writes the requested change for elements [offset, offset+count) of parameter <paramref name="index"/>.</summary>

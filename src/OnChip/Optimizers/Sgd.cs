@@ -25,6 +25,14 @@ internal sealed class Sgd : Optimizer
     public float Momentum { get; }
     public override IReadOnlyList<float[]> StateBuffers => _momentum;
 
+    protected override void Prefetch(int index, int offset, int count)
+    {
+        var p = Parameters[index];
+        PrefetchLines(p.Grad.Data, offset, count);
+        if (Momentum > 0f) PrefetchLines(_momentum[index], offset, count);
+        PrefetchLines(p.Value.Data, offset, count);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected override void ComputeDelta(int index, int offset, int count, Span<float> delta)
     {

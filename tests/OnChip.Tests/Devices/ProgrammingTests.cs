@@ -242,8 +242,64 @@ public class ProgrammingTests
         Assert.Equal(0f, Plan(0.4f));
         Assert.Equal(0f, Plan(0.4f));
         Assert.Equal(1f, Plan(0.4f));  // 1.2 → one pulse, 0.2 left
-        Assert.Equal(0.2f, mp.StateBuffers[0][0], 5);
+        Assert.Equal(0.2f, mp.Accumulated(0, 1f), 4);
         Assert.Equal(-2f, Plan(-2.5f));
+    }
+
+    /// <summary>
+    /// The 16-bit accumulators against the published rule run independently in double precision (Nandakumar et al.:
+    /// χ += ΔW; if |χ| ≥ T·Δw, transfer n = trunc(χ/Δw) pulses and χ −= n·Δw), over many updates of 2,500 devices
+    /// (whole vectors and a scalar tail) with requests from far below one pulse to several: the pulses agree update by
+    /// update (from the χ the device holds, the rule in exact arithmetic) except where the single-precision sum lands on
+    /// a transfer boundary, nothing drifts (requests in = pulses
+    /// out + what is held, to the codes' resolution per update), and the codes never leave ±32767.
+    /// </summary>
+    [Theory]
+    [InlineData(1f, 0.002f)]
+    [InlineData(2.5f, 0.013f)]
+    public void Mixed_precision_16_bit_accumulators_follow_the_published_rule(float threshold, float nominal)
+    {
+        const int n = 2500, updates = 400;
+        var mp = new MixedPrecisionProgramming(threshold);
+        mp.Attach(n);
+        var reference = new double[n];
+        var requested = new double[n];
+        var transferred = new double[n];
+        var rng = new Rng(11);
+        var request = new float[n];
+        var pulses = new float[n];
+        long disagreements = 0, events = 0;
+        for (int t = 0; t < updates; t++)
+        {
+            // Heavy-tailed requests: mostly a few percent of a pulse, sometimes several pulses, both signs.
+            for (int i = 0; i < n; i++)
+            {
+                double scale = rng.NextDouble() < 0.02 ? 3.0 : 0.05;
+                request[i] = (float)(scale * nominal * rng.NextGaussian());
+            }
+            for (int offset = 0; offset < n; offset += 2048)
+            {
+                int m = Math.Min(2048, n - offset);
+                mp.Plan(request.AsSpan(offset, m), offset, nominal, 1f, pulses.AsSpan(offset, m), new float[m], new ChunkRandom(), new float[m]);
+            }
+            for (int i = 0; i < n; i++)
+            {
+                double chi = reference[i] + request[i];
+                double expected = Math.Abs(chi) >= threshold * nominal ? Math.Truncate(chi / nominal) : 0;
+                if (pulses[i] != expected) disagreements++;
+                if (expected != 0) events++;
+                reference[i] = mp.Accumulated(i, nominal);   // the next update starts from what the device holds
+                requested[i] += request[i];
+                transferred[i] += pulses[i] * (double)nominal;
+                Assert.True(Math.Abs(mp.Accumulated(i, nominal)) <= threshold * nominal * (1 + 1e-6));
+            }
+        }
+        Assert.True(events > 5000, $"only {events} transfers");
+        Assert.True(disagreements <= events / 1000, $"{disagreements} of {events} transfers differ from the reference");
+        double unit = threshold * nominal / 32767;
+        for (int i = 0; i < n; i++)
+            Assert.True(Math.Abs(requested[i] - transferred[i] - mp.Accumulated(i, nominal)) <= updates * unit,
+                $"device {i}: {requested[i]} requested, {transferred[i]} transferred, {mp.Accumulated(i, nominal)} held");
     }
 
     /// <summary>
@@ -482,6 +538,12 @@ public class VectorisedPathTests
                 Assert.Equal(p[0], pulses[i]);
                 Assert.Equal(w[0], widths[i]);
             }
+        }
+        if (wide is MixedPrecisionProgramming mixed)
+        {
+            // Two 16-bit accumulators to a float of the state buffer: compare them device by device.
+            Assert.Equal(narrow.Select(s => ((MixedPrecisionProgramming)s).Accumulated(0, 1f)).ToArray(), Enumerable.Range(0, n).Select(i => mixed.Accumulated(i, 1f)).ToArray());
+            return;
         }
         for (int b = 0; b < wide.StateBuffers.Count; b++)
             Assert.Equal(narrow.Select(s => s.StateBuffers[b][0]).ToArray(), wide.StateBuffers[b]);

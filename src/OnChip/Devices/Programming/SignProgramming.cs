@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using OnChip.Randomness;
 
 namespace OnChip.Devices.Programming;
@@ -118,43 +119,102 @@ internal sealed class RpropProgramming : ProgrammingStrategy
 
 /// <summary>
 /// Mixed precision (Nandakumar et al. 2020): ΔW accumulates in a digital per-device accumulator χ; when |χ| reaches
-/// the threshold (in nominal pulses) the whole pulses n = trunc(χ/Δw_min) are transferred and χ ← χ − n·Δw_min.
+/// the threshold T (in nominal pulses Δw) the whole pulses n = trunc(χ/Δw) are transferred and χ ← χ − n·Δw.
+/// The accumulator is 16-bit fixed point: after every update |χ| &lt; T·Δw (below the threshold nothing is transferred;
+/// above it the remainder is less than one pulse), so χ is kept as a signed 16-bit code q with χ = q·u, u = T·Δw/32767,
+/// rounded to the nearest code: a resolution of Δw/32767 for T = 1, far below any request that moves a device, for
+/// half the bytes a 32-bit accumulator streams through memory at every update. The sum and the transfer are computed
+/// in single precision as before; only the stored remainder is rounded.
 /// </summary>
 internal sealed class MixedPrecisionProgramming(float threshold) : ProgrammingStrategy
 {
-    private float[] _accumulator = [];
+    /// <summary>The largest code: |χ| &lt; T·Δw = Levels·u.</summary>
+    public const float Levels = 32767f;
+    /// <summary>The codes, two per float (checkpoints save the buffer's bits as they are).</summary>
+    private float[] _packed = [];
+    private int _count;
     public override string Name => "mixed-precision";
     public float Threshold { get; } = threshold >= 1f ? threshold : throw new ArgumentOutOfRangeException(nameof(threshold), "the threshold is at least one pulse");
 
-    public override void Attach(int count) => _accumulator = new float[count];
-    public override IReadOnlyList<float[]> StateBuffers => [_accumulator];
+    public override void Attach(int count)
+    {
+        _count = count;
+        _packed = new float[(count + 1) / 2];
+    }
+
+    public override IReadOnlyList<float[]> StateBuffers => [_packed];
+
+    /// <summary>The 16-bit accumulators have their own name, so that checkpoints of the former 32-bit ones fail clearly.</summary>
+    public override string StateName => "mp16-";
+
+    private Span<short> Codes => MemoryMarshal.Cast<float, short>(_packed.AsSpan())[.._count];
+
+    /// <summary>Device <paramref name="index"/>'s accumulator χ, for an array whose pulses change the weight by <paramref name="nominal"/>.</summary>
+    public float Accumulated(int index, float nominal) => Codes[index] * Unit(nominal);
+
+    private float Unit(float nominal) => Threshold * nominal / Levels;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Plan(ReadOnlySpan<float> requested, int start, float nominal, float width, Span<float> pulses, Span<float> widths, ChunkRandom random, Span<float> scratch)
     {
         int n = requested.Length, i = 0;
-        var accumulator = _accumulator.AsSpan(start, n);
+        var accumulator = Codes.Slice(start, n);
         if (pulses.Length < n) throw new ArgumentException("pulses is shorter than the request");
-        var step = Vector512.Create(nominal);
-        var threshold = Vector512.Create(Threshold * nominal);
-        ref float acc = ref MemoryMarshal.GetReference(accumulator);
+        float unit = Unit(nominal), perUnit = Levels / (Threshold * nominal), limit = Threshold * nominal;
+        ref short acc = ref MemoryMarshal.GetReference(accumulator);
         ref float req = ref MemoryMarshal.GetReference(requested);
         ref float planned = ref MemoryMarshal.GetReference(pulses);
-        for (; i <= n - 16; i += 16)
+        PrefetchFollowing(start + n, n);
+        if (Vector512.IsHardwareAccelerated)
         {
-            var chi = Vector512.LoadUnsafe(ref acc, (nuint)i) + Vector512.LoadUnsafe(ref req, (nuint)i);
-            var whole = Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(Vector512.Abs(chi), threshold),
-                Vector512.Truncate(chi / step), Vector512<float>.Zero);
-            (chi - whole * step).StoreUnsafe(ref acc, (nuint)i);
-            whole.StoreUnsafe(ref planned, (nuint)i);
+            var step = Vector512.Create(nominal);
+            var threshold = Vector512.Create(limit);
+            var u = Vector512.Create(unit);
+            var toCodes = Vector512.Create(perUnit);
+            var most = Vector512.Create(Levels);
+            for (; i <= n - 32; i += 32)
+            {
+                var codes = Vector512.LoadUnsafe(ref acc, (nuint)i);
+                var (low, high) = Vector512.Widen(codes);
+                var lower = Transfer(Vector512.ConvertToSingle(low), Vector512.LoadUnsafe(ref req, (nuint)i), step, threshold, u, toCodes, most, out var wholeLow);
+                var upper = Transfer(Vector512.ConvertToSingle(high), Vector512.LoadUnsafe(ref req, (nuint)i + 16), step, threshold, u, toCodes, most, out var wholeHigh);
+                wholeLow.StoreUnsafe(ref planned, (nuint)i);
+                wholeHigh.StoreUnsafe(ref planned, (nuint)i + 16);
+                Vector512.Narrow(Vector512.ConvertToInt32(lower), Vector512.ConvertToInt32(upper)).StoreUnsafe(ref acc, (nuint)i);
+            }
         }
         for (; i < n; i++)
         {
-            float chi = accumulator[i] + requested[i];
-            float count = MathF.Abs(chi) >= Threshold * nominal ? MathF.Truncate(chi / nominal) : 0f;
-            accumulator[i] = chi - count * nominal;
-            pulses[i] = count;
+            // The same arithmetic in one lane.
+            float chi = Unsafe.Add(ref acc, i) * unit + Unsafe.Add(ref req, i);
+            float count = MathF.Abs(chi) >= limit ? MathF.Truncate(chi / nominal) : 0f;
+            float code = Math.Clamp(MathF.Round((chi - count * nominal) * perUnit), -Levels, Levels);
+            Unsafe.Add(ref acc, i) = (short)code;
+            Unsafe.Add(ref planned, i) = count;
         }
         widths.Fill(width);
+    }
+
+    /// <summary>
+    /// Asks the second-level cache for the accumulators of the chunk that follows (an update goes through a tensor's
+    /// chunks in order), so they arrive while this chunk's pulses are fired and the next requests are computed.
+    /// </summary>
+    private unsafe void PrefetchFollowing(int from, int count)
+    {
+        count = Math.Min(count, _count - from);
+        if (!Sse.IsSupported || count <= 0) return;
+        fixed (short* first = &Codes[from])
+            for (int i = 0; i < count; i += 32) Sse.Prefetch1(first + i);
+    }
+
+    /// <summary>16 accumulators (as codes) plus their requests: the whole pulses to transfer, and the remainders as codes (integral floats).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Transfer(Vector512<float> codes, Vector512<float> requested, Vector512<float> step, Vector512<float> threshold,
+        Vector512<float> unit, Vector512<float> toCodes, Vector512<float> most, out Vector512<float> whole)
+    {
+        var chi = codes * unit + requested;
+        whole = Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(Vector512.Abs(chi), threshold), Vector512.Truncate(chi / step), Vector512<float>.Zero);
+        var remainder = Vector512.Round((chi - whole * step) * toCodes);
+        return Vector512.MinNative(Vector512.MaxNative(remainder, -most), most);
     }
 }
