@@ -282,7 +282,7 @@ public sealed class TrainingConfig
         new("channels", "conv: output channels per conv layer, e.g. 32-64 or 128-256-512-512",
             (c, v) => c.Channels = Checked(v, x => ConvSpec.ParseList("channels", x, 1)), c => c.Channels),
         new("kernels", "conv: kernel size per conv layer, e.g. 5-5", (c, v) => c.Kernels = Checked(v, x => ConvSpec.ParseList("kernels", x, 1)), c => c.Kernels),
-        new("pools", "conv: pooling per conv layer, one letter each: m (2x2 max), a (2x2 average), i (none), e.g. mm",
+        new("pools", "conv: pooling per conv layer, one letter each: m (2x2 max), a (2x2 average), s (2x2 softmax, holomorphic), i (none), e.g. mm",
             (c, v) => c.Pools = Checked(v, x => ConvSpec.ParsePools(x)), c => c.Pools),
         new("paddings", "conv: zero padding per conv layer, e.g. 1-1-1-0 (default 0)",
             (c, v) => c.Paddings = Checked(v, x => ConvSpec.ParseList("paddings", x, 0)), c => c.Paddings),

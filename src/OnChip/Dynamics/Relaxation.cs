@@ -252,12 +252,9 @@ internal sealed class Relaxation
             _staticDrive[l].RowSpan(start, count).CopyTo(_drive[l].RowSpan(start, count));
             _imaginaryDrive[l].RowSpan(start, count).Clear();
         }
-        // Cached lower-layer products would mix the two parts: every term recomputes (lowerUnchanged: false).
+        // Cached lower-layer products would mix the two parts: every term recomputes (no lowerUnchanged).
         foreach (var (term, termLayers) in _phaseTerms[order][phase])
-        {
-            term.AddDrives(termLayers, currentRe, _drive, start, count, lowerUnchanged: false);
-            term.AddDrives(termLayers, currentIm, _imaginaryDrive, start, count, lowerUnchanged: false);
-        }
+            term.AddDrivesComplex(termLayers, currentRe, currentIm, _drive, _imaginaryDrive, start, count);
         int top = _network.Cost.Layer;
         foreach (int l in layers)
         {

@@ -16,7 +16,8 @@ namespace OnChip.Learning;
 /// the conjugate state, so only k = 0 … ⌊N/2⌋ are relaxed: β = ±|β| are real relaxations, the others complex ones
 /// (counted twice). With N = 2 this is centred EP, operation for operation.
 /// At a complex state s = r + i·m, a bilinear term's ∂Φ/∂θ has real part G(r) − G(m) and imaginary part
-/// D_sG(r)[m] (the directional derivative backprop already has); a bias's are G(r) and G(m).
+/// D_sG(r)[m] (the directional derivative backprop already has); a bias's are G(r) and G(m); a holomorphic term
+/// that is neither (a softmax-pooled convolution) computes both parts itself.
 /// </summary>
 internal sealed class HolomorphicEquilibriumPropagation : LearningRule
 {
@@ -44,7 +45,7 @@ internal sealed class HolomorphicEquilibriumPropagation : LearningRule
         foreach (var term in network.Interactions)
             if (term.StateDependence == StateDependence.Other)
                 throw new ConfigException($"rule hep needs a holomorphic energy: the {term.GetType().Name} term has none " +
-                                          "(max pooling is not holomorphic: use --pools with a (average) or i (none))");
+                                          "(max pooling is not holomorphic: use --pools with s (softmax), a (average) or i (none))");
         return new HolomorphicEquilibriumPropagation(network, phases);
     }
 
@@ -94,6 +95,11 @@ internal sealed class HolomorphicEquilibriumPropagation : LearningRule
             for (int i = 0; i < interactions.Count; i++)
             {
                 var term = interactions[i];
+                if (term.StateDependence == StateDependence.Holomorphic)
+                {
+                    term.AccumulateGradientComplex(batch.Nudged.Layers, imaginary.Layers, real, imag, count, batch.Pool, keep);
+                    continue;
+                }
                 term.AccumulateGradient(batch.Nudged.Layers, term.StateDependence == StateDependence.Linear ? null : imaginary.Layers, real, count, batch.Pool, keep);
                 term.AccumulateGradientDirectional(batch.Nudged.Layers, _direction, imag, 0, count, batch.Pool, keep);
             }

@@ -82,6 +82,23 @@ public class ConvConfigTests : IDisposable
         Assert.Contains("conv layer 2 of 1x28x28 input: the 9x9 convolution output does not divide into 2x2 pooling windows", e.Message);
     }
 
+    /// <summary>Softmax pools train under centred EP and holomorphic EP and are read back from the model file (1 epoch, 600 images).</summary>
+    [Theory]
+    [InlineData("ep-symmetric")]
+    [InlineData("hep")]
+    public void Cli_trains_a_softmax_pooled_conv_net(string rule)
+    {
+        string run = Path.Combine(_dir, "soft-" + rule);
+        var (code, output, error) = Run("train", "--model", "conv", "--channels", "4-8", "--kernels", "5-5", "--pools", "ss", "--fc", "10",
+            "--loss", "mse", "--act", "mysig", "--optim", "adam", "--lr", "2e-3", "--rule", rule, "--points", "4", "--beta", "0.5",
+            "--t1", "30", "--t2", "10", "--batch", "20", "--epochs", "1", "--train-limit", "600", "--test-limit", "200", "--out", run);
+        Assert.True(code == 0, error);
+        Assert.Contains("pools ss", output);
+        Assert.Equal("ss", ModelFile.Load(Path.Combine(run, "model.onchip")).Network.Spec.Conv!.PoolsText);
+        double accuracy = MetricsLog.Read(Path.Combine(run, "metrics.jsonl"))[^1]["test_acc"].GetDouble();
+        Assert.True(accuracy > 0.3, $"{rule}: test accuracy {accuracy:P1} after one epoch of 600 images");
+    }
+
     [Fact]
     public void Cli_trains_a_conv_net_and_eval_reads_the_model_back()
     {

@@ -12,7 +12,7 @@ public class ConvInteractionTests
     public static TheoryData<char, int, int, bool, int, int> Cases()
     {
         var data = new TheoryData<char, int, int, bool, int, int>();
-        foreach (char pool in "mai")
+        foreach (char pool in "mais")
             foreach (var (padding, stride) in new[] { (0, 1), (1, 1), (2, 1), (1, 2) })
                 foreach (bool channelsLast in new[] { false, true })
                     data.Add(pool, padding, stride, channelsLast, 3, 3);
@@ -23,7 +23,9 @@ public class ConvInteractionTests
         {
             data.Add('m', padding, stride, true, 3, 16);
             data.Add('i', padding, stride, true, 5, 32);
+            data.Add('s', padding, stride, true, 3, 16);
         }
+        data.Add('s', 1, 1, true, 3, 11);   // a channel count that leaves a short vector run
         return data;
     }
 
@@ -31,7 +33,7 @@ public class ConvInteractionTests
     {
         // Sizes chosen so that the convolution output divides into 2x2 pooling windows when there is pooling.
         int size = pool == 'i' ? 7 : (stride == 1 ? 8 + kernel - 1 - 2 * padding : 2 * (4 - 1) + kernel - 2 * padding);
-        return new ConvGeometry(channels, size, size, channels == 3 ? 4 : channels, kernel, padding, stride, PoolKinds.Parse(pool), channelsLast);
+        return new ConvGeometry(channels, size, size, channels == 3 ? 4 : channels, kernel, padding, stride, PoolKinds.Parse(pool), channelsLast, poolTemperature: 0.7f);
     }
 
     private sealed record Setup(ConvGeometry G, ConvInteraction Conv, Matrix[] States, int Rows);

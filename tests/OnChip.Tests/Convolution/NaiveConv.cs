@@ -34,7 +34,10 @@ internal static class NaiveConv
         return z;
     }
 
-    /// <summary>Index into z of the input that pooled output (oy, ox, c) reads with weight <see cref="Weight"/> (all window members for average).</summary>
+    /// <summary>
+    /// Indices into z of the inputs of pooled output (oy, ox, c), each with its weight ∂P/∂z (all window members for
+    /// average; for softmax q = p·(1 + (z − P)/T) with p = e^{z/T} / Σ e^{z/T}).
+    /// </summary>
     public static IEnumerable<(int Index, double Weight)> Window(ConvGeometry g, double[] z, int oy, int ox, int c)
     {
         if (g.Pool == PoolKind.None)
@@ -50,14 +53,42 @@ internal static class NaiveConv
             foreach (int m in members) yield return (m, 0.25);
             yield break;
         }
+        if (g.Pool == PoolKind.Softmax)
+        {
+            var (p, pooled) = Softmax(g, z, members);
+            for (int k = 0; k < members.Count; k++) yield return (members[k], p[k] * (1 + (z[members[k]] - pooled) / g.PoolTemperature));
+            yield break;
+        }
         int best = members[0];
         foreach (int m in members) if (z[m] > z[best]) best = m;
         yield return (best, 1.0);
     }
 
+    /// <summary>The softmax weights p_k = e^{z_k/T} / Σ_j e^{z_j/T} of a window and P = Σ p_k z_k, straight from the definition.</summary>
+    public static (double[] P, double Pooled) Softmax(ConvGeometry g, double[] z, List<int> members)
+    {
+        var e = members.Select(m => Math.Exp(z[m] / g.PoolTemperature)).ToArray();
+        double sum = e.Sum();
+        var p = e.Select(v => v / sum).ToArray();
+        return (p, members.Select((m, k) => p[k] * z[m]).Sum());
+    }
+
     public static double[] Pool(ConvGeometry g, double[] z)
     {
         var output = new double[g.OutSize];
+        if (g.Pool == PoolKind.Softmax)
+        {
+            for (int oy = 0; oy < g.OutHeight; oy++)
+                for (int ox = 0; ox < g.OutWidth; ox++)
+                    for (int c = 0; c < g.OutChannels; c++)
+                    {
+                        var members = new List<int>();
+                        for (int dy = 0; dy < 2; dy++)
+                            for (int dx = 0; dx < 2; dx++) members.Add(((2 * oy + dy) * g.ConvWidth + 2 * ox + dx) * g.OutChannels + c);
+                        output[(oy * g.OutWidth + ox) * g.OutChannels + c] = Softmax(g, z, members).Pooled;
+                    }
+            return output;
+        }
         for (int oy = 0; oy < g.OutHeight; oy++)
             for (int ox = 0; ox < g.OutWidth; ox++)
                 for (int c = 0; c < g.OutChannels; c++)

@@ -43,13 +43,17 @@ public class AllocationTests
     [InlineData("ep-symmetric", "mm", nameof(Dynamics.Schedule.Synchronous))]
     [InlineData("ep", "am", nameof(Dynamics.Schedule.Alternating))]
     [InlineData("bptt", "ma", nameof(Dynamics.Schedule.Synchronous))]
+    [InlineData("ep-symmetric", "ss", nameof(Dynamics.Schedule.Alternating))]
+    [InlineData("bptt", "sm", nameof(Dynamics.Schedule.Synchronous))]
+    [InlineData("hep", "ss", nameof(Dynamics.Schedule.Synchronous))]
+    [InlineData("hep", "sa", nameof(Dynamics.Schedule.Alternating))]
     public void Conv_training_steps_allocate_nothing(string rule, string pools, string orderName)
     {
         var order = Enum.Parse<Dynamics.Schedule>(orderName);
         using var pool = new WorkerPool(2);
-        var (network, batch) = Convolution.ConvLearningTests.Tiny(pools, "ce", "mysig", batchSize: 20, pool: pool, channels: [4, 8], size: 12);
+        var (network, batch) = Convolution.ConvLearningTests.Tiny(pools, rule == "hep" ? "mse" : "ce", "mysig", batchSize: 20, pool: pool, channels: [4, 8], size: 12);
         network.Schedule = order;
-        var learning = LearningRules.Create(rule, network, new PhaseSettings(0.1f, 20, 5), new Randomness.Rng(1));
+        var learning = LearningRules.Create(rule, network, new PhaseSettings(0.1f, 20, 5, Points: 5), new Randomness.Rng(1));
         var optim = Optimizer.Create("adam", network.Parameters, [1e-3f, 1e-3f, 1e-3f], 0f, 0f);
         for (int i = 0; i < 30; i++) learning.TrainBatch(batch, optim);
         long fewest = AllocationProbe.FewestBytes(pool, () =>

@@ -7,7 +7,7 @@ namespace OnChip.Networks.Convolution;
 
 /// <summary>
 /// Φ_b = Σ_rows Σ_positions b · s_layer[position, :]: one bias per channel of a channels-last image layer, as a
-/// convolution's bias (PyTorch's Conv2d bias; max and average pooling commute with adding it). ∂Φ/∂b sums the
+/// convolution's bias (PyTorch's Conv2d bias; max, average and softmax pooling commute with adding it). ∂Φ/∂b sums the
 /// layer over rows and positions.
 /// </summary>
 internal sealed class ChannelBiasInteraction : Interaction

@@ -9,8 +9,9 @@ namespace OnChip.Networks.Convolution;
 internal sealed record ConvGeometry
 {
     public ConvGeometry(int inChannels, int inHeight, int inWidth, int outChannels, int kernel, int padding, int stride,
-        PoolKind pool, bool inputChannelsLast)
+        PoolKind pool, bool inputChannelsLast, float poolTemperature = 1f)
     {
+        if (!(poolTemperature > 0f) || float.IsInfinity(poolTemperature)) throw new ArgumentException($"pool temperature must be positive and finite, got {poolTemperature}");
         if (inChannels < 1 || inHeight < 1 || inWidth < 1) throw new ArgumentException($"input shape {inChannels}x{inHeight}x{inWidth} must be positive");
         if (outChannels < 1) throw new ArgumentException($"channel count must be positive, got {outChannels}");
         if (kernel < 1) throw new ArgumentException($"kernel size must be positive, got {kernel}");
@@ -24,6 +25,7 @@ internal sealed record ConvGeometry
             throw new ArgumentException($"stride {stride} does not divide {inHeight}x{inWidth} + 2·{padding} padding − kernel {kernel}");
         (InChannels, InHeight, InWidth, OutChannels, Kernel, Padding, Stride, Pool, InputChannelsLast) =
             (inChannels, inHeight, inWidth, outChannels, kernel, padding, stride, pool, inputChannelsLast);
+        PoolTemperature = poolTemperature;
         ConvHeight = span / stride + 1;
         ConvWidth = spanW / stride + 1;
         if (pool != PoolKind.None && (ConvHeight % PoolSize != 0 || ConvWidth % PoolSize != 0))
@@ -45,6 +47,8 @@ internal sealed record ConvGeometry
     public int Padding { get; }
     public int Stride { get; }
     public PoolKind Pool { get; }
+    /// <summary>T of softmax pooling, Σ z·e^{z/T} / Σ e^{z/T} over a window (Laborieux &amp; Zenke's Tmp; 1 in their CIFAR-10 runs).</summary>
+    public float PoolTemperature { get; }
     /// <summary>False for a channel-major (C, H, W) lower layer: only the clamped input, whose transposed drive is never needed.</summary>
     public bool InputChannelsLast { get; }
     public int ConvHeight { get; }

@@ -13,6 +13,10 @@ internal sealed class ConvScratch
     public float[] Z = [];
     public float[] Dz = [];
     public int[] Winners = [];
+    /// <summary>A second pre-pooling output and patch matrix (softmax pooling: the imaginary part, or a direction).</summary>
+    public float[] ZIm = [];
+    public float[] DzIm = [];
+    public float[] ColIm = [];
 
     public static ConvScratch For(ConvGeometry g, int rows)
     {
@@ -21,6 +25,16 @@ internal sealed class ConvScratch
         Grow(ref s.Z, rows * g.ConvSize);
         Grow(ref s.Dz, rows * g.ConvSize);
         if (s.Winners.Length < rows * g.OutSize) s.Winners = new int[rows * g.OutSize];
+        return s;
+    }
+
+    /// <summary>The buffers of <see cref="For"/> and the second set (<see cref="ZIm"/>, <see cref="DzIm"/>, <see cref="ColIm"/>).</summary>
+    public static ConvScratch ForTwo(ConvGeometry g, int rows)
+    {
+        var s = For(g, rows);
+        Grow(ref s.ColIm, rows * g.Positions * g.PatchSize);
+        Grow(ref s.ZIm, rows * g.ConvSize);
+        Grow(ref s.DzIm, rows * g.ConvSize);
         return s;
     }
 

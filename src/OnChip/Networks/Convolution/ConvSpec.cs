@@ -67,7 +67,7 @@ internal sealed record ConvSpec(int InChannels, int InHeight, int InWidth, int[]
     /// <summary>"mm" → [Max, Max].</summary>
     public static PoolKind[] ParsePools(string text)
     {
-        if (text.Length == 0) throw new ArgumentException("pools: give one letter per conv layer (m max, a average, i none), e.g. mm");
+        if (text.Length == 0) throw new ArgumentException("pools: give one letter per conv layer (m max, a average, s softmax, i none), e.g. mm");
         var result = new PoolKind[text.Length];
         for (int i = 0; i < text.Length; i++)
         {

@@ -46,6 +46,26 @@ internal abstract class Interaction
         foreach (int layer in layers) AddDrive(layer, states, drives[layer], start, count, WorkerPool.Serial);
     }
 
+    /// <summary>
+    /// The drives at a complex state re + i·im (holomorphic EP): driveRe[l] += Re ∂Φ/∂s_l, driveIm[l] += Im ∂Φ/∂s_l
+    /// for every l in <paramref name="layers"/>, rows [start, start+count), on the calling thread. The default holds
+    /// for drives linear in the states (bilinear couplings): the drive of each part; a nonlinear holomorphic term
+    /// (<see cref="StateDependence.Holomorphic"/>) overrides it.
+    /// </summary>
+    public virtual void AddDrivesComplex(int[] layers, Matrix[] re, Matrix[] im, Matrix[] driveRe, Matrix[] driveIm, int start, int count)
+    {
+        AddDrives(layers, re, driveRe, start, count, lowerUnchanged: false);
+        AddDrives(layers, im, driveIm, start, count, lowerUnchanged: false);
+    }
+
+    /// <summary>
+    /// θ.Grad ← keep·θ.Grad + coefRe·Re G + coefIm·Im G, G = Σ_rows ∂Φ_term/∂θ at the complex state re + i·im, rows
+    /// [0, count). Only <see cref="StateDependence.Holomorphic"/> terms implement it (holomorphic EP takes linear and
+    /// bilinear terms apart itself).
+    /// </summary>
+    public virtual void AccumulateGradientComplex(Matrix[] re, Matrix[] im, float coefRe, float coefIm, int count, WorkerPool pool, float keep) =>
+        throw new NotSupportedException($"{GetType().Name} computes no gradient at a complex state");
+
     /// <summary>Prepares per-row memory for batches of up to <paramref name="rows"/> rows (called before parallel use).</summary>
     public virtual void EnsureCapacity(int rows) { }
 
@@ -92,10 +112,12 @@ internal abstract class Interaction
 /// <summary>How an interaction's parameter gradient ∂Φ/∂θ depends on the states (see <see cref="Interaction.StateDependence"/>).</summary>
 internal enum StateDependence
 {
-    /// <summary>Not polynomial of degree ≤ 2 in the states (a max-pooled convolution, a resistive coupling).</summary>
+    /// <summary>Not polynomial of degree ≤ 2 in the states and not holomorphic (a max-pooled convolution, a resistive coupling).</summary>
     Other,
     /// <summary>Linear in the states (a bias).</summary>
     Linear,
     /// <summary>A product of two layers' states (a dense or convolutional coupling).</summary>
     Bilinear,
+    /// <summary>Neither, but holomorphic: the term computes its own complex drives and gradient (a softmax-pooled convolution).</summary>
+    Holomorphic,
 }
