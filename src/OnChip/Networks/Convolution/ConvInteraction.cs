@@ -168,6 +168,24 @@ internal sealed class ConvInteraction : Interaction
     }
 
     /// <summary>
+    /// s.Dz rows [0, n) = J(z)ᵀ d_up + s_up·∂²P(z)[conv(d_low)] for the examples r0…r0+n−1 (z in s.Z, conv(d_low) in
+    /// s.ZIm): the pooled term's derivative with respect to z, linearised along the direction; shared by the lower
+    /// drive's and the kernel gradient's directional derivatives.
+    /// </summary>
+    private void LinearizedPoolGradient(ConvScratch s, int r0, int n, Matrix? dUp, Matrix? dLow, Matrix upper)
+    {
+        var g = Geometry;
+        for (int i = 0; i < n; i++)
+        {
+            var z = s.Z.AsSpan(i * g.ConvSize, g.ConvSize);
+            var dz = s.Dz.AsSpan(i * g.ConvSize, g.ConvSize);
+            if (dUp is not null) Pooling.SoftmaxTranspose(g, z, dUp.Row(r0 + i), default, dz);
+            else dz.Clear();
+            if (dLow is not null) Pooling.SoftmaxSecondOrder(g, z, s.ZIm.AsSpan(i * g.ConvSize, g.ConvSize), upper.Row(r0 + i), dz);
+        }
+    }
+
+    /// <summary>
     /// The linearisations of a softmax-pooled term's drives along <paramref name="direction"/> at the states:
     /// upper J(z)·conv(d_low); lower convᵀ(J(z)ᵀ d_up + s_up·∂²P(z)[conv(d_low)]), z = conv(s_low).
     /// </summary>
@@ -186,14 +204,7 @@ internal sealed class ConvInteraction : Interaction
                 for (int i = 0; i < n; i++)
                     Pooling.SoftmaxLinearize(g, s.Z.AsSpan(i * g.ConvSize, g.ConvSize), s.ZIm.AsSpan(i * g.ConvSize, g.ConvSize), upTarget.Row(r0 + i));
             if (lowTarget is null) continue;
-            for (int i = 0; i < n; i++)
-            {
-                var z = s.Z.AsSpan(i * g.ConvSize, g.ConvSize);
-                var dz = s.Dz.AsSpan(i * g.ConvSize, g.ConvSize);
-                if (dUp is not null) Pooling.SoftmaxTranspose(g, z, dUp.Row(r0 + i), default, dz);
-                else dz.Clear();
-                if (dLow is not null) Pooling.SoftmaxSecondOrder(g, z, s.ZIm.AsSpan(i * g.ConvSize, g.ConvSize), states[Upper].Row(r0 + i), dz);
-            }
+            LinearizedPoolGradient(s, r0, n, dUp, dLow, states[Upper]);
             Backward(s.Dz, r0, n, lowTarget, s);
         }
     }
@@ -333,14 +344,7 @@ internal sealed class ConvInteraction : Interaction
             int n = Math.Min(_chunk, start + count - r0);
             Forward(states[Lower], r0, n, s);
             if (dLow is not null) Forward(dLow, r0, n, s.ColIm, s.ZIm);
-            for (int i = 0; i < n; i++)
-            {
-                var z = s.Z.AsSpan(i * g.ConvSize, g.ConvSize);
-                var dz = s.Dz.AsSpan(i * g.ConvSize, g.ConvSize);
-                if (dUp is not null) Pooling.SoftmaxTranspose(g, z, dUp.Row(r0 + i), default, dz);
-                else dz.Clear();
-                if (dLow is not null) Pooling.SoftmaxSecondOrder(g, z, s.ZIm.AsSpan(i * g.ConvSize, g.ConvSize), states[Upper].Row(r0 + i), dz);
-            }
+            LinearizedPoolGradient(s, r0, n, dUp, dLow, states[Upper]);
             Gemm.Multiply(pool, true, false, g.OutChannels, g.PatchSize, n * g.Positions, coef,
                 s.Dz, 0, g.OutChannels, s.Col, 0, g.PatchSize, keep, grad, 0, g.PatchSize);
             keep = 1f;
