@@ -17,7 +17,6 @@ namespace OnChip.Tests.Rbm;
 [Collection(nameof(ResumeTests))]
 public class RbmResumeTests : IDisposable
 {
-    private static readonly string[] Timings = ["epoch_seconds", "eval_seconds", "examples_per_second"];
     private readonly string _dir = Directory.CreateTempSubdirectory("onchip-rbm-resume-").FullName;
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
@@ -33,12 +32,7 @@ public class RbmResumeTests : IDisposable
 
     private const int KillEpochs = 4;
 
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        return (Program.Run(args, output, error), output.ToString(), error.ToString());
-    }
+    private static (int Code, string Out, string Err) Run(params string[] args) => ChildRuns.Run(args);
 
     private string Reference(string[] settings)
     {
@@ -48,39 +42,9 @@ public class RbmResumeTests : IDisposable
         return path;
     }
 
-    private static Process StartChild(string outDir, string[] settings)
-    {
-        string cli = Path.Combine(AppContext.BaseDirectory, "OnChip.Cli.dll");
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in (string[])["exec", cli, "rbm", "train", .. settings, "--out", outDir]) start.ArgumentList.Add(a);
-        var process = Process.Start(start)!;
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
-    }
+    private static Process StartChild(string outDir, string[] settings) => ChildRuns.Start(["rbm", "train"], settings, outDir);
 
-    private static void WaitForCheckpoint(string run, Process process)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!File.Exists(Path.Combine(run, Checkpoint.FileName)))
-        {
-            Assert.False(process.HasExited, "the child run ended before it could be interrupted");
-            Assert.True(clock.Elapsed < TimeSpan.FromMinutes(2), "timed out waiting for the child run");
-            Thread.Sleep(20);
-        }
-    }
-
-    private static void AssertSameRun(string expected, string actual)
-    {
-        Assert.Equal(File.ReadAllBytes(Path.Combine(expected, "model.onchip")), File.ReadAllBytes(Path.Combine(actual, "model.onchip")));
-        Assert.Equal(File.ReadAllBytes(Path.Combine(expected, "filters.json")), File.ReadAllBytes(Path.Combine(actual, "filters.json")));
-        var a = MetricsLog.Read(Path.Combine(expected, "metrics.jsonl"));
-        var b = MetricsLog.Read(Path.Combine(actual, "metrics.jsonl"));
-        Assert.Equal(a.Count, b.Count);
-        for (int i = 0; i < a.Count; i++)
-            foreach (var key in a[i].Keys.Except(Timings))
-                Assert.Equal(a[i][key].ToString(), b[i][key].ToString());
-    }
+    private static void AssertSameRun(string expected, string actual) => ChildRuns.AssertSameRun(expected, actual, "model.onchip", "filters.json");
 
     [Fact]
     public void Killed_mid_epoch_and_resumed_ends_exactly_like_an_uninterrupted_run()
@@ -89,7 +53,7 @@ public class RbmResumeTests : IDisposable
         string run = Path.Combine(_dir, "killed");
         using (var child = StartChild(run, Pcd(KillEpochs)))
         {
-            WaitForCheckpoint(run, child);
+            ChildRuns.WaitForCheckpoint(run, child);
             Thread.Sleep(150);
             child.Kill(entireProcessTree: true);
             child.WaitForExit();
@@ -110,7 +74,7 @@ public class RbmResumeTests : IDisposable
         using (var child = StartChild(run, Device(KillEpochs)))
         {
             child.OutputDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
-            WaitForCheckpoint(run, child);
+            ChildRuns.WaitForCheckpoint(run, child);
             Thread.Sleep(100);
             Process.Start("kill", ["-INT", child.Id.ToString()])!.WaitForExit();
             Assert.True(child.WaitForExit(60_000));

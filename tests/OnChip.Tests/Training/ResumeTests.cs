@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using OnChip.Cli;
 using OnChip.Training;
 
 namespace OnChip.Tests.Training;
@@ -30,18 +29,12 @@ public class ResumeTests : IDisposable
         ["--archi", "784-96-10", "--epochs", epochs.ToString(), "--rule", "hep", "--points", "4", "--beta", "0.2", "--state-noise", "0.03",
          "--output-expand", "2", "--device", "binary", "--programming", "flip", "--flip-gamma", "1e-3", "--flip-threshold", "1e-5",
          "--optim", "sgd", "--lr", "0.05", "--train-limit", "4000", "--test-limit", "500", "--threads", "2"];
-    private static readonly string[] Timings = ["epoch_seconds", "eval_seconds", "examples_per_second"];
     /// <summary>Epochs of the runs that are killed or interrupted: enough that the signal always lands mid-run.</summary>
     private const int KillEpochs = 6;
     private readonly string _dir = Directory.CreateTempSubdirectory("onchip-resume-").FullName;
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        return (Program.Run(args, output, error), output.ToString(), error.ToString());
-    }
+    private static (int Code, string Out, string Err) Run(params string[] args) => ChildRuns.Run(args);
 
     private string Reference(string[]? settings = null)
     {
@@ -51,38 +44,9 @@ public class ResumeTests : IDisposable
         return path;
     }
 
-    private static Process StartChild(string outDir, string[]? settings = null)
-    {
-        string cli = Path.Combine(AppContext.BaseDirectory, "OnChip.Cli.dll");
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in (string[])["exec", cli, "train", .. settings ?? Settings(3), "--out", outDir]) start.ArgumentList.Add(a);
-        var process = Process.Start(start)!;
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
-    }
+    private static Process StartChild(string outDir, string[]? settings = null) => ChildRuns.Start(["train"], settings ?? Settings(3), outDir);
 
-    private static void WaitFor(Func<bool> condition, Process process)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!condition())
-        {
-            Assert.False(process.HasExited, "the child run ended before it could be interrupted");
-            Assert.True(clock.Elapsed < TimeSpan.FromMinutes(2), "timed out waiting for the child run");
-            Thread.Sleep(20);
-        }
-    }
-
-    private static void AssertSameRun(string expected, string actual)
-    {
-        Assert.Equal(File.ReadAllBytes(Path.Combine(expected, "model.onchip")), File.ReadAllBytes(Path.Combine(actual, "model.onchip")));
-        var a = MetricsLog.Read(Path.Combine(expected, "metrics.jsonl"));
-        var b = MetricsLog.Read(Path.Combine(actual, "metrics.jsonl"));
-        Assert.Equal(a.Count, b.Count);
-        for (int i = 0; i < a.Count; i++)
-            foreach (var key in a[i].Keys.Except(Timings))
-                Assert.Equal(a[i][key].ToString(), b[i][key].ToString());
-    }
+    private static void AssertSameRun(string expected, string actual) => ChildRuns.AssertSameRun(expected, actual, "model.onchip");
 
     [Theory]
     [InlineData("layered")]
@@ -97,7 +61,7 @@ public class ResumeTests : IDisposable
         using (var child = StartChild(run, settings))
         {
             // Kill at a moment that varies with the machine: some time after the first epoch's checkpoint.
-            WaitFor(() => File.Exists(Path.Combine(run, "checkpoint.onchip")), child);
+            ChildRuns.WaitForCheckpoint(run, child);
             Thread.Sleep(150);
             child.Kill(entireProcessTree: true);
             child.WaitForExit();
@@ -117,7 +81,7 @@ public class ResumeTests : IDisposable
         using (var child = StartChild(run, Settings(KillEpochs)))
         {
             child.OutputDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
-            WaitFor(() => File.Exists(Path.Combine(run, "checkpoint.onchip")), child);
+            ChildRuns.WaitForCheckpoint(run, child);
             Thread.Sleep(100);
             Process.Start("kill", ["-INT", child.Id.ToString()])!.WaitForExit();
             Assert.True(child.WaitForExit(60_000));
