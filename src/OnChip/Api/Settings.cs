@@ -41,15 +41,13 @@ public abstract class Settings
             IFormattable x => x.ToString(null, System.Globalization.CultureInfo.InvariantCulture),
             _ => value.ToString()!,
         };
-        var key = TrainingConfig.Keys.FirstOrDefault(k => k.Name == option && !k.Hidden)
-                  ?? throw new ConfigException($"{option}: not an onchip train option{(Suggest.Nearest(option, TrainingConfig.Keys.Where(k => !k.Hidden).Select(k => k.Name).ToList()) is { } s ? $"; did you mean '{s}'?" : "")}");
-        key.Set(new TrainingConfig(), text);   // checks the value now, with the command line's message
+        TrainingConfig.KeyNamed(option).Set(new TrainingConfig(), text);   // checks the value now, with the command line's message
         _values.Add(KeyValuePair.Create(option, text));
     }
 
     internal void ApplyTo(TrainingConfig config)
     {
         foreach (var (option, value) in _values)
-            TrainingConfig.Keys.First(k => k.Name == option && !k.Hidden).Set(config, value);
+            TrainingConfig.KeyNamed(option).Set(config, value);
     }
 }

@@ -236,10 +236,13 @@ public sealed class TrainingConfig
     /// <summary>Sets any option by its <c>onchip train</c> name without dashes, checked as the command line checks it.</summary>
     public void Set(string option, string value)
     {
-        var key = Keys.FirstOrDefault(k => k.Name == option)
-                  ?? throw new ConfigException($"{option}: not an onchip train option{(Suggest.Nearest(option, Keys.Where(k => !k.Hidden).Select(k => k.Name).ToList()) is { } s ? $"; did you mean '{s}'?" : "")}");
-        key.Set(this, value);
+        KeyNamed(option, includeHidden: true).Set(this, value);
     }
+
+    /// <summary>The setting <paramref name="option"/> (a former name too, with <paramref name="includeHidden"/>); an unknown name is an error that suggests the closest.</summary>
+    internal static ConfigKey<TrainingConfig> KeyNamed(string option, bool includeHidden = false) =>
+        Keys.FirstOrDefault(k => k.Name == option && (includeHidden || !k.Hidden))
+        ?? throw new ConfigException($"{option}: not an onchip train option{(Suggest.Nearest(option, Keys.Where(k => !k.Hidden).Select(k => k.Name).ToList()) is { } s ? $"; did you mean '{s}'?" : "")}");
 
     /// <summary>A deep copy.</summary>
     public TrainingConfig Clone()
