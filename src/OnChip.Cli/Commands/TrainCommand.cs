@@ -65,13 +65,9 @@ internal static class TrainCommand
         (config.Schedule is null ? "" : $", {config.Schedule} schedule") + (config.NudgedSchedule is null ? "" : $", {config.NudgedSchedule} in nudged phases") +
         (config.Nudge == "state" ? ", nudge after the activation" : "");
 
-    public static DataSplit LoadData(TrainingConfig config)
-    {
-        var data = DatasetLoader.Load(config.Data);
-        var train = config.TrainLimit is int n ? data.Train.Take(n) : data.Train;
-        var test = config.TestLimit is int m ? data.Test.Take(m) : data.Test;
-        return new DataSplit(train, test);
-    }
+    /// <summary>The run's data with its limits, as the trainer will see it (the counts are printed before it is built).</summary>
+    public static DataSplit LoadData(TrainingConfig config) =>
+        DatasetLoader.Load(config.Data).Limit(config.TrainLimit, config.TestLimit);
 }
 
 /// <summary>Ctrl-C / SIGTERM ask the run to stop after the current mini-batch instead of killing it.</summary>
