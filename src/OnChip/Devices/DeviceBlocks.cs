@@ -5,7 +5,7 @@ using System.Runtime.Intrinsics.X86;
 namespace OnChip.Devices;
 
 /// <summary>
-/// A run of devices as a model sees them in <see cref="DeviceModel.PulseTrains"/>: references to the first device's
+/// A run of devices as a model sees them in <see cref="DeviceModel.FireBlocks"/>: references to the first device's
 /// state, signed pulse count and pulse width, its per-device parameters (as floats and as 16-bit codes, see
 /// <see cref="DevicePopulation.Quantize"/>), and how many blocks of 16 devices follow.
 /// </summary>

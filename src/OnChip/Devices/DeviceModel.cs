@@ -41,7 +41,7 @@ internal abstract class DeviceModel
     public abstract void Pulse(Span<float> state, ReadOnlySpan<float> direction, ReadOnlySpan<float> width,
         DevicePopulation devices, int offset, ReadOnlySpan<float> noise, Span<float> scratchA, Span<float> scratchB);
 
-    /// <summary>Whether <see cref="PulseTrains"/> is implemented (models whose step depends on the device's own state only).</summary>
+    /// <summary>Whether <see cref="PulseTrains(Span{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, DevicePopulation, int, ChunkRandom)"/> is implemented (models whose step depends on the device's own state only).</summary>
     public virtual bool FiresTrains => false;
 
     /// <summary>
@@ -56,12 +56,30 @@ internal abstract class DeviceModel
     {
         if (!FiresTrains) throw new NotSupportedException($"device model {Spec.Model} fires pulses round by round only");
         int n = state.Length, whole = n / 16 * 16;
+        if (counts.Length < n) throw new ArgumentException("spans shorter than the chunk");
+        var found = whole == 0 ? null : ListsBlocks ? PulsedBlocks.Find(in counts[0], whole / 16) : PulsedBlocks.Count(in counts[0], whole / 16);
+        return PulseTrains(state, counts, width, devices, offset, random, found);
+    }
+
+    /// <summary>
+    /// <see cref="PulseTrains(Span{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, DevicePopulation, int, ChunkRandom)"/>
+    /// with the whole blocks of <paramref name="counts"/> already listed in <paramref name="found"/> (by
+    /// <see cref="PulsedBlocks.ListClipped"/>; null when there is no whole block): the caller scanned them once for
+    /// its own use. Lists of the opposite counts serve as well (the same blocks and pulses; the rising pulses returned
+    /// are then those of the listed counts).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public (long Pulses, long Rising) PulseTrains(Span<float> state, ReadOnlySpan<float> counts, ReadOnlySpan<float> width,
+        DevicePopulation devices, int offset, ChunkRandom random, PulsedBlocks? found)
+    {
+        if (!FiresTrains) throw new NotSupportedException($"device model {Spec.Model} fires pulses round by round only");
+        int n = state.Length, whole = n / 16 * 16;
         if (counts.Length < n || width.Length < n || devices.Count < offset + n) throw new ArgumentException("spans shorter than the chunk");
         if (!devices.IsCoded) devices.Quantize();
         long pulses = 0, rising = 0;
         if (whole > 0)
         {
-            var found = ListsBlocks ? PulsedBlocks.Find(in counts[0], whole / 16) : PulsedBlocks.Count(in counts[0], whole / 16);
+            if (found is null) throw new ArgumentNullException(nameof(found), "the whole blocks were not listed");
             (pulses, rising) = (found.Pulses, found.Rising);
             if (found.Pulses > 0)
             {

@@ -8,9 +8,9 @@ using OnChip.Randomness;
 namespace OnChip.Devices;
 
 /// <summary>
-/// Which blocks of 16 devices a pulse-train call fires (per-thread working memory, allocation-free once grown): the
-/// blocks with a pulsed device, the blocks with a device that takes more than one pulse, the pulses in all, and the
-/// normals the pulses draw, made in bulk.
+/// Which blocks of 16 devices a pulse-train call fires (working memory, allocation-free once grown: one per thread,
+/// and one in each thread's device-array scratch): the blocks with a pulsed device, the blocks with a device that takes
+/// more than one pulse, the pulses in all, and the normals the pulses draw, made in bulk.
 /// </summary>
 internal sealed class PulsedBlocks
 {
@@ -31,37 +31,77 @@ internal sealed class PulsedBlocks
     public long Pulses { get; private set; }
     public long Rising { get; private set; }
 
+    /// <summary>This thread's instance (the one <see cref="Find"/> and <see cref="Count"/> fill).</summary>
+    public static PulsedBlocks ForThread => _instance ??= new PulsedBlocks();
+
     /// <summary>
     /// Lists the pulsed blocks of <paramref name="blocks"/> blocks of signed whole counts, without a branch per block
     /// (training's counts are random: a third of the blocks unpulsed, a sixth with more than one round, so branches
     /// on them mispredict often), in this thread's instance.
     /// </summary>
-    public static PulsedBlocks Find(ref readonly float counts, int blocks) => Scan(in counts, blocks, list: true);
+    public static PulsedBlocks Find(ref readonly float counts, int blocks) => ForThread.Checked(in counts, blocks, list: true);
 
     /// <summary>Only the pulses in all and the potentiating ones (the lists stay empty), for models that do not use them.</summary>
-    public static PulsedBlocks Count(ref readonly float counts, int blocks) => Scan(in counts, blocks, list: false);
+    public static PulsedBlocks Count(ref readonly float counts, int blocks) => ForThread.Checked(in counts, blocks, list: false);
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static PulsedBlocks Scan(ref readonly float counts, int blocks, bool list)
+    /// <summary>
+    /// Clips the whole blocks of <paramref name="counts"/> to ±<paramref name="limit"/> (at most <see cref="MaxCount"/>)
+    /// in place and lists them into this instance, in one pass when no count exceeds the limit (the usual case) and
+    /// two when some do: a device array's update scans its planned counts once, for the firing and the read-back.
+    /// </summary>
+    public PulsedBlocks ListClipped(Span<float> counts, int limit)
     {
-        var found = _instance ??= new PulsedBlocks();
-        if (found._pulsed.Length < blocks) (found._pulsed, found._longer) = (new int[blocks], new int[blocks]);
+        if (limit > MaxCount) throw new ArgumentOutOfRangeException(nameof(limit), $"at most {MaxCount} pulses per device in one call");
+        int blocks = counts.Length / 16;
+        if (Scan(in MemoryMarshal.GetReference(counts), blocks, list: true, limit)) return this;
+        Clip(counts[..(16 * blocks)], limit);   // rare: a request of more pulses than cross the device's range (or not a number)
+        Scan(in MemoryMarshal.GetReference(counts), blocks, list: true, limit);
+        return this;
+    }
+
+    private PulsedBlocks Checked(ref readonly float counts, int blocks, bool list) => Scan(in counts, blocks, list, MaxCount)
+        ? this
+        : throw new ArgumentOutOfRangeException(nameof(counts), $"more than {MaxCount} pulses for one device in one call");
+
+    /// <summary>Clips the signed counts to ±<paramref name="limit"/>; a count that is not a number becomes −limit.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Clip(Span<float> counts, int limit)
+    {
+        int n = counts.Length, i = 0;
+        ref float c = ref MemoryMarshal.GetReference(counts);
+        var max = Vector512.Create((float)limit);
+        for (; i <= n - 16; i += 16)
+            Vector512.MinNative(Vector512.MaxNative(Vector512.LoadUnsafe(ref c, (nuint)i), -max), max).StoreUnsafe(ref c, (nuint)i);
+        for (; i < n; i++) Unsafe.Add(ref c, i) = Math.Clamp(Unsafe.Add(ref c, i), -(float)limit, limit);
+    }
+
+    /// <summary>
+    /// The lists and totals of <paramref name="blocks"/> blocks of counts; false (lists and totals unusable) when a count
+    /// is beyond ±<paramref name="limit"/> or not a number.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private bool Scan(ref readonly float counts, int blocks, bool list, int limit)
+    {
+        if (_pulsed.Length < blocks) (_pulsed, _longer) = (new int[blocks], new int[blocks]);
         int pulsed = 0, longer = 0;
         long total = 0, rising = 0;
-        var most = Vector512<int>.Zero;
-        ref int pulsedList = ref MemoryMarshal.GetArrayDataReference(found._pulsed);
-        ref int longerList = ref MemoryMarshal.GetArrayDataReference(found._longer);
+        var bound = Vector512.Create((float)limit);
+        var within = Vector512<float>.AllBitsSet;
+        ref int pulsedList = ref MemoryMarshal.GetArrayDataReference(_pulsed);
+        ref int longerList = ref MemoryMarshal.GetArrayDataReference(_longer);
         for (int from = 0; from < blocks; from += SumSpan)
         {
-            // Sums in 32-bit lanes over at most SumSpan blocks (counts are clipped to 100,000, so they cannot overflow).
+            // Sums in 32-bit lanes over at most SumSpan blocks (counts within MaxCount cannot overflow them; counts
+            // beyond the limit make garbage sums, and the scan reports them instead).
             var all = Vector512<int>.Zero;
             var up = Vector512<int>.Zero;
             for (int j = from, end = Math.Min(blocks, from + SumSpan); j < end; j++)
             {
-                var signed = Vector512.ConvertToInt32(Vector512.LoadUnsafe(in counts, (nuint)j * 16));
+                var count = Vector512.LoadUnsafe(in counts, (nuint)j * 16);
+                within &= Vector512.LessThanOrEqual(Vector512.Abs(count), bound);   // false for a NaN too
+                var signed = Vector512.ConvertToInt32Native(count);
                 var left = Vector512.Abs(signed);
                 all += left;
-                most = Vector512.Max(most, left);
                 up += Vector512.Max(signed, Vector512<int>.Zero);
                 if (!list) continue;
                 Unsafe.Add(ref pulsedList, pulsed) = j;   // written always, kept only when the block counts
@@ -69,13 +109,11 @@ internal sealed class PulsedBlocks
                 Unsafe.Add(ref longerList, longer) = j;
                 longer += Vector512.GreaterThanAny(left, Vector512<int>.One) ? 1 : 0;
             }
-            if (Vector512.GreaterThanAny(most, Vector512.Create(MaxCount)))
-                throw new ArgumentOutOfRangeException(nameof(counts), $"more than {MaxCount} pulses for one device in one call");
             total += Vector512.Sum(Vector512.WidenLower(all).AsInt64() + Vector512.WidenUpper(all).AsInt64());
             rising += Vector512.Sum(Vector512.WidenLower(up).AsInt64() + Vector512.WidenUpper(up).AsInt64());
         }
-        (found._pulsedCount, found._longerCount, found.Pulses, found.Rising) = (pulsed, longer, total, rising);
-        return found;
+        (_pulsedCount, _longerCount, Pulses, Rising) = list ? (pulsed, longer, total, rising) : (0, 0, total, rising);
+        return within.AsInt32() == Vector512<int>.AllBitsSet;
     }
 
     /// <summary><paramref name="count"/> standard normals (and 16 values of slack for whole-vector reads).</summary>

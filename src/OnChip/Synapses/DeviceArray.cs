@@ -28,6 +28,8 @@ internal sealed class DeviceArray : ISynapseArray
     private readonly PulseScheduler _pulses;
     private readonly DeviceReader _reader;
     private readonly DeviceCounters _counters;
+    /// <summary>The widths of every pulse of a chunk, for strategies whose pulses all have the array's width.</summary>
+    private readonly float[] _uniformWidths;
 
     public DeviceArray(string name, DeviceModel model, ProgrammingStrategy strategy, float weightRange, float pulseWidth,
         ReadOnlySpan<float> initialWeights, ulong seed, bool conductance = false)
@@ -43,8 +45,10 @@ internal sealed class DeviceArray : ISynapseArray
         WeightRange = weightRange;
         _counters = new DeviceCounters(Count);
         _state = new DeviceState(model, Count, pairs: Pair != PairMode.Single, exact: strategy.IsExact, seed);
-        _pulses = new PulseScheduler(model, strategy, _mapping, _state, pulseWidth);
+        _pulses = new PulseScheduler(model, _mapping, _state, pulseWidth);
         _reader = new DeviceReader(model, _mapping, _state);
+        _uniformWidths = new float[Math.Min(Count, ChunkSize)];
+        _uniformWidths.AsSpan().Fill(pulseWidth);
         strategy.Attach(Count);
         strategy.AttachWeights(initialWeights);
         // A calibrated programming before training: the initial weights, clipped, exactly on the devices.
@@ -137,16 +141,20 @@ internal sealed class DeviceArray : ISynapseArray
         else
         {
             var pulses = s.Pulses.AsSpan(0, n);
-            var widths = s.Widths.AsSpan(0, n);
+            var widths = _strategy.VariesWidth ? s.Widths.AsSpan(0, n) : _uniformWidths.AsSpan(0, n);
             _strategy.Plan(requested, start, NominalChange, PulseWidth, pulses, widths, s.Random, s.C.AsSpan(0, n));
+            // One scan of the planned counts serves the firing and the read-back: it clips them and lists the pulsed blocks.
+            var found = s.Found.ListClipped(pulses, MaxPulsesPerUpdate);
+            int whole = n / 16 * 16;
+            if (whole < n) PulsedBlocks.Clip(pulses[whole..], MaxPulsesPerUpdate);
             // Reading back only the pulsed blocks pays when few are: a dense update reads the chunk in one pass.
-            if (_reader.ReadsPulsedOnly && 2 * DeviceReader.MarkPulsedBlocks(pulses, s.Changed) < (n + 15) / 16)
+            if (_reader.ReadsPulsedOnly && 2 * (found.Pulsed.Length + (whole < n ? 1 : 0)) < (n + 15) / 16)
             {
-                FireAndCount(pulses, widths, start, s);
-                _reader.ReadPulsedBlocks(weights.Slice(start, n), start, s.Changed);
+                FireAndCount(pulses, widths, start, s, found);
+                _reader.ReadPulsedBlocks(weights.Slice(start, n), start, found.Pulsed);
                 return;
             }
-            FireAndCount(pulses, widths, start, s);
+            FireAndCount(pulses, widths, start, s, found);
             if (Pair == PairMode.OneSided)
             {
                 long refreshed = _mapping.Refresh(_state, start, n);
@@ -156,9 +164,9 @@ internal sealed class DeviceArray : ISynapseArray
         _reader.Read(weights.Slice(start, n), start, s);
     }
 
-    private void FireAndCount(Span<float> pulses, ReadOnlySpan<float> widths, int start, DeviceScratch s)
+    private void FireAndCount(Span<float> pulses, ReadOnlySpan<float> widths, int start, DeviceScratch s, PulsedBlocks found)
     {
-        var (up, down) = _pulses.Fire(pulses, widths, start, s);
+        var (up, down) = _pulses.Fire(pulses, widths, start, s, found);
         if ((up | down) != 0) _counters.CountPulses(start, up, down);
     }
 

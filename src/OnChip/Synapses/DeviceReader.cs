@@ -1,8 +1,5 @@
-using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
 using OnChip.Devices;
 
 namespace OnChip.Synapses;
@@ -61,46 +58,16 @@ internal sealed class DeviceReader
         if (_mapping.IsConductance) TensorPrimitives.Max(weights, 0f, weights);  // a noisy read of a conductance stays ≥ 0
     }
 
-    /// <summary>One bit per block of 16 devices with a pulse (a partial last block is always marked); returns how many are marked.</summary>
+    /// <summary>
+    /// The weights of the listed blocks of 16 (and of a last, partial block, which is never listed) as the devices now
+    /// read them; the others read as before.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static int MarkPulsedBlocks(ReadOnlySpan<float> counts, ulong[] changed)
+    public void ReadPulsedBlocks(Span<float> weights, int start, ReadOnlySpan<int> blocks)
     {
-        Array.Clear(changed);
-        int n = counts.Length, blocks = n / 16, marked = 0;
-        ref float c = ref MemoryMarshal.GetReference(counts);
-        for (int word = 0; word * 64 < blocks; word++)
-        {
-            // Branch-free, in a register: whether a block is pulsed is random from block to block.
-            ulong bits = 0;
-            for (int b = word * 64, end = Math.Min(blocks, b + 64); b < end; b++)
-            {
-                ulong lanes = (~Vector512.Equals(Vector512.LoadUnsafe(ref c, (nuint)b * 16), Vector512<float>.Zero)).ExtractMostSignificantBits();
-                bits |= ((lanes + 0xFFFF) >> 16) << (b & 63);
-            }
-            changed[word] = bits;
-            marked += BitOperations.PopCount(bits);
-        }
-        if (blocks * 16 < n)
-        {
-            changed[blocks >> 6] |= 1UL << (blocks & 63);
-            marked++;
-        }
-        return marked;
-    }
-
-    /// <summary>The weights of the marked blocks as the devices now read them (the others read as before).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void ReadPulsedBlocks(Span<float> weights, int start, ulong[] changed)
-    {
-        int n = weights.Length;
-        for (int word = 0; word < changed.Length; word++)
-            for (ulong bits = changed[word]; bits != 0; bits &= bits - 1)
-            {
-                int from = (word * 64 + BitOperations.TrailingZeroCount(bits)) * 16;
-                if (from >= n) return;
-                int length = Math.Min(16, n - from);
-                _mapping.ToWeights(_state, start + from, weights.Slice(from, length));
-            }
+        foreach (int block in blocks) _mapping.ToWeights(_state, start + 16 * block, weights.Slice(16 * block, 16));
+        int whole = weights.Length / 16 * 16;
+        if (whole < weights.Length) _mapping.ToWeights(_state, start + whole, weights[whole..]);
     }
 
     private void ReadDevices(ReadOnlySpan<float> conductance, Span<float> read, DeviceScratch s)

@@ -17,6 +17,6 @@ internal sealed class DeviceScratch
         Histogram = new int[ChunkSize + 1];
     public readonly DevicePopulation PlusDevices = new(ChunkSize), MinusDevices = new(ChunkSize);
     public readonly ChunkRandom Random = new();
-    /// <summary>A bit per block of 16 devices that an update pulsed.</summary>
-    public readonly ulong[] Changed = new ulong[(ChunkSize / 16 + 1 + 63) / 64];
+    /// <summary>The pulsed blocks of the chunk's planned counts (see <see cref="PulsedBlocks.ListClipped"/>).</summary>
+    public readonly PulsedBlocks Found = new();
 }

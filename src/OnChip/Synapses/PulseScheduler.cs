@@ -4,7 +4,6 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using OnChip.Devices;
-using OnChip.Devices.Programming;
 
 namespace OnChip.Synapses;
 
@@ -22,13 +21,12 @@ namespace OnChip.Synapses;
 internal sealed partial class PulseScheduler
 {
     private readonly DeviceModel _model;
-    private readonly ProgrammingStrategy _strategy;
     private readonly WeightMapping _mapping;
     private readonly DeviceState _state;
 
-    public PulseScheduler(DeviceModel model, ProgrammingStrategy strategy, WeightMapping mapping, DeviceState state, float pulseWidth)
+    public PulseScheduler(DeviceModel model, WeightMapping mapping, DeviceState state, float pulseWidth)
     {
-        (_model, _strategy, _mapping, _state) = (model, strategy, mapping, state);
+        (_model, _mapping, _state) = (model, mapping, state);
         MaxPulsesPerUpdate = (int)Math.Min(PulsedBlocks.MaxCount, Math.Ceiling(2 * model.Range / model.NominalStep(pulseWidth)) + 1);
     }
 
@@ -43,12 +41,13 @@ internal sealed partial class PulseScheduler
     private const int DenseFraction = 32;
 
     /// <summary>
-    /// Applies the signed pulse counts <paramref name="pulses"/> (clipped in place) with their widths to the devices of
-    /// the chunk at <paramref name="start"/>; returns the device pulses fired, potentiating and depressing.
+    /// Applies the signed pulse counts <paramref name="pulses"/>, clipped to <see cref="MaxPulsesPerUpdate"/>, with
+    /// their widths to the devices of the chunk at <paramref name="start"/>; <paramref name="found"/> lists their whole
+    /// blocks (<see cref="PulsedBlocks.ListClipped"/>). Returns the device pulses fired, potentiating and depressing.
     /// </summary>
-    public (long Up, long Down) Fire(Span<float> pulses, ReadOnlySpan<float> widths, int start, DeviceScratch s)
+    public (long Up, long Down) Fire(Span<float> pulses, ReadOnlySpan<float> widths, int start, DeviceScratch s, PulsedBlocks found)
     {
-        if (_model.FiresTrains) return FireTrains(pulses, widths, start, s);
+        if (_model.FiresTrains) return FireTrains(pulses, widths, start, s, found);
         int n = pulses.Length;
         var direction = s.Direction.AsSpan(0, n);
         int active = Directions(pulses, direction, MaxPulsesPerUpdate, out int rising);
@@ -72,37 +71,32 @@ internal sealed partial class PulseScheduler
 
     /// <summary>
     /// Models that fire whole pulse trains (<see cref="DeviceModel.FiresTrains"/>): every device takes all its pulses
-    /// in one pass over the chunk, 16 devices at a time, in registers. Counts are clipped only when the strategy's can
-    /// exceed the limit; the model reports the pulses it fired.
+    /// in one pass over the chunk, 16 devices at a time, in registers; the model reports the pulses it fired. A single
+    /// device or a pair (whose g⁻ takes the opposite counts: the same blocks) fires from the caller's lists; the sides
+    /// of a one-sided pair differ, and each is listed anew.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private (long Up, long Down) FireTrains(Span<float> counts, ReadOnlySpan<float> widths, int start, DeviceScratch s)
+    private (long Up, long Down) FireTrains(Span<float> counts, ReadOnlySpan<float> widths, int start, DeviceScratch s, PulsedBlocks found)
     {
         int n = counts.Length;
-        if (_strategy.MaxPulses > MaxPulsesPerUpdate) Clip(counts, MaxPulsesPerUpdate);
+        bool listed = _mapping.Pair != PairMode.OneSided;
         var (plusDevices, minusDevices, offset) = _state.DevicesAt(start);
         var opposite = s.Opposite.AsSpan(0, n);
-        var (pulses, rising) = _model.PulseTrains(_state.Plus.AsSpan(start, n), _mapping.Side(counts, minusSide: false, opposite), widths, plusDevices, offset, s.Random);
+        var plusCounts = _mapping.Side(counts, minusSide: false, opposite);
+        var (pulses, rising) = listed
+            ? _model.PulseTrains(_state.Plus.AsSpan(start, n), plusCounts, widths, plusDevices, offset, s.Random, n >= 16 ? found : null)
+            : _model.PulseTrains(_state.Plus.AsSpan(start, n), plusCounts, widths, plusDevices, offset, s.Random);
         if (_mapping.Pair != PairMode.Single)
         {
-            var (minusPulses, _) = _model.PulseTrains(_state.Minus.AsSpan(start, n), _mapping.Side(counts, minusSide: true, opposite), widths, minusDevices!, offset, s.Random);
+            var minusCounts = _mapping.Side(counts, minusSide: true, opposite);
+            var (minusPulses, _) = listed
+                ? _model.PulseTrains(_state.Minus.AsSpan(start, n), minusCounts, widths, minusDevices!, offset, s.Random, n >= 16 ? found : null)
+                : _model.PulseTrains(_state.Minus.AsSpan(start, n), minusCounts, widths, minusDevices!, offset, s.Random);
             if (_mapping.Pair == PairMode.OneSided) pulses += minusPulses;   // g⁺ took only the potentiating pulses, g⁻ the others
         }
         long up = 0, down = 0;
         _mapping.Tally(pulses, rising, ref up, ref down);
         return (up, down);
-    }
-
-    /// <summary>Clips the signed counts to ±<paramref name="limit"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Clip(Span<float> counts, int limit)
-    {
-        int n = counts.Length, i = 0;
-        ref float c = ref MemoryMarshal.GetReference(counts);
-        var max = Vector512.Create((float)limit);
-        for (; i <= n - 16; i += 16)
-            Vector512.MinNative(Vector512.MaxNative(Vector512.LoadUnsafe(ref c, (nuint)i), -max), max).StoreUnsafe(ref c, (nuint)i);
-        for (; i < n; i++) Unsafe.Add(ref c, i) = Math.Clamp(Unsafe.Add(ref c, i), -(float)limit, limit);
     }
 
     /// <summary>

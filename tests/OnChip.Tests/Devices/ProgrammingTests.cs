@@ -104,7 +104,34 @@ public class ProgrammingTests
         var widths = new float[4];
         sign.Plan([3f, -0.2f, -0.9f, 0.4f], 0, nominal: 1f, width: 0.05f, pulses, widths, new ChunkRandom(), new float[4]);
         Assert.Equal([1f, 0f, -1f, 0f], pulses);
-        Assert.All(widths, w => Assert.Equal(0.05f, w));
+        Assert.False(sign.VariesWidth);
+        Assert.All(widths, w => Assert.Equal(0f, w));   // every pulse has the width given: the array holds it
+    }
+
+    /// <summary>
+    /// Strategies whose pulses all have the array's width leave the widths to the array: a pulse of half the width
+    /// moves a constant-step device by half a step, and the nominal change (what strategies divide by) follows.
+    /// </summary>
+    [Theory]
+    [InlineData("sign")]
+    [InlineData("mixed-precision")]
+    [InlineData("pulse-round")]
+    public void Uniform_width_strategies_fire_at_the_arrays_pulse_width(string name)
+    {
+        var spec = new DeviceSpec { Model = "constant-step", DwMin = 0.01f, WMin = -1f, WMax = 1f };
+        const int n = 2100;   // a whole chunk and a partial one
+        var full = new DeviceArray("W", DeviceModel.Create(spec), ProgrammingStrategy.Create(name, new ProgrammingOptions()), 1f, 1f, new float[n], seed: 3);
+        var half = new DeviceArray("W", DeviceModel.Create(spec), ProgrammingStrategy.Create(name, new ProgrammingOptions()), 1f, 0.5f, new float[n], seed: 3);
+        Assert.False(half.Strategy.VariesWidth);
+        Assert.Equal(full.NominalChange / 2, half.NominalChange, 6);
+        foreach (var array in new[] { full, half })
+        {
+            var requests = Enumerable.Range(0, n).Select(i => (i % 3 - 1) * array.NominalChange).ToArray();
+            var weights = new float[n];
+            array.BeginUpdate();
+            array.Apply(weights, requests, 0);
+            for (int i = 0; i < n; i++) Assert.Equal(requests[i], weights[i], 6);
+        }
     }
 
     /// <summary>
@@ -303,8 +330,7 @@ public class ProgrammingTests
     }
 
     /// <summary>
-    /// Strategies whose counts are bounded (one pulse for sign) skip the clipping pass and count what the model fired:
-    /// one pulse per non-zero request, on one device, both devices of a pair, or the side of a one-sided pair.
+    /// A strategy of one pulse at most (sign) counts what the model fired: one pulse per non-zero request, on one device, both devices of a pair, or the side of a one-sided pair.
     /// </summary>
     [Theory]
     [InlineData(nameof(PairMode.Single))]
@@ -317,7 +343,6 @@ public class ProgrammingTests
         const int n = 2500;   // a whole chunk and a partial one
         var rng = new Rng(6);
         var array = new DeviceArray("W", DeviceModel.Create(spec), new SignProgramming(0f), 1f, 1f, new float[n], seed: 3);
-        Assert.True(array.Strategy.MaxPulses <= array.MaxPulsesPerUpdate);
         var requests = Enumerable.Range(0, n).Select(_ => (float)(rng.NextInt(3) - 1) * array.NominalChange * (1 + rng.NextInt(4))).ToArray();
         array.BeginUpdate();
         array.Apply(new float[n], requests, 0);
@@ -484,7 +509,8 @@ public class PulseTrainDrawTests
             random.FillUniform(u);
             float perPulse = 1f / bitLength;
             for (int i = 0; i < n; i++) Assert.Equal(train.Draw(requested[i], perPulse, u[i]), pulses[i]);
-            Assert.All(widths, w => Assert.Equal(0.5f, w));
+            Assert.False(train.VariesWidth);
+            Assert.All(widths, w => Assert.Equal(0f, w));   // left to the array
         }
     }
 }

@@ -110,6 +110,31 @@ public class PulseTrainTests
     }
 
     /// <summary>
+    /// A device array's one scan clips its counts in place only when one is beyond the limit (or not a number, which
+    /// becomes −limit, as the clip always did), and then lists and totals the clipped counts.
+    /// </summary>
+    [Fact]
+    public void Listing_clips_counts_beyond_the_limit_and_lists_the_clipped_ones()
+    {
+        var counts = new float[16 * 70 + 5];
+        counts[3] = 2f;
+        counts[40] = -7f;
+        var found = new PulsedBlocks().ListClipped(counts, limit: 10);
+        Assert.Equal([0, 2], found.Pulsed.ToArray());
+        Assert.Equal((9L, 2L), (found.Pulses, found.Rising));
+
+        counts[17] = 1e9f;
+        counts[16 * 69] = float.NaN;
+        counts[16 * 70 + 1] = 50f;   // the partial block is not the scan's
+        found = new PulsedBlocks().ListClipped(counts, limit: 10);
+        Assert.Equal([2f, 10f, -7f, -10f, 50f], new[] { counts[3], counts[17], counts[40], counts[16 * 69], counts[16 * 70 + 1] });
+        Assert.Equal([0, 1, 2, 69], found.Pulsed.ToArray());
+        Assert.Equal([0, 1, 2, 69], found.Longer.ToArray());
+        Assert.Equal((29L, 12L), (found.Pulses, found.Rising));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new PulsedBlocks().ListClipped(counts, PulsedBlocks.MaxCount + 1));
+    }
+
+    /// <summary>
     /// The lists are packed 16 blocks at a time: over more blocks than one sum span (1,024), with groups of 16 that
     /// end partway and densities from none to all, they still hold exactly the pulsed and the longer blocks, in order.
     /// </summary>

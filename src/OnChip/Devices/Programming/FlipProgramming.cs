@@ -17,7 +17,6 @@ internal sealed class FlipProgramming(float gamma, float threshold, float reques
     public override string Name => "flip";
     public float Gamma { get; } = gamma > 0f && gamma <= 1f ? gamma : throw new ArgumentOutOfRangeException(nameof(gamma), "the flip filter's γ must be in (0, 1]");
     public float Threshold { get; } = threshold >= 0f ? threshold : throw new ArgumentOutOfRangeException(nameof(threshold), "the flip threshold τ must be ≥ 0");
-    public override int MaxPulses => 1;
     public override string StateName => "flip";
     public override IReadOnlyList<float[]> StateBuffers => [_filtered, _sign];
 
@@ -43,6 +42,5 @@ internal sealed class FlipProgramming(float gamma, float threshold, float reques
             }
             else pulses[i] = 0f;
         }
-        widths.Fill(width);
     }
 }

@@ -30,13 +30,16 @@ internal abstract class ProgrammingStrategy
     /// <summary>The checkpoint name of <see cref="StateBuffers"/> (numbered from 0).</summary>
     public virtual string StateName => "strategy";
 
-    /// <summary>The most pulses <see cref="Plan"/> gives one device in one update (arrays clip only unbounded counts).</summary>
-    public virtual int MaxPulses => int.MaxValue;
+    /// <summary>
+    /// Whether <see cref="Plan"/> gives pulses widths of their own; otherwise every pulse has the width it is given,
+    /// and <see cref="Plan"/> leaves the widths alone (the array holds them once instead of writing them per chunk).
+    /// </summary>
+    public virtual bool VariesWidth => false;
 
     /// <summary>
     /// Plans elements [start, start + n) of the tensor: <paramref name="requested"/> are the changes asked for
     /// (network units), <paramref name="nominal"/> the nominal change of one pulse of width <paramref name="width"/>.
-    /// Writes a signed integer pulse count and a width per element.
+    /// Writes a signed integer pulse count per element, and a width per element when <see cref="VariesWidth"/>.
     /// </summary>
     public abstract void Plan(ReadOnlySpan<float> requested, int start, float nominal, float width,
         Span<float> pulses, Span<float> widths, ChunkRandom random, Span<float> scratch);
@@ -78,7 +81,6 @@ internal sealed class RoundedPulses : ProgrammingStrategy
         var n = pulses[..requested.Length];
         TensorPrimitives.Divide(requested, nominal, n);
         TensorPrimitives.Round(n, MidpointRounding.ToEven, n);
-        widths.Fill(width);
     }
 }
 
@@ -95,6 +97,5 @@ internal sealed class StochasticPulses : ProgrammingStrategy
         TensorPrimitives.Divide(requested, nominal, n);
         TensorPrimitives.Add(n, u, n);
         TensorPrimitives.Floor(n, n);
-        widths.Fill(width);
     }
 }

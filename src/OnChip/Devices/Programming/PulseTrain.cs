@@ -18,7 +18,6 @@ internal sealed class PulseTrain(int bitLength) : ProgrammingStrategy
 {
     public override string Name => "pulse-train";
     public int BitLength { get; } = bitLength >= 1 ? bitLength : throw new ArgumentOutOfRangeException(nameof(bitLength), "BL must be at least 1");
-    public override int MaxPulses => BitLength;
 
     /// <summary>(BL − k)/(k + 1) for k = 0 … BL − 1: P(k + 1)/P(k) = this·p/(1 − p), without a division per step.</summary>
     private readonly float[] _binomialSteps = Enumerable.Range(0, Math.Max(bitLength, 1)).Select(k => (float)((bitLength - k) / (k + 1.0))).ToArray();
@@ -34,7 +33,7 @@ internal sealed class PulseTrain(int bitLength) : ProgrammingStrategy
     public override void Plan(ReadOnlySpan<float> requested, int start, float nominal, float width, Span<float> pulses, Span<float> widths, ChunkRandom random, Span<float> scratch)
     {
         int n = requested.Length;
-        if (pulses.Length < n || widths.Length < n) throw new ArgumentException("spans shorter than the chunk");
+        if (pulses.Length < n) throw new ArgumentException("spans shorter than the chunk");
         float perPulse = 1f / (BitLength * nominal);
         // p = min(|ΔW| / (BL·Δw_min), 1); for p > ½ the count is BL minus a Binomial(BL, 1 − p) draw, so that
         // P(0) = q^BL (q = min(p, 1 − p), by squaring) never underflows. The count is the first k with
@@ -54,7 +53,6 @@ internal sealed class PulseTrain(int bitLength) : ProgrammingStrategy
         }
         random.EndUniforms(run);
         WalkListed(requested, perPulse, buffers, found, pulses);
-        widths[..n].Fill(width);
     }
 
     /// <summary>

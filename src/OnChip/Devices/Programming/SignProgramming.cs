@@ -19,7 +19,6 @@ internal sealed class SignProgramming(float deadZone) : ProgrammingStrategy
 
     public override string Name => "sign";
     public float DeadZone { get; } = deadZone;
-    public override int MaxPulses => 1;
 
     public override void Plan(ReadOnlySpan<float> requested, int start, float nominal, float width, Span<float> pulses, Span<float> widths, ChunkRandom random, Span<float> scratch)
     {
@@ -37,7 +36,6 @@ internal sealed class SignProgramming(float deadZone) : ProgrammingStrategy
             float r = requested[i];
             pulses[i] = MathF.Abs(r) > zone ? MathF.Sign(r) : 0f;
         }
-        widths.Fill(width);
     }
 }
 
@@ -59,7 +57,7 @@ internal sealed class RpropProgramming : ProgrammingStrategy
     private float[] _state = [];
 
     public override string Name => "rprop";
-    public override int MaxPulses => 1;
+    public override bool VariesWidth => true;
     public override void Attach(int count) => _state = new float[count];
 
     /// <summary>The one-float state has its own name, so that checkpoints of the former width-and-sign state fail clearly.</summary>
@@ -192,7 +190,6 @@ internal sealed class MixedPrecisionProgramming(float threshold) : ProgrammingSt
             Unsafe.Add(ref acc, i) = (short)code;
             Unsafe.Add(ref planned, i) = count;
         }
-        widths.Fill(width);
     }
 
     /// <summary>
