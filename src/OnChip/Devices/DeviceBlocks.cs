@@ -21,6 +21,8 @@ internal ref struct DeviceBlocks
     public DeviceParameter Max;
     public DeviceParameter SlopeUp;
     public DeviceParameter SlopeDown;
+    /// <summary>The blocks the next call will fire, for the cache (see <see cref="FollowingBlocks"/>).</summary>
+    public FollowingBlocks Following;
 
     /// <summary>The 16 values of block <paramref name="k"/> (k in units of devices, a multiple of 16).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -32,6 +34,18 @@ internal ref struct DeviceBlocks
     {
         if (Sse.IsSupported) Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref Unsafe.AsRef(in first), k)));
     }
+}
+
+/// <summary>
+/// The pulsed blocks of the run of devices that the next pulse-train call fires, as a hint for the cache: their
+/// indices (blocks of 16) and the first device of that run relative to this call's first device (it lies in the same
+/// arrays). A call that fires scattered blocks asks for these after its own last ones, so the next call does not start
+/// by waiting for memory.
+/// </summary>
+internal readonly ref struct FollowingBlocks(ReadOnlySpan<int> blocks, int offset)
+{
+    public ReadOnlySpan<int> Blocks { get; } = blocks;
+    public int Offset { get; } = offset;
 }
 
 /// <summary>

@@ -66,11 +66,11 @@ internal abstract class DeviceModel
     /// with the whole blocks of <paramref name="counts"/> already listed in <paramref name="found"/> (by
     /// <see cref="PulsedBlocks.ListClipped"/>; null when there is no whole block): the caller scanned them once for
     /// its own use. Lists of the opposite counts serve as well (the same blocks and pulses; the rising pulses returned
-    /// are then those of the listed counts).
+    /// are then those of the listed counts). <paramref name="following"/>: the blocks the next call fires, for the cache.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public (long Pulses, long Rising) PulseTrains(Span<float> state, ReadOnlySpan<float> counts, ReadOnlySpan<float> width,
-        DevicePopulation devices, int offset, ChunkRandom random, PulsedBlocks? found)
+        DevicePopulation devices, int offset, ChunkRandom random, PulsedBlocks? found, FollowingBlocks following = default)
     {
         if (!FiresTrains) throw new NotSupportedException($"device model {Spec.Model} fires pulses round by round only");
         int n = state.Length, whole = n / 16 * 16;
@@ -88,6 +88,7 @@ internal abstract class DeviceModel
                     Blocks = whole / 16, State = ref state[0], Counts = ref counts[0], Width = ref width[0],
                     ScaleUp = devices.Parameter(0, offset), ScaleDown = devices.Parameter(1, offset), Min = devices.Parameter(2, offset),
                     Max = devices.Parameter(3, offset), SlopeUp = devices.Parameter(4, offset), SlopeDown = devices.Parameter(5, offset),
+                    Following = following,
                 };
                 FireBlocks(ref blocks, found, random);
             }

@@ -138,27 +138,26 @@ internal abstract class StepDeviceModel(DeviceSpec spec) : DeviceModel(spec)
     /// </summary>
     private const int Ahead = 6;
 
-    /// <summary>Round 1 on the listed blocks (each has a pulsed lane).</summary>
+    /// <summary>
+    /// Round 1 on the listed blocks (each has a pulsed lane). Past its own last blocks the look-ahead continues into the
+    /// blocks the next call fires (<see cref="DeviceBlocks.Following"/>).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void FirstRound(ref DeviceBlocks b, ReadOnlySpan<int> blocks, ref StepNoise noise, bool linear)
     {
         var local = noise;   // in registers for the loop
         // Only a sparse update's blocks are scattered; a dense one walks the chunk, which the hardware prefetches itself.
-        int prefetchUntil = 2 * blocks.Length < b.Blocks ? blocks.Length - Ahead : 0;
+        bool scattered = 2 * blocks.Length < b.Blocks;
+        var following = b.Following.Blocks;
+        nuint followingStart = (nuint)b.Following.Offset;
         for (int j = 0; j < blocks.Length; j++)
         {
             nuint k = (nuint)blocks[j] * 16;
-            if (j < prefetchUntil)
+            if (scattered)
             {
-                // The block's six parameter codes (one line in each array) and its state.
-                nuint later = (nuint)blocks[j + Ahead] * 16;
-                b.ScaleUp.Prefetch(later);
-                b.ScaleDown.Prefetch(later);
-                b.Min.Prefetch(later);
-                b.Max.Prefetch(later);
-                b.SlopeUp.Prefetch(later);
-                b.SlopeDown.Prefetch(later);
-                DeviceBlocks.Prefetch(in b.State, later);
+                int ahead = j + Ahead;
+                if (ahead < blocks.Length) Prefetch(ref b, (nuint)blocks[ahead] * 16);
+                else if (ahead - blocks.Length < following.Length) Prefetch(ref b, followingStart + (nuint)following[ahead - blocks.Length] * 16);
             }
             var counts = DeviceBlocks.Load(in b.Counts, k);
             var pulsed = ~Vector512.Equals(counts, Vector512<float>.Zero);
@@ -168,6 +167,19 @@ internal abstract class StepDeviceModel(DeviceSpec spec) : DeviceModel(spec)
             Vector512.ConditionalSelect(pulsed, next, current).StoreUnsafe(ref b.State, k);
         }
         noise = local;
+    }
+
+    /// <summary>Asks the cache for the state and the six parameter codes (one line in each array) of the block at device <paramref name="k"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Prefetch(ref DeviceBlocks b, nuint k)
+    {
+        b.ScaleUp.Prefetch(k);
+        b.ScaleDown.Prefetch(k);
+        b.Min.Prefetch(k);
+        b.Max.Prefetch(k);
+        b.SlopeUp.Prefetch(k);
+        b.SlopeDown.Prefetch(k);
+        DeviceBlocks.Prefetch(in b.State, k);
     }
 
     /// <summary>Rounds 2, 3, … on the listed blocks (each has a lane with more than one pulse).</summary>

@@ -14,6 +14,7 @@ internal abstract class Optimizer : IParallelJob
     protected const int Chunk = ISynapseArray.UpdateChunk;
     private readonly long[] _chunkOffsets;
     private float[][] _scratch = [];
+    private readonly IChangeSource[] _sources;
 
     protected Optimizer(IReadOnlyList<Parameter> parameters, IReadOnlyList<float> learningRates, float weightDecay)
     {
@@ -26,6 +27,7 @@ internal abstract class Optimizer : IParallelJob
         GroupSteps = new long[learningRates.Count];
         _chunkOffsets = new long[parameters.Count + 1];
         for (int i = 0; i < parameters.Count; i++) _chunkOffsets[i + 1] = _chunkOffsets[i] + (parameters[i].Length + Chunk - 1) / Chunk;
+        _sources = parameters.Select((_, i) => (IChangeSource)new ParameterChanges(this, i)).ToArray();
     }
 
     public abstract string Name { get; }
@@ -76,25 +78,24 @@ internal abstract class Optimizer : IParallelJob
         {
             long from = Math.Max(first, _chunkOffsets[p]), to = Math.Min(last, _chunkOffsets[p + 1]);
             var parameter = Parameters[p];
-            if (SteppedGroup >= 0 && parameter.Group != SteppedGroup) continue;
-            // Ideal storage adds the change and returns at once: the hardware's own prefetching keeps up.
-            bool ahead = parameter.Storage is not IdealSynapses;
-            for (long c = from; c < to; c++)
-            {
-                int offset = (int)(c - _chunkOffsets[p]) * Chunk;
-                int count = Math.Min(Chunk, parameter.Length - offset);
-                var delta = scratch.AsSpan(0, count);
-                ComputeDelta(p, offset, count, delta);
-                if (ahead && c + 1 < to) Prefetch(p, offset + Chunk, Math.Min(Chunk, parameter.Length - offset - Chunk));
-                parameter.Storage.Apply(parameter.Value.Span, delta, offset);
-            }
+            if (SteppedGroup >= 0 && parameter.Group != SteppedGroup || from >= to) continue;
+            int begin = (int)(from - _chunkOffsets[p]) * Chunk, end = (int)Math.Min(parameter.Length, (to - _chunkOffsets[p]) * Chunk);
+            parameter.Storage.ApplyRange(parameter.Value.Span, begin, end, _sources[p], scratch);
         }
+    }
+
+    /// <summary>One parameter's requested changes, as its storage pulls them (<see cref="ISynapseArray.ApplyRange"/>).</summary>
+    private sealed class ParameterChanges(Optimizer optimizer, int index) : IChangeSource
+    {
+        public void Changes(int offset, Span<float> requested) => optimizer.ComputeDelta(index, offset, requested.Length, requested);
+        public void Prefetch(int offset, int count) => optimizer.Prefetch(index, offset, count);
     }
 
     /// <summary>
     /// Asks the cache for the state that <see cref="ComputeDelta"/> will read for elements [offset, offset+count) of
     /// parameter <paramref name="index"/>, the worker's next chunk, while the storage applies the current one (a device
-    /// array's update touches enough other memory that the optimizer's streams are otherwise cold when it returns).
+    /// array's update touches enough other memory that the optimizer's streams are otherwise cold when it returns;
+    /// ideal storage does not ask: the hardware's own prefetching keeps up with it).
     /// </summary>
     protected virtual void Prefetch(int index, int offset, int count) { }
 

@@ -116,20 +116,62 @@ internal sealed class DeviceArray : ISynapseArray
 
     public void Apply(Span<float> weights, ReadOnlySpan<float> requested, int start)
     {
+        var s = DeviceScratch.ForThread;
+        var stage = s.Stages[0];
         for (int offset = 0; offset < requested.Length; offset += ChunkSize)
         {
             int n = Math.Min(ChunkSize, requested.Length - offset);
-            ApplyChunk(weights, requested.Slice(offset, n), start + offset);
+            Plan(stage, requested.Slice(offset, n), start + offset, s);
+            Finish(stage, weights, s, following: null);
         }
     }
 
-    /// <summary>One chunk of an update: plan the pulses, fire them, refresh one-sided pairs, read the weights back.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void ApplyChunk(Span<float> weights, ReadOnlySpan<float> requested, int start)
+    /// <summary>
+    /// Whether <see cref="ApplyRange"/> fires a chunk after planning the next: when a chunk's work after its plan is
+    /// the firing and a read-back that needs no random numbers (pulse trains, no read noise, no refreshes).
+    /// </summary>
+    private bool Pipelined => _state.Exact is null && _model.FiresTrains && _reader.ReadsPulsedOnly;
+
+    /// <summary>
+    /// The update of elements [from, to), pipelined: each chunk is planned (and its pulsed blocks listed) before the
+    /// chunk before it is fired, so the firing asks the cache for the next chunk's first pulsed blocks while it fires
+    /// its last ones (a chunk fired on its own waits for its first few scattered blocks). Each chunk keeps its own
+    /// random stream from plan to firing: the results are those of chunk-by-chunk <see cref="Apply"/>.
+    /// </summary>
+    public void ApplyRange(Span<float> weights, int from, int to, IChangeSource changes, Span<float> scratch)
     {
+        if (!Pipelined)
+        {
+            ISynapseArray.ApplyInChunks(this, weights, from, to, changes, scratch);
+            return;
+        }
         var s = DeviceScratch.ForThread;
+        ChunkStage? pending = null;
+        for (int offset = from, k = 0; offset < to; offset += ChunkSize, k++)
+        {
+            var stage = s.Stages[k & 1];
+            int n = Math.Min(ChunkSize, to - offset);
+            var requested = stage.Requested.AsSpan(0, n);
+            changes.Changes(offset, requested);
+            if (offset + n < to) changes.Prefetch(offset + n, Math.Min(ChunkSize, to - offset - n));
+            Plan(stage, requested, offset, s);
+            if (pending is not null) Finish(pending, weights, s, following: stage);
+            pending = stage;
+        }
+        if (pending is not null) Finish(pending, weights, s, following: null);
+    }
+
+    /// <summary>
+    /// The first half of a chunk's update: reseed its random stream, plan its pulses (clipped, their blocks listed);
+    /// exact programming writes the weights at once.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void Plan(ChunkStage stage, ReadOnlySpan<float> requested, int start, DeviceScratch s)
+    {
         int n = requested.Length;
-        s.Random.Reseed(ChunkRandom.Key(_seed, (ulong)_counters.UpdateCycles, (ulong)start));
+        (stage.Start, stage.Count) = (start, n);
+        s.Current = stage;
+        stage.Random.Reseed(ChunkRandom.Key(_seed, (ulong)_counters.UpdateCycles, (ulong)start));
         if (_state.Exact is { } exact)
         {
             var stored = exact.AsSpan(start, n);
@@ -137,24 +179,40 @@ internal sealed class DeviceArray : ISynapseArray
             TensorPrimitives.Max(stored, _mapping.LowestWeight, stored);
             TensorPrimitives.Min(stored, _mapping.HighestWeight, stored);
             for (int i = 0; i < n; i++) _mapping.Program(_state, start + i, stored[i]);
+            return;
         }
-        else
+        var pulses = stage.Pulses.AsSpan(0, n);
+        _strategy.Plan(requested, start, NominalChange, PulseWidth, pulses, Widths(stage), stage.Random, s.C.AsSpan(0, n));
+        // One scan of the planned counts serves the firing and the read-back: it clips them and lists the pulsed blocks.
+        stage.Found.ListClipped(pulses, MaxPulsesPerUpdate);
+        int whole = n / 16 * 16;
+        if (whole < n) PulsedBlocks.Clip(pulses[whole..], MaxPulsesPerUpdate);
+    }
+
+    private Span<float> Widths(ChunkStage stage) => (_strategy.VariesWidth ? stage.Widths : _uniformWidths).AsSpan(0, stage.Count);
+
+    /// <summary>
+    /// The second half: fire the planned pulses, refresh one-sided pairs, read the weights back. <paramref name="following"/>
+    /// is the chunk planned next, whose first pulsed blocks the firing asks the cache for (null if none).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void Finish(ChunkStage stage, Span<float> weights, DeviceScratch s, ChunkStage? following)
+    {
+        int start = stage.Start, n = stage.Count;
+        s.Current = stage;
+        if (_state.Exact is null)
         {
-            var pulses = s.Pulses.AsSpan(0, n);
-            var widths = _strategy.VariesWidth ? s.Widths.AsSpan(0, n) : _uniformWidths.AsSpan(0, n);
-            _strategy.Plan(requested, start, NominalChange, PulseWidth, pulses, widths, s.Random, s.C.AsSpan(0, n));
-            // One scan of the planned counts serves the firing and the read-back: it clips them and lists the pulsed blocks.
-            var found = s.Found.ListClipped(pulses, MaxPulsesPerUpdate);
-            int whole = n / 16 * 16;
-            if (whole < n) PulsedBlocks.Clip(pulses[whole..], MaxPulsesPerUpdate);
+            var pulses = stage.Pulses.AsSpan(0, n);
+            var found = stage.Found;
+            var next = following is null ? default : new FollowingBlocks(following.Found.Pulsed, following.Start - start);
+            var (up, down) = _pulses.Fire(pulses, Widths(stage), start, s, found, next);
+            if ((up | down) != 0) _counters.CountPulses(start, up, down);
             // Reading back only the pulsed blocks pays when few are: a dense update reads the chunk in one pass.
-            if (_reader.ReadsPulsedOnly && 2 * (found.Pulsed.Length + (whole < n ? 1 : 0)) < (n + 15) / 16)
+            if (_reader.ReadsPulsedOnly && 2 * (found.Pulsed.Length + (n % 16 != 0 ? 1 : 0)) < (n + 15) / 16)
             {
-                FireAndCount(pulses, widths, start, s, found);
                 _reader.ReadPulsedBlocks(weights.Slice(start, n), start, found.Pulsed);
                 return;
             }
-            FireAndCount(pulses, widths, start, s, found);
             if (Pair == PairMode.OneSided)
             {
                 long refreshed = _mapping.Refresh(_state, start, n);
@@ -164,16 +222,11 @@ internal sealed class DeviceArray : ISynapseArray
         _reader.Read(weights.Slice(start, n), start, s);
     }
 
-    private void FireAndCount(Span<float> pulses, ReadOnlySpan<float> widths, int start, DeviceScratch s, PulsedBlocks found)
-    {
-        var (up, down) = _pulses.Fire(pulses, widths, start, s, found);
-        if ((up | down) != 0) _counters.CountPulses(start, up, down);
-    }
-
     /// <summary>All weights as currently read (used once at creation, and by tools).</summary>
     public void ReadAll(Span<float> weights)
     {
         var s = DeviceScratch.ForThread;
+        s.Current = s.Stages[0];
         for (int start = 0; start < Count; start += ChunkSize)
         {
             int n = Math.Min(ChunkSize, Count - start);

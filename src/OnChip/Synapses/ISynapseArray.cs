@@ -32,10 +32,41 @@ internal interface ISynapseArray
     void Apply(Span<float> weights, ReadOnlySpan<float> requested, int start);
 
     /// <summary>
+    /// <see cref="Apply"/> for elements [from, to), with the requested changes pulled from <paramref name="changes"/> a
+    /// chunk at a time (into <paramref name="scratch"/>, at least <see cref="UpdateChunk"/> long, where the storage
+    /// needs it): the storage chooses the order of the work, so a device array plans one chunk while the one before is
+    /// fired. <paramref name="from"/> is a multiple of <see cref="UpdateChunk"/>. The same results as chunk-by-chunk
+    /// <see cref="Apply"/> calls.
+    /// </summary>
+    void ApplyRange(Span<float> weights, int from, int to, IChangeSource changes, Span<float> scratch) =>
+        ApplyInChunks(this, weights, from, to, changes, scratch);
+
+    /// <summary><see cref="ApplyRange"/> as one <see cref="Apply"/> per chunk.</summary>
+    static void ApplyInChunks(ISynapseArray storage, Span<float> weights, int from, int to, IChangeSource changes, Span<float> scratch)
+    {
+        for (int offset = from; offset < to; offset += UpdateChunk)
+        {
+            var requested = scratch[..Math.Min(UpdateChunk, to - offset)];
+            changes.Changes(offset, requested);
+            storage.Apply(weights, requested, offset);
+        }
+    }
+
+    /// <summary>
     /// Serves the weights for a product with <paramref name="vectors"/> input vectors (a matrix–vector product per
     /// vector, or a bias added to each) and counts them as reads if reading costs anything: the one way products
     /// reach the stored weights (through <c>Parameter.Read</c>), so the storage counts every read itself. Returns
     /// <paramref name="weights"/>, the parameter's value buffer as <see cref="Apply"/> left it. Called concurrently.
     /// </summary>
     Matrix Read(Matrix weights, long vectors);
+}
+
+/// <summary>Where a storage pulls the requested changes from (<see cref="ISynapseArray.ApplyRange"/>): an optimizer's step of one tensor.</summary>
+internal interface IChangeSource
+{
+    /// <summary>Writes the requested change of elements [offset, offset + requested.Length).</summary>
+    void Changes(int offset, Span<float> requested);
+
+    /// <summary>Asks the cache for what <see cref="Changes"/> will read for elements [offset, offset + count), ahead of the call.</summary>
+    void Prefetch(int offset, int count);
 }

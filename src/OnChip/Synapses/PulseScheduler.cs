@@ -43,11 +43,13 @@ internal sealed partial class PulseScheduler
     /// <summary>
     /// Applies the signed pulse counts <paramref name="pulses"/>, clipped to <see cref="MaxPulsesPerUpdate"/>, with
     /// their widths to the devices of the chunk at <paramref name="start"/>; <paramref name="found"/> lists their whole
-    /// blocks (<see cref="PulsedBlocks.ListClipped"/>). Returns the device pulses fired, potentiating and depressing.
+    /// blocks (<see cref="PulsedBlocks.ListClipped"/>), <paramref name="following"/> those of the chunk fired next (a
+    /// hint for the cache). Returns the device pulses fired, potentiating and depressing.
     /// </summary>
-    public (long Up, long Down) Fire(Span<float> pulses, ReadOnlySpan<float> widths, int start, DeviceScratch s, PulsedBlocks found)
+    public (long Up, long Down) Fire(Span<float> pulses, ReadOnlySpan<float> widths, int start, DeviceScratch s, PulsedBlocks found,
+        FollowingBlocks following = default)
     {
-        if (_model.FiresTrains) return FireTrains(pulses, widths, start, s, found);
+        if (_model.FiresTrains) return FireTrains(pulses, widths, start, s, found, following);
         int n = pulses.Length;
         var direction = s.Direction.AsSpan(0, n);
         int active = Directions(pulses, direction, MaxPulsesPerUpdate, out int rising);
@@ -76,7 +78,8 @@ internal sealed partial class PulseScheduler
     /// of a one-sided pair differ, and each is listed anew.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private (long Up, long Down) FireTrains(Span<float> counts, ReadOnlySpan<float> widths, int start, DeviceScratch s, PulsedBlocks found)
+    private (long Up, long Down) FireTrains(Span<float> counts, ReadOnlySpan<float> widths, int start, DeviceScratch s, PulsedBlocks found,
+        FollowingBlocks following)
     {
         int n = counts.Length;
         bool listed = _mapping.Pair != PairMode.OneSided;
@@ -84,7 +87,7 @@ internal sealed partial class PulseScheduler
         var opposite = s.Opposite.AsSpan(0, n);
         var plusCounts = _mapping.Side(counts, minusSide: false, opposite);
         var (pulses, rising) = listed
-            ? _model.PulseTrains(_state.Plus.AsSpan(start, n), plusCounts, widths, plusDevices, offset, s.Random, n >= 16 ? found : null)
+            ? _model.PulseTrains(_state.Plus.AsSpan(start, n), plusCounts, widths, plusDevices, offset, s.Random, n >= 16 ? found : null, following)
             : _model.PulseTrains(_state.Plus.AsSpan(start, n), plusCounts, widths, plusDevices, offset, s.Random);
         if (_mapping.Pair != PairMode.Single)
         {
