@@ -15,8 +15,6 @@ namespace OnChip.Devices;
 internal sealed class PulsedBlocks
 {
     [ThreadStatic] private static PulsedBlocks? _instance;
-    /// <summary>Blocks summed in 32-bit lanes before widening: 1,024 blocks of counts up to <see cref="MaxCount"/> stay below 2^31.</summary>
-    private const int SumSpan = 1024;
     /// <summary>The most pulses a device takes in one call (device arrays clip to at most this many).</summary>
     public const int MaxCount = 100_000;
     private int[] _pulsed = [], _longer = [];
@@ -82,7 +80,7 @@ internal sealed class PulsedBlocks
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool Scan(ref readonly float counts, int blocks, bool list, int limit)
     {
-        if (_pulsed.Length < blocks) (_pulsed, _longer) = (new int[blocks], new int[blocks]);
+        Reserve(blocks);
         int pulsed = 0, longer = 0;
         long total = 0, rising = 0;
         var bound = Vector512.Create((float)limit);
@@ -91,30 +89,60 @@ internal sealed class PulsedBlocks
         ref int longerList = ref MemoryMarshal.GetArrayDataReference(_longer);
         for (int from = 0; from < blocks; from += SumSpan)
         {
-            // Sums in 32-bit lanes over at most SumSpan blocks (counts within MaxCount cannot overflow them; counts
-            // beyond the limit make garbage sums, and the scan reports them instead).
             var all = Vector512<int>.Zero;
             var up = Vector512<int>.Zero;
             for (int j = from, end = Math.Min(blocks, from + SumSpan); j < end; j++)
             {
                 var count = Vector512.LoadUnsafe(in counts, (nuint)j * 16);
                 within &= Vector512.LessThanOrEqual(Vector512.Abs(count), bound);   // false for a NaN too
-                var signed = Vector512.ConvertToInt32Native(count);
-                var left = Vector512.Abs(signed);
-                all += left;
-                up += Vector512.Max(signed, Vector512<int>.Zero);
-                if (!list) continue;
-                Unsafe.Add(ref pulsedList, pulsed) = j;   // written always, kept only when the block counts
-                pulsed += Vector512.GreaterThanAny(left, Vector512<int>.Zero) ? 1 : 0;
-                Unsafe.Add(ref longerList, longer) = j;
-                longer += Vector512.GreaterThanAny(left, Vector512<int>.One) ? 1 : 0;
+                Tally(count, j, ref all, ref up, ref pulsedList, ref pulsed, ref longerList, ref longer);
             }
-            total += Vector512.Sum(Vector512.WidenLower(all).AsInt64() + Vector512.WidenUpper(all).AsInt64());
-            rising += Vector512.Sum(Vector512.WidenLower(up).AsInt64() + Vector512.WidenUpper(up).AsInt64());
+            total += Sum(all);
+            rising += Sum(up);
         }
-        (_pulsedCount, _longerCount, Pulses, Rising) = list ? (pulsed, longer, total, rising) : (0, 0, total, rising);
+        Found(list ? pulsed : 0, list ? longer : 0, total, rising);
         return within.AsInt32() == Vector512<int>.AllBitsSet;
     }
+
+    /// <summary>Room in the lists for <paramref name="blocks"/> blocks (<see cref="Tally"/> writes them through their first elements).</summary>
+    internal void Reserve(int blocks)
+    {
+        if (_pulsed.Length < Math.Max(blocks, 1)) (_pulsed, _longer) = (new int[Math.Max(blocks, 1)], new int[Math.Max(blocks, 1)]);
+    }
+
+    /// <summary>The lists' first elements (after <see cref="Reserve"/>).</summary>
+    internal ref int PulsedList => ref MemoryMarshal.GetArrayDataReference(_pulsed);
+    internal ref int LongerList => ref MemoryMarshal.GetArrayDataReference(_longer);
+
+    /// <summary>
+    /// Block <paramref name="block"/>'s 16 whole counts into the lists and the 32-bit lane sums, without a branch (see
+    /// <see cref="Find"/>): the step of a scan, and of a strategy that lists its counts as it writes them
+    /// (<see cref="Programming.ProgrammingStrategy.PlanListed"/>). Sums over at most <see cref="SumSpan"/> blocks of
+    /// counts within <see cref="MaxCount"/> cannot overflow.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void Tally(Vector512<float> counts, int block, ref Vector512<int> all, ref Vector512<int> up,
+        ref int pulsedList, ref int pulsed, ref int longerList, ref int longer)
+    {
+        var signed = Vector512.ConvertToInt32Native(counts);
+        var left = Vector512.Abs(signed);
+        all += left;
+        up += Vector512.Max(signed, Vector512<int>.Zero);
+        Unsafe.Add(ref pulsedList, pulsed) = block;   // written always, kept only when the block counts
+        pulsed += Vector512.GreaterThanAny(left, Vector512<int>.Zero) ? 1 : 0;
+        Unsafe.Add(ref longerList, longer) = block;
+        longer += Vector512.GreaterThanAny(left, Vector512<int>.One) ? 1 : 0;
+    }
+
+    /// <summary>The blocks that fit one set of 32-bit lane sums in <see cref="Tally"/>.</summary>
+    internal const int SumSpan = 1024;
+
+    /// <summary>A set of lane sums, widened and added.</summary>
+    internal static long Sum(Vector512<int> lanes) => Vector512.Sum(Vector512.WidenLower(lanes).AsInt64() + Vector512.WidenUpper(lanes).AsInt64());
+
+    /// <summary>Sets the lists' lengths and the totals.</summary>
+    internal void Found(int pulsed, int longer, long total, long rising) =>
+        (_pulsedCount, _longerCount, Pulses, Rising) = (pulsed, longer, total, rising);
 
     /// <summary><paramref name="count"/> standard normals (and 16 values of slack for whole-vector reads).</summary>
     public ReadOnlySpan<float> Normals(long count, ChunkRandom random)

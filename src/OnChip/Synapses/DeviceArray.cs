@@ -182,9 +182,8 @@ internal sealed class DeviceArray : ISynapseArray
             return;
         }
         var pulses = stage.Pulses.AsSpan(0, n);
-        _strategy.Plan(requested, start, NominalChange, PulseWidth, pulses, Widths(stage), stage.Random, s.C.AsSpan(0, n));
-        // One scan of the planned counts serves the firing and the read-back: it clips them and lists the pulsed blocks.
-        stage.Found.ListClipped(pulses, MaxPulsesPerUpdate);
+        // The planned counts, clipped and their pulsed blocks listed (the firing and the read-back use the list).
+        _strategy.PlanListed(requested, start, NominalChange, PulseWidth, pulses, Widths(stage), stage.Random, s.C.AsSpan(0, n), stage.Found, MaxPulsesPerUpdate);
         int whole = n / 16 * 16;
         if (whole < n) PulsedBlocks.Clip(pulses[whole..], MaxPulsesPerUpdate);
     }

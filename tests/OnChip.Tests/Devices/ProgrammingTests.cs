@@ -330,6 +330,41 @@ public class ProgrammingTests
     }
 
     /// <summary>
+    /// Mixed precision clips and lists its counts as it writes them; that equals planning and then scanning the counts
+    /// (<see cref="PulsedBlocks.ListClipped"/>): the same counts, accumulators, lists and totals, with counts beyond the
+    /// limit, a partial last block and a length that leaves lanes to the one-lane code.
+    /// </summary>
+    [Theory]
+    [InlineData(2048)]
+    [InlineData(2100)]
+    [InlineData(37)]
+    [InlineData(8)]
+    public void Mixed_precision_lists_its_counts_as_a_scan_would(int n)
+    {
+        var (listing, scanned) = (new MixedPrecisionProgramming(1.5f), new MixedPrecisionProgramming(1.5f));
+        listing.Attach(n);
+        scanned.Attach(n);
+        var rng = new Rng(21);
+        bool clipped = false;
+        for (int step = 0; step < 5; step++)
+        {
+            var requested = Enumerable.Range(0, n).Select(i => rng.NextInt(i % 7 == 0 ? 1 : 4) == 0 ? (float)(3 * rng.NextGaussian() * (i % 7 == 0 ? 40 : 1)) : 0f).ToArray();
+            var (a, b) = (new float[n], new float[n]);
+            var (foundA, foundB) = (new PulsedBlocks(), new PulsedBlocks());
+            listing.PlanListed(requested, 0, 1f, 1f, a, new float[n], new ChunkRandom(), new float[n], foundA, limit: 30);
+            scanned.Plan(requested, 0, 1f, 1f, b, new float[n], new ChunkRandom(), new float[n]);
+            foundB.ListClipped(b, limit: 30);
+            Assert.Equal(b[..(n / 16 * 16)], a[..(n / 16 * 16)]);
+            Assert.Equal(foundB.Pulsed.ToArray(), foundA.Pulsed.ToArray());
+            Assert.Equal(foundB.Longer.ToArray(), foundA.Longer.ToArray());
+            Assert.Equal((foundB.Pulses, foundB.Rising), (foundA.Pulses, foundA.Rising));
+            Assert.Equal(scanned.StateBuffers[0], listing.StateBuffers[0]);
+            clipped |= a[..(n / 16 * 16)].Any(c => MathF.Abs(c) == 30f);
+        }
+        Assert.Equal(n >= 16, clipped);   // whole blocks had counts beyond the limit
+    }
+
+    /// <summary>
     /// A strategy of one pulse at most (sign) counts what the model fired: one pulse per non-zero request, on one device, both devices of a pair, or the side of a one-sided pair.
     /// </summary>
     [Theory]

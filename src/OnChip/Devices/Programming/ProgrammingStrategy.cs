@@ -44,6 +44,18 @@ internal abstract class ProgrammingStrategy
     public abstract void Plan(ReadOnlySpan<float> requested, int start, float nominal, float width,
         Span<float> pulses, Span<float> widths, ChunkRandom random, Span<float> scratch);
 
+    /// <summary>
+    /// <see cref="Plan"/>, then the whole blocks of the counts clipped to ±<paramref name="limit"/> and listed in
+    /// <paramref name="found"/> (<see cref="PulsedBlocks.ListClipped"/>; a partial last block is left to the caller).
+    /// Strategies that write their counts 16 at a time may clip and list them as they write them, saving a pass.
+    /// </summary>
+    public virtual void PlanListed(ReadOnlySpan<float> requested, int start, float nominal, float width, Span<float> pulses,
+        Span<float> widths, ChunkRandom random, Span<float> scratch, PulsedBlocks found, int limit)
+    {
+        Plan(requested, start, nominal, width, pulses, widths, random, scratch);
+        found.ListClipped(pulses[..requested.Length], limit);
+    }
+
     public static IReadOnlyList<string> Names { get; } =
         ["exact", "pulse-round", "pulse-stochastic", "pulse-train", "sign", "rprop", "mixed-precision", "flip"];
 

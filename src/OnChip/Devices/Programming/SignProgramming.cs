@@ -152,44 +152,80 @@ internal sealed class MixedPrecisionProgramming(float threshold) : ProgrammingSt
 
     private float Unit(float nominal) => Threshold * nominal / Levels;
 
+    public override void Plan(ReadOnlySpan<float> requested, int start, float nominal, float width, Span<float> pulses, Span<float> widths, ChunkRandom random, Span<float> scratch) =>
+        Accumulate(requested, start, nominal, pulses, found: null, 0);
+
+    /// <summary>The transfers, clipped and listed as they are written (one pass over the counts instead of two).</summary>
+    public override void PlanListed(ReadOnlySpan<float> requested, int start, float nominal, float width, Span<float> pulses,
+        Span<float> widths, ChunkRandom random, Span<float> scratch, PulsedBlocks found, int limit)
+    {
+        if (limit > PulsedBlocks.MaxCount) throw new ArgumentOutOfRangeException(nameof(limit), $"at most {PulsedBlocks.MaxCount} pulses per device in one call");
+        if (requested.Length / 16 > PulsedBlocks.SumSpan) base.PlanListed(requested, start, nominal, width, pulses, widths, random, scratch, found, limit);
+        else Accumulate(requested, start, nominal, pulses, found, limit);
+    }
+
+    /// <summary>Accumulates and transfers; with <paramref name="found"/>, also clips the counts to ±<paramref name="limit"/> and lists their whole blocks.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public override void Plan(ReadOnlySpan<float> requested, int start, float nominal, float width, Span<float> pulses, Span<float> widths, ChunkRandom random, Span<float> scratch)
+    private void Accumulate(ReadOnlySpan<float> requested, int start, float nominal, Span<float> pulses, PulsedBlocks? found, int limit)
     {
         int n = requested.Length, i = 0;
         var accumulator = Codes.Slice(start, n);
         if (pulses.Length < n) throw new ArgumentException("pulses is shorter than the request");
-        float unit = Unit(nominal), perUnit = Levels / (Threshold * nominal), limit = Threshold * nominal;
+        float unit = Unit(nominal), perUnit = Levels / (Threshold * nominal), threshold = Threshold * nominal;
         ref short acc = ref MemoryMarshal.GetReference(accumulator);
         ref float req = ref MemoryMarshal.GetReference(requested);
         ref float planned = ref MemoryMarshal.GetReference(pulses);
         PrefetchFollowing(start + n, n);
+        bool listing = found is not null;
+        found?.Reserve(n / 16);
+        ref int pulsedList = ref listing ? ref found!.PulsedList : ref Unsafe.NullRef<int>();
+        ref int longerList = ref listing ? ref found!.LongerList : ref Unsafe.NullRef<int>();
+        int pulsed = 0, longer = 0;
+        var (all, up) = (Vector512<int>.Zero, Vector512<int>.Zero);   // at most SumSpan blocks: one set of lane sums
+        var most = Vector512.Create((float)limit);
         if (Vector512.IsHardwareAccelerated)
         {
             var step = Vector512.Create(nominal);
-            var threshold = Vector512.Create(limit);
+            var reach = Vector512.Create(threshold);
             var u = Vector512.Create(unit);
             var toCodes = Vector512.Create(perUnit);
-            var most = Vector512.Create(Levels);
+            var levels = Vector512.Create(Levels);
             for (; i <= n - 32; i += 32)
             {
                 var codes = Vector512.LoadUnsafe(ref acc, (nuint)i);
                 var (low, high) = Vector512.Widen(codes);
-                var lower = Transfer(Vector512.ConvertToSingle(low), Vector512.LoadUnsafe(ref req, (nuint)i), step, threshold, u, toCodes, most, out var wholeLow);
-                var upper = Transfer(Vector512.ConvertToSingle(high), Vector512.LoadUnsafe(ref req, (nuint)i + 16), step, threshold, u, toCodes, most, out var wholeHigh);
+                var lower = Transfer(Vector512.ConvertToSingle(low), Vector512.LoadUnsafe(ref req, (nuint)i), step, reach, u, toCodes, levels, out var wholeLow);
+                var upper = Transfer(Vector512.ConvertToSingle(high), Vector512.LoadUnsafe(ref req, (nuint)i + 16), step, reach, u, toCodes, levels, out var wholeHigh);
+                if (listing)
+                {
+                    wholeLow = Vector512.MinNative(Vector512.MaxNative(wholeLow, -most), most);
+                    wholeHigh = Vector512.MinNative(Vector512.MaxNative(wholeHigh, -most), most);
+                    PulsedBlocks.Tally(wholeLow, i / 16, ref all, ref up, ref pulsedList, ref pulsed, ref longerList, ref longer);
+                    PulsedBlocks.Tally(wholeHigh, i / 16 + 1, ref all, ref up, ref pulsedList, ref pulsed, ref longerList, ref longer);
+                }
                 wholeLow.StoreUnsafe(ref planned, (nuint)i);
                 wholeHigh.StoreUnsafe(ref planned, (nuint)i + 16);
                 Vector512.Narrow(Vector512.ConvertToInt32(lower), Vector512.ConvertToInt32(upper)).StoreUnsafe(ref acc, (nuint)i);
             }
         }
-        for (; i < n; i++)
+        for (int j = i; j < n; j++)
         {
             // The same arithmetic in one lane.
-            float chi = Unsafe.Add(ref acc, i) * unit + Unsafe.Add(ref req, i);
-            float count = MathF.Abs(chi) >= limit ? MathF.Truncate(chi / nominal) : 0f;
+            float chi = Unsafe.Add(ref acc, j) * unit + Unsafe.Add(ref req, j);
+            float count = MathF.Abs(chi) >= threshold ? MathF.Truncate(chi / nominal) : 0f;
             float code = Math.Clamp(MathF.Round((chi - count * nominal) * perUnit), -Levels, Levels);
-            Unsafe.Add(ref acc, i) = (short)code;
-            Unsafe.Add(ref planned, i) = count;
+            Unsafe.Add(ref acc, j) = (short)code;
+            Unsafe.Add(ref planned, j) = count;
         }
+        if (!listing) return;
+        for (int block = i / 16; block < n / 16; block++)
+        {
+            // The whole blocks the lanes above wrote, clipped like the others.
+            var counts = Vector512.MinNative(Vector512.MaxNative(Vector512.LoadUnsafe(ref planned, (nuint)block * 16), -most), most);
+            counts.StoreUnsafe(ref planned, (nuint)block * 16);
+            PulsedBlocks.Tally(counts, block, ref all, ref up, ref pulsedList, ref pulsed, ref longerList, ref longer);
+        }
+        found!.Found(pulsed, longer, PulsedBlocks.Sum(all), PulsedBlocks.Sum(up));
     }
 
     /// <summary>
