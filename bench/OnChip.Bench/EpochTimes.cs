@@ -51,9 +51,11 @@ internal sealed class EpochTimes
 
     private static double[] Steady(List<double> values) => values.Skip(1).Order().ToArray();
 
+    /// <summary>The median of the epochs after the first: the mean of the middle two for an even count (two epochs: their mean, not the slower).</summary>
     private static double Median(List<double> values)
     {
         var steady = Steady(values);
-        return steady[steady.Length / 2];
+        int m = steady.Length / 2;
+        return steady.Length % 2 == 1 ? steady[m] : 0.5 * (steady[m - 1] + steady[m]);
     }
 }
