@@ -60,6 +60,6 @@ static void PrintUsage()
     Console.Error.WriteLine("  pulse-kernel [--device ernoult-nonlinear] [--pulses 1] [--density 1] [--requests S] [--clustered false] [--stream M] [--patterns K] [--reps 20000]   ns per device of one pulse-train call on a cache-resident chunk (device arithmetic alone)");
     Console.Error.WriteLine("  conv [--rule ep-symmetric] [--threads N] [--reps 3] [--examples 1000] [--update-order sync|async] [--model model.onchip] [any conv option]   seconds of conv-net training per 1,000 examples, GFLOP/s of a relaxation step");
     Console.Error.WriteLine("  conv-parts [--reps 20] [--chunk 8]   ms of each kernel of a conv layer's relaxation step, one thread");
-    Console.Error.WriteLine("  resistive [--epochs 4] [--threads N] [--stages true] [--batches 1000] [--cpu true] [any train option]   seconds per epoch of the published DRN-1H Fashion-MNIST protocol (or µs per batch of each stage; --cpu true: thread CPU time, with --threads 1)");
+    Console.Error.WriteLine("  resistive [--epochs 4] [--threads N] [--stages true] [--batches 1000] [--cpu true] [--against-ideal true] [any train option]   seconds per epoch of the published DRN-1H Fashion-MNIST protocol (or µs per batch of each stage; --cpu true: thread CPU time, with --threads 1; --against-ideal: a device run and an ideal one take turns, with their ratio)");
     Console.Error.WriteLine("  gemm [reps] [--isa scalar|avx2|avx512] [--shape NAME]   GFLOP/s of Gemm.Multiply on the training shapes");
 }
