@@ -48,7 +48,7 @@ internal sealed class Adam : Optimizer
     {
         var p = Parameters[index];
         PrefetchLines(p.Grad.Data, offset, count);
-        PrefetchLines(p.Value.Data, offset, count);
+        if (WeightDecay != 0f) PrefetchLines(p.Value.Data, offset, count);
         PrefetchLines(_m[index], offset, count);
         PrefetchLines(_v[index], offset, count);
     }
@@ -72,10 +72,11 @@ internal sealed class Adam : Optimizer
             var vb2 = Vector512.Create(b2); var vc2 = Vector512.Create(c2);
             var vwd = Vector512.Create(wd); var veps = Vector512.Create(eps);
             var vroot = Vector512.Create(root); var vstep = Vector512.Create(step);
+            bool decay = wd != 0f;   // without weight decay the weights are not read: one stream fewer
             for (; i <= count - Vector512<float>.Count; i += Vector512<float>.Count)
             {
                 nuint e = (nuint)(offset + i);
-                var grad = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w, e), vwd, Vector512.LoadUnsafe(ref g, e));
+                var grad = decay ? Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w, e), vwd, Vector512.LoadUnsafe(ref g, e)) : Vector512.LoadUnsafe(ref g, e);
                 var mi = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref m, e), vb1, grad * vc1);
                 var vi = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref v, e), vb2, grad * grad * vc2);
                 mi.StoreUnsafe(ref m, e);
@@ -87,7 +88,7 @@ internal sealed class Adam : Optimizer
         for (; i < count; i++)
         {
             int e = offset + i;
-            float grad = MathF.FusedMultiplyAdd(Unsafe.Add(ref w, e), wd, Unsafe.Add(ref g, e));
+            float grad = wd != 0f ? MathF.FusedMultiplyAdd(Unsafe.Add(ref w, e), wd, Unsafe.Add(ref g, e)) : Unsafe.Add(ref g, e);
             float mi = MathF.FusedMultiplyAdd(Unsafe.Add(ref m, e), b1, grad * c1);
             float vi = MathF.FusedMultiplyAdd(Unsafe.Add(ref v, e), b2, grad * grad * c2);
             Unsafe.Add(ref m, e) = mi;
