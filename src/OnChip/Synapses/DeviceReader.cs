@@ -65,7 +65,7 @@ internal sealed class DeviceReader
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void ReadPulsedBlocks(Span<float> weights, int start, ReadOnlySpan<int> blocks)
     {
-        foreach (int block in blocks) _mapping.ToWeights(_state, start + 16 * block, weights.Slice(16 * block, 16));
+        _mapping.ToWeights(_state, start, weights, blocks);
         int whole = weights.Length / 16 * 16;
         if (whole < weights.Length) _mapping.ToWeights(_state, start + whole, weights[whole..]);
     }

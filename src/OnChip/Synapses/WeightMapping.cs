@@ -95,6 +95,39 @@ internal sealed class WeightMapping
     }
 
     /// <summary>
+    /// <see cref="ToWeights(DeviceState, int, Span{float})"/> for the listed blocks of 16 weights of
+    /// [start, start + weights.Length) only, in one loop (the same arithmetic): an update's read-back of the scattered
+    /// blocks it pulsed, without a call per block.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void ToWeights(DeviceState state, int start, Span<float> weights, ReadOnlySpan<int> blocks)
+    {
+        int n = weights.Length;
+        ref float target = ref MemoryMarshal.GetReference(weights);
+        ref float plus = ref MemoryMarshal.GetReference(state.Plus.AsSpan(start, n));
+        var scale = Vector512.Create(Scale);
+        if (Pair == PairMode.Single)
+        {
+            var shift = Vector512.Create(-Reference);
+            foreach (int block in blocks)
+            {
+                nuint k = (nuint)block * 16;
+                if ((int)k + 16 > n) throw new ArgumentOutOfRangeException(nameof(blocks), "a listed block is past the weights");
+                var w = (Vector512.LoadUnsafe(ref plus, k) + shift) * scale;
+                (IsConductance ? Vector512.MaxNative(w, Vector512<float>.Zero) : w).StoreUnsafe(ref target, k);
+            }
+            return;
+        }
+        ref float minus = ref MemoryMarshal.GetReference(state.Minus.AsSpan(start, n));
+        foreach (int block in blocks)
+        {
+            nuint k = (nuint)block * 16;
+            if ((int)k + 16 > n) throw new ArgumentOutOfRangeException(nameof(blocks), "a listed block is past the weights");
+            ((Vector512.LoadUnsafe(ref plus, k) - Vector512.LoadUnsafe(ref minus, k)) * scale).StoreUnsafe(ref target, k);
+        }
+    }
+
+    /// <summary>
     /// The signed pulses one device of the weight takes for the weight's signed pulses: a single device or g⁺ of a
     /// pair takes them as they are, g⁻ of a pair the opposite; of a one-sided pair (potentiation only), g⁺ takes the
     /// positive ones and g⁻ the magnitude of the negative ones. Written to <paramref name="buffer"/> when they differ.
