@@ -31,6 +31,11 @@ public class ResumeTests : IDisposable
          "--optim", "sgd", "--lr", "0.05", "--train-limit", "4000", "--test-limit", "500", "--threads", "2"];
     /// <summary>Epochs of the runs that are killed or interrupted: enough that the signal always lands mid-run.</summary>
     private const int KillEpochs = 6;
+    /// <summary>
+    /// The interrupted run's epochs: an epoch of these settings takes about 0.1 s on an idle machine, and SIGINT is sent
+    /// after the first checkpoint; 16 leave more than a second for it to land even when the machine is busy.
+    /// </summary>
+    private const int SigintEpochs = 16;
     private readonly string _dir = Directory.CreateTempSubdirectory("onchip-resume-").FullName;
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
@@ -75,10 +80,10 @@ public class ResumeTests : IDisposable
     [Fact]
     public void Sigint_finishes_the_batch_checkpoints_and_says_how_to_resume()
     {
-        string reference = Reference(Settings(KillEpochs));
+        string reference = Reference(Settings(SigintEpochs));
         string run = Path.Combine(_dir, "interrupted");
         var output = new System.Text.StringBuilder();
-        using (var child = StartChild(run, Settings(KillEpochs)))
+        using (var child = StartChild(run, Settings(SigintEpochs)))
         {
             child.OutputDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
             ChildRuns.WaitForCheckpoint(run, child);
