@@ -42,15 +42,7 @@ internal sealed class RbmJob(RbmConfig config) : TrainingJob
     /// <summary>The resolved configuration an <c>onchip rbm train</c> run directory was started with.</summary>
     public static RbmConfig ReadConfig(string directory)
     {
-        string path = Path.Combine(directory, RunDirectory.ConfigFileName);
-        if (!Directory.Exists(directory)) throw new UserFacingException($"{directory}: no such run directory");
-        if (!File.Exists(path)) throw new UserFacingException($"{directory}: not a run directory (no {RunDirectory.ConfigFileName})");
-        RbmConfig config;
-        try { config = ConfigFile.Apply(path, RbmConfig.Keys, new RbmConfig()); }
-        catch (ConfigException e)
-        {
-            throw new UserFacingException($"{directory}: not an onchip rbm train run ({e.Message}); an onchip train run resumes with onchip train --resume");
-        }
+        var config = RunDirectory.ReadConfig(directory, RbmConfig.Keys, new RbmConfig(), "rbm train", "train");
         config.Shared.Out = directory;
         return config;
     }

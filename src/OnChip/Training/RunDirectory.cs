@@ -1,4 +1,5 @@
 using System.Globalization;
+using OnChip.Configuration;
 
 namespace OnChip.Training;
 
@@ -27,6 +28,23 @@ public sealed class RunDirectory
     public string ModelPath => System.IO.Path.Combine(Path, ModelFileName);
     /// <summary>A file of the run directory.</summary>
     public string FilePath(string name) => System.IO.Path.Combine(Path, name);
+
+    /// <summary>
+    /// The resolved configuration an <c>onchip COMMAND</c> run directory was started with, read with that command's
+    /// keys; a directory of another command's run (<paramref name="otherCommand"/>) is refused with a pointer to it.
+    /// </summary>
+    internal static TConfig ReadConfig<TConfig>(string directory, IReadOnlyList<ConfigKey<TConfig>> keys, TConfig defaults,
+        string command, string otherCommand)
+    {
+        string path = System.IO.Path.Combine(directory, ConfigFileName);
+        if (!Directory.Exists(directory)) throw new UserFacingException($"{directory}: no such run directory");
+        if (!File.Exists(path)) throw new UserFacingException($"{directory}: not a run directory (no {ConfigFileName})");
+        try { return ConfigFile.Apply(path, keys, defaults); }
+        catch (ConfigException e)
+        {
+            throw new UserFacingException($"{directory}: not an onchip {command} run ({e.Message}); an onchip {otherCommand} run resumes with onchip {otherCommand} --resume");
+        }
+    }
 
     /// <summary>Creates the run directory (default runs/&lt;timestamp&gt;); refuses one that already holds a run.</summary>
     public static RunDirectory Create(string? requested) => Create(requested, "", [MetricsFileName, ModelFileName]);

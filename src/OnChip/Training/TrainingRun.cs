@@ -38,15 +38,7 @@ public static class TrainingRun
     /// <summary>The resolved configuration a run directory was started with.</summary>
     public static TrainingConfig ReadConfig(string directory)
     {
-        string path = Path.Combine(directory, RunDirectory.ConfigFileName);
-        if (!Directory.Exists(directory)) throw new UserFacingException($"{directory}: no such run directory");
-        if (!File.Exists(path)) throw new UserFacingException($"{directory}: not a run directory (no {RunDirectory.ConfigFileName})");
-        TrainingConfig config;
-        try { config = ConfigFile.Apply(path, TrainingConfig.Keys, new TrainingConfig()); }
-        catch (ConfigException e)
-        {
-            throw new UserFacingException($"{directory}: not an onchip train run ({e.Message}); an onchip rbm train run resumes with onchip rbm train --resume");
-        }
+        var config = RunDirectory.ReadConfig(directory, TrainingConfig.Keys, new TrainingConfig(), "train", "rbm train");
         config.Out = directory;
         return config;
     }
