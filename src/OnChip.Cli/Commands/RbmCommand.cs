@@ -27,16 +27,8 @@ internal static class RbmCommand
     {
         var command = new Command("train", "Train an RBM (default: discriminative RBM 784+10-300, CD-1, batch 100, 30 epochs) on the shared training loop and save config.yaml, metrics.jsonl, model.onchip, filters.json and checkpoints in a run directory.");
         var options = new ConfigOptions<RbmConfig>(command, RbmConfig.Keys, new RbmConfig(), "read settings from a YAML file (keys as the option names); flags given here override it");
-        var resume = new Option<string>("--resume") { Description = "continue an interrupted run from its latest checkpoint (only --epochs and --threads may be given with it)", HelpName = "RUN_DIR" };
-        command.Options.Add(resume);
-        command.SetAction(parse => CliErrors.Guard(error, () =>
-        {
-            if (parse.GetValue(resume) is not string directory) return Execute(options.Resolve(parse, new RbmConfig()), output, error, resuming: false);
-            var given = options.ExplicitKeys(parse).Except(["epochs", "threads"]).ToArray();
-            if (given.Length > 0 || parse.GetValue(options.ConfigFileOption) is not null)
-                throw new ConfigException($"--resume: the run keeps its own configuration; only --epochs and --threads may be given (got --{(given.Length > 0 ? given[0] : "config")})");
-            return Execute(options.Resolve(parse, RbmJob.ReadConfig(directory)), output, error, resuming: true);
-        }));
+        ResumableRun.SetAction(command, options, () => new RbmConfig(), RbmJob.ReadConfig,
+            (config, resuming) => Execute(config, output, error, resuming), error);
         return command;
     }
 
@@ -67,17 +59,7 @@ internal static class RbmCommand
             output.WriteLine($"test error: {100 * testError:F2}% (accuracy {100 * last.TestAccuracy:F2}%) after {last.Epoch} epoch(s); " +
                              $"reconstruction error {recon:F4}; {last.EpochSeconds:F2} s per epoch");
         }
-        else if (resuming && !outcome.Interrupted)
-        {
-            output.WriteLine($"the run already has its {outcome.CompletedEpochs} epoch(s); nothing to do (give --epochs N to train further)");
-        }
-        output.WriteLine($"run saved in {outcome.Directory.Path}");
-        if (outcome.Interrupted)
-        {
-            output.WriteLine($"interrupted after {outcome.CompletedEpochs} complete epoch(s); checkpoint saved. Resume with: onchip rbm train --resume {outcome.Directory.Path}");
-            return CliErrors.Interrupted;
-        }
-        return 0;
+        return ResumableRun.Finish(output, outcome, resuming, "onchip rbm train");
     }
 
     private static Command CreateEval(TextWriter output, TextWriter error)

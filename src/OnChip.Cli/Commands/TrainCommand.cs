@@ -13,17 +13,8 @@ internal static class TrainCommand
     {
         var command = new Command("train", "Train an energy-based network (EP and variants) and save config.yaml, metrics.jsonl and model.onchip in a run directory.");
         var options = new ConfigOptions<TrainingConfig>(command, TrainingConfig.Keys, new TrainingConfig(), "read settings from a YAML file (keys as the option names); flags given here override it");
-        var resume = new Option<string>("--resume") { Description = "continue an interrupted run from its latest checkpoint (only --epochs and --threads may be given with it)", HelpName = "RUN_DIR" };
-        command.Options.Add(resume);
-        command.SetAction(parse => CliErrors.Guard(error, () =>
-        {
-            if (parse.GetValue(resume) is not string directory) return Execute(options.Resolve(parse, new TrainingConfig()), output, error, resuming: false);
-            var given = options.ExplicitKeys(parse).Except(["epochs", "threads"]).ToArray();
-            if (given.Length > 0 || parse.GetValue(options.ConfigFileOption) is not null)
-                throw new ConfigException($"--resume: the run keeps its own configuration; only --epochs and --threads may be given (got --{(given.Length > 0 ? given[0] : "config")})");
-            var config = options.Resolve(parse, TrainingRun.ReadConfig(directory));
-            return Execute(config, output, error, resuming: true);
-        }));
+        ResumableRun.SetAction(command, options, () => new TrainingConfig(), TrainingRun.ReadConfig,
+            (config, resuming) => Execute(config, output, error, resuming), error);
         return command;
     }
 
@@ -48,17 +39,7 @@ internal static class TrainCommand
             var last = outcome.History[^1];
             output.WriteLine($"test accuracy: {100 * last.TestAccuracy:F2}% after {last.Epoch} epoch(s)  (train {100 * last.TrainAccuracy:F2}%)");
         }
-        else if (resuming && !outcome.Interrupted)
-        {
-            output.WriteLine($"the run already has its {outcome.CompletedEpochs} epoch(s); nothing to do (give --epochs N to train further)");
-        }
-        output.WriteLine($"run saved in {outcome.Directory.Path}");
-        if (outcome.Interrupted)
-        {
-            output.WriteLine($"interrupted after {outcome.CompletedEpochs} complete epoch(s); checkpoint saved. Resume with: onchip train --resume {outcome.Directory.Path}");
-            return CliErrors.Interrupted;
-        }
-        return 0;
+        return ResumableRun.Finish(output, outcome, resuming, "onchip train");
     }
 
     private static string ScheduleText(TrainingConfig config) =>
@@ -68,34 +49,4 @@ internal static class TrainCommand
     /// <summary>The run's data with its limits, as the trainer will see it (the counts are printed before it is built).</summary>
     public static DataSplit LoadData(TrainingConfig config) =>
         DatasetLoader.Load(config.Data).Limit(config.TrainLimit, config.TestLimit);
-}
-
-/// <summary>Ctrl-C / SIGTERM ask the run to stop after the current mini-batch instead of killing it.</summary>
-internal sealed class InterruptHandler : IDisposable
-{
-    private readonly CancellationTokenSource _source = new();
-    private readonly System.Runtime.InteropServices.PosixSignalRegistration _sigint, _sigterm;
-
-    public InterruptHandler()
-    {
-        _sigint = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, Handle);
-        _sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, Handle);
-    }
-
-    public CancellationToken Token => _source.Token;
-
-    private void Handle(System.Runtime.InteropServices.PosixSignalContext context)
-    {
-        if (_source.IsCancellationRequested) return;  // a second signal kills the process as usual
-        context.Cancel = true;
-        Console.Error.WriteLine("stopping after the current mini-batch (press Ctrl-C again to abort)...");
-        _source.Cancel();
-    }
-
-    public void Dispose()
-    {
-        _sigint.Dispose();
-        _sigterm.Dispose();
-        _source.Dispose();
-    }
 }
