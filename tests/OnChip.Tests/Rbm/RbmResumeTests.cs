@@ -72,17 +72,10 @@ public class RbmResumeTests : IDisposable
     {
         string reference = Reference(Device(SigintEpochs));
         string run = Path.Combine(_dir, "interrupted");
-        var output = new System.Text.StringBuilder();
+        string output;
         using (var child = StartChild(run, Device(SigintEpochs)))
-        {
-            child.OutputDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
-            ChildRuns.WaitForCheckpoint(run, child);
-            Thread.Sleep(100);
-            Process.Start("kill", ["-INT", child.Id.ToString()])!.WaitForExit();
-            Assert.True(child.WaitForExit(60_000));
-            Assert.Equal(130, child.ExitCode);
-        }
-        lock (output) Assert.Contains("onchip rbm train --resume", output.ToString());
+            output = ChildRuns.Interrupt(run, child);
+        Assert.Contains("onchip rbm train --resume", output);
         Assert.True(MetricsLog.Read(Path.Combine(run, "metrics.jsonl")).Count < SigintEpochs, "the signal came too late to test anything");
         var (code, _, error) = Run("rbm", "train", "--resume", run);
         Assert.True(code == 0, error);

@@ -44,6 +44,23 @@ internal static class ChildRuns
         }
     }
 
+    /// <summary>
+    /// Sends SIGINT to the child run in <paramref name="run"/> once its first checkpoint is written, requires that it
+    /// stops with exit code 130, and returns what it printed on standard output from the moment this was called.
+    /// </summary>
+    public static string Interrupt(string run, Process process)
+    {
+        var output = new System.Text.StringBuilder();
+        process.OutputDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
+        WaitForCheckpoint(run, process);
+        Thread.Sleep(100);
+        Process.Start("kill", ["-INT", process.Id.ToString()])!.WaitForExit();
+        Assert.True(process.WaitForExit(60_000));
+        process.WaitForExit();   // and the end of its output
+        Assert.Equal(130, process.ExitCode);
+        lock (output) return output.ToString();
+    }
+
     /// <summary>The two runs wrote the same files, byte for byte, and the same metrics lines, timings aside.</summary>
     public static void AssertSameRun(string expected, string actual, params string[] files)
     {

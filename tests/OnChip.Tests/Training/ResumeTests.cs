@@ -82,16 +82,10 @@ public class ResumeTests : IDisposable
     {
         string reference = Reference(Settings(SigintEpochs));
         string run = Path.Combine(_dir, "interrupted");
-        var output = new System.Text.StringBuilder();
+        string output;
         using (var child = StartChild(run, Settings(SigintEpochs)))
-        {
-            child.OutputDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
-            ChildRuns.WaitForCheckpoint(run, child);
-            Thread.Sleep(100);
-            Process.Start("kill", ["-INT", child.Id.ToString()])!.WaitForExit();
-            Assert.True(child.WaitForExit(60_000));
-            Assert.Equal(130, child.ExitCode);
-        }
+            output = ChildRuns.Interrupt(run, child);
+        Assert.Contains("onchip train --resume", output);
         var (code, _, error) = Run("train", "--resume", run);
         Assert.True(code == 0, error);
         AssertSameRun(reference, run);
