@@ -49,12 +49,18 @@ internal sealed class PulsedBlocks
     /// </summary>
     public PulsedBlocks ListClipped(Span<float> counts, int limit)
     {
-        if (limit > MaxCount) throw new ArgumentOutOfRangeException(nameof(limit), $"at most {MaxCount} pulses per device in one call");
+        CheckLimit(limit);
         int blocks = counts.Length / 16;
         if (Scan(in MemoryMarshal.GetReference(counts), blocks, list: true, limit)) return this;
         Clip(counts[..(16 * blocks)], limit);   // rare: a request of more pulses than cross the device's range (or not a number)
         Scan(in MemoryMarshal.GetReference(counts), blocks, list: true, limit);
         return this;
+    }
+
+    /// <summary>A clipping limit is at most <see cref="MaxCount"/> (the lane sums are sized for it).</summary>
+    internal static void CheckLimit(int limit)
+    {
+        if (limit > MaxCount) throw new ArgumentOutOfRangeException(nameof(limit), $"at most {MaxCount} pulses per device in one call");
     }
 
     private PulsedBlocks Checked(ref readonly float counts, int blocks, bool list) => Scan(in counts, blocks, list, MaxCount)

@@ -159,7 +159,7 @@ internal sealed class MixedPrecisionProgramming(float threshold) : ProgrammingSt
     public override void PlanListed(ReadOnlySpan<float> requested, int start, float nominal, float width, Span<float> pulses,
         Span<float> widths, ChunkRandom random, Span<float> scratch, PulsedBlocks found, int limit)
     {
-        if (limit > PulsedBlocks.MaxCount) throw new ArgumentOutOfRangeException(nameof(limit), $"at most {PulsedBlocks.MaxCount} pulses per device in one call");
+        PulsedBlocks.CheckLimit(limit);
         if (requested.Length / 16 > PulsedBlocks.SumSpan) base.PlanListed(requested, start, nominal, width, pulses, widths, random, scratch, found, limit);
         else Accumulate(requested, start, nominal, pulses, found, limit);
     }
