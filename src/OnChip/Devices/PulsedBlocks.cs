@@ -17,7 +17,7 @@ internal sealed class PulsedBlocks
     [ThreadStatic] private static PulsedBlocks? _instance;
     /// <summary>The most pulses a device takes in one call (device arrays clip to at most this many).</summary>
     public const int MaxCount = 100_000;
-    private int[] _pulsed = [], _longer = [];
+    private int[] _pulsed = [], _longer = [], _pulsedMasks = [], _longerMasks = [];
     private float[] _normals = [];
     private int _pulsedCount, _longerCount;
 
@@ -87,57 +87,59 @@ internal sealed class PulsedBlocks
     private bool Scan(ref readonly float counts, int blocks, bool list, int limit)
     {
         Reserve(blocks);
-        int pulsed = 0, longer = 0;
-        long total = 0, rising = 0;
+        long total = 0, net = 0;
         var bound = Vector512.Create((float)limit);
         var within = Vector512<float>.AllBitsSet;
-        ref int pulsedList = ref MemoryMarshal.GetArrayDataReference(_pulsed);
-        ref int longerList = ref MemoryMarshal.GetArrayDataReference(_longer);
+        ref int pulsedMasks = ref PulsedMasks;
+        ref int longerMasks = ref LongerMasks;
         for (int from = 0; from < blocks; from += SumSpan)
         {
-            var all = Vector512<int>.Zero;
-            var up = Vector512<int>.Zero;
+            var (all, signed) = (Vector512<int>.Zero, Vector512<int>.Zero);
             for (int j = from, end = Math.Min(blocks, from + SumSpan); j < end; j++)
             {
                 var count = Vector512.LoadUnsafe(in counts, (nuint)j * 16);
                 within &= Vector512.LessThanOrEqual(Vector512.Abs(count), bound);   // false for a NaN too
-                Tally(count, j, ref all, ref up, ref pulsedList, ref pulsed, ref longerList, ref longer);
+                Tally(count, j, ref all, ref signed, ref pulsedMasks, ref longerMasks);
             }
             total += Sum(all);
-            rising += Sum(up);
+            net += Sum(signed);
         }
-        Found(list ? pulsed : 0, list ? longer : 0, total, rising);
+        Found(list ? blocks : 0, total, net);
         return within.AsInt32() == Vector512<int>.AllBitsSet;
     }
 
-    /// <summary>Room in the lists for <paramref name="blocks"/> blocks (<see cref="Tally"/> writes them through their first elements).</summary>
+    /// <summary>
+    /// Room for <paramref name="blocks"/> blocks: their lane masks (<see cref="Tally"/> writes them through their first
+    /// elements) and the lists, with a vector's slack for the whole-vector stores that make the lists.
+    /// </summary>
     internal void Reserve(int blocks)
     {
-        if (_pulsed.Length < Math.Max(blocks, 1)) (_pulsed, _longer) = (new int[Math.Max(blocks, 1)], new int[Math.Max(blocks, 1)]);
+        int room = (blocks + 15) / 16 * 16 + 16;
+        if (_pulsed.Length < room) (_pulsed, _longer, _pulsedMasks, _longerMasks) = (new int[room], new int[room], new int[room], new int[room]);
     }
 
-    /// <summary>The lists' first elements (after <see cref="Reserve"/>).</summary>
-    internal ref int PulsedList => ref MemoryMarshal.GetArrayDataReference(_pulsed);
-    internal ref int LongerList => ref MemoryMarshal.GetArrayDataReference(_longer);
+    /// <summary>The first elements of the blocks' lane masks (after <see cref="Reserve"/>).</summary>
+    internal ref int PulsedMasks => ref MemoryMarshal.GetArrayDataReference(_pulsedMasks);
+    internal ref int LongerMasks => ref MemoryMarshal.GetArrayDataReference(_longerMasks);
 
     /// <summary>
-    /// Block <paramref name="block"/>'s 16 whole counts into the lists and the 32-bit lane sums, without a branch (see
-    /// <see cref="Find"/>): the step of a scan, and of a strategy that lists its counts as it writes them
-    /// (<see cref="Programming.ProgrammingStrategy.PlanListed"/>). Sums over at most <see cref="SumSpan"/> blocks of
-    /// counts within <see cref="MaxCount"/> cannot overflow.
+    /// Block <paramref name="block"/>'s 16 whole counts into the lane sums (of |count| and of count) and into its two
+    /// lane masks (the pulsed lanes, the lanes of more than one pulse), from which <see cref="Found"/> makes the lists:
+    /// the step of a scan, and of a strategy that lists its counts as it writes them
+    /// (<see cref="Programming.ProgrammingStrategy.PlanListed"/>). A mask is stored, not branched on (training's counts
+    /// are random: a third of the blocks unpulsed, a sixth with more than one round, so branches mispredict often), and
+    /// the lists are made sixteen blocks at a time. Sums over at most <see cref="SumSpan"/> blocks of counts within
+    /// <see cref="MaxCount"/> cannot overflow.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static void Tally(Vector512<float> counts, int block, ref Vector512<int> all, ref Vector512<int> up,
-        ref int pulsedList, ref int pulsed, ref int longerList, ref int longer)
+    internal static void Tally(Vector512<float> counts, int block, ref Vector512<int> all, ref Vector512<int> net, ref int pulsedMasks, ref int longerMasks)
     {
-        var signed = Vector512.ConvertToInt32Native(counts);
+        var signed = Vector512.ConvertToInt32Native(counts);   // whole and within ±MaxCount: exact
         var left = Vector512.Abs(signed);
         all += left;
-        up += Vector512.Max(signed, Vector512<int>.Zero);
-        Unsafe.Add(ref pulsedList, pulsed) = block;   // written always, kept only when the block counts
-        pulsed += Vector512.GreaterThanAny(left, Vector512<int>.Zero) ? 1 : 0;
-        Unsafe.Add(ref longerList, longer) = block;
-        longer += Vector512.GreaterThanAny(left, Vector512<int>.One) ? 1 : 0;
+        net += signed;
+        Unsafe.Add(ref pulsedMasks, block) = (int)(~Vector512.Equals(left, Vector512<int>.Zero)).ExtractMostSignificantBits();
+        Unsafe.Add(ref longerMasks, block) = (int)Vector512.GreaterThan(left, Vector512<int>.One).ExtractMostSignificantBits();
     }
 
     /// <summary>The blocks that fit one set of 32-bit lane sums in <see cref="Tally"/>.</summary>
@@ -146,9 +148,41 @@ internal sealed class PulsedBlocks
     /// <summary>A set of lane sums, widened and added.</summary>
     internal static long Sum(Vector512<int> lanes) => Vector512.Sum(Vector512.WidenLower(lanes).AsInt64() + Vector512.WidenUpper(lanes).AsInt64());
 
-    /// <summary>Sets the lists' lengths and the totals.</summary>
-    internal void Found(int pulsed, int longer, long total, long rising) =>
-        (_pulsedCount, _longerCount, Pulses, Rising) = (pulsed, longer, total, rising);
+    /// <summary>
+    /// The lists of the first <paramref name="blocks"/> blocks' masks (<see cref="Tally"/>; 0 for none) and the totals:
+    /// Σ|count| and Σcount, so that the potentiating pulses are their mean (|c| + c = 2·max(c, 0)).
+    /// </summary>
+    internal void Found(int blocks, long total, long net)
+    {
+        (Pulses, Rising) = (total, (total + net) / 2);
+        _pulsedCount = Compact(_pulsedMasks, blocks, _pulsed);
+        _longerCount = Compact(_longerMasks, blocks, _longer);
+    }
+
+    /// <summary>Writes the indices of the non-zero masks among the first <paramref name="blocks"/>, in order; returns how many.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int Compact(int[] masks, int blocks, int[] list)
+    {
+        int found = 0, b = 0;
+        if (Avx512F.IsSupported)
+        {
+            ref int mask = ref MemoryMarshal.GetArrayDataReference(masks);
+            ref int listed = ref MemoryMarshal.GetArrayDataReference(list);
+            var index = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+            for (; b <= blocks - 16; b += 16, index += Vector512.Create(16))
+            {
+                var set = ~Vector512.Equals(Vector512.LoadUnsafe(ref mask, (nuint)b), Vector512<int>.Zero);
+                Avx512F.Compress(Vector512<int>.Zero, set, index).StoreUnsafe(ref listed, (nuint)found);   // the list has a vector's slack
+                found += BitOperations.PopCount(set.ExtractMostSignificantBits());
+            }
+        }
+        for (; b < blocks; b++)
+        {
+            list[found] = b;   // written always, kept only when the block counts
+            found += masks[b] != 0 ? 1 : 0;
+        }
+        return found;
+    }
 
     /// <summary><paramref name="count"/> standard normals (and 16 values of slack for whole-vector reads).</summary>
     public ReadOnlySpan<float> Normals(long count, ChunkRandom random)

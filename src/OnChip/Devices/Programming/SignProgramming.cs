@@ -178,10 +178,9 @@ internal sealed class MixedPrecisionProgramming(float threshold) : ProgrammingSt
         PrefetchFollowing(start + n, n);
         bool listing = found is not null;
         found?.Reserve(n / 16);
-        ref int pulsedList = ref listing ? ref found!.PulsedList : ref Unsafe.NullRef<int>();
-        ref int longerList = ref listing ? ref found!.LongerList : ref Unsafe.NullRef<int>();
-        int pulsed = 0, longer = 0;
-        var (all, up) = (Vector512<int>.Zero, Vector512<int>.Zero);   // at most SumSpan blocks: one set of lane sums
+        ref int pulsedMasks = ref listing ? ref found!.PulsedMasks : ref Unsafe.NullRef<int>();
+        ref int longerMasks = ref listing ? ref found!.LongerMasks : ref Unsafe.NullRef<int>();
+        var (all, net) = (Vector512<int>.Zero, Vector512<int>.Zero);   // at most SumSpan blocks: one set of lane sums
         var most = Vector512.Create((float)limit);
         if (Vector512.IsHardwareAccelerated)
         {
@@ -200,12 +199,13 @@ internal sealed class MixedPrecisionProgramming(float threshold) : ProgrammingSt
                 {
                     wholeLow = Vector512.MinNative(Vector512.MaxNative(wholeLow, -most), most);
                     wholeHigh = Vector512.MinNative(Vector512.MaxNative(wholeHigh, -most), most);
-                    PulsedBlocks.Tally(wholeLow, i / 16, ref all, ref up, ref pulsedList, ref pulsed, ref longerList, ref longer);
-                    PulsedBlocks.Tally(wholeHigh, i / 16 + 1, ref all, ref up, ref pulsedList, ref pulsed, ref longerList, ref longer);
+                    PulsedBlocks.Tally(wholeLow, i >> 4, ref all, ref net, ref pulsedMasks, ref longerMasks);
+                    PulsedBlocks.Tally(wholeHigh, (i >> 4) + 1, ref all, ref net, ref pulsedMasks, ref longerMasks);
                 }
                 wholeLow.StoreUnsafe(ref planned, (nuint)i);
                 wholeHigh.StoreUnsafe(ref planned, (nuint)i + 16);
-                Vector512.Narrow(Vector512.ConvertToInt32(lower), Vector512.ConvertToInt32(upper)).StoreUnsafe(ref acc, (nuint)i);
+                // The remainders are whole and clamped to ±Levels: the plain conversion is exact.
+                Vector512.Narrow(Vector512.ConvertToInt32Native(lower), Vector512.ConvertToInt32Native(upper)).StoreUnsafe(ref acc, (nuint)i);
             }
         }
         for (int j = i; j < n; j++)
@@ -223,9 +223,9 @@ internal sealed class MixedPrecisionProgramming(float threshold) : ProgrammingSt
             // The whole blocks the lanes above wrote, clipped like the others.
             var counts = Vector512.MinNative(Vector512.MaxNative(Vector512.LoadUnsafe(ref planned, (nuint)block * 16), -most), most);
             counts.StoreUnsafe(ref planned, (nuint)block * 16);
-            PulsedBlocks.Tally(counts, block, ref all, ref up, ref pulsedList, ref pulsed, ref longerList, ref longer);
+            PulsedBlocks.Tally(counts, block, ref all, ref net, ref pulsedMasks, ref longerMasks);
         }
-        found!.Found(pulsed, longer, PulsedBlocks.Sum(all), PulsedBlocks.Sum(up));
+        found!.Found(n / 16, PulsedBlocks.Sum(all), PulsedBlocks.Sum(net));
     }
 
     /// <summary>
