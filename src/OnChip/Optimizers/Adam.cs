@@ -44,17 +44,8 @@ internal sealed class Adam : Optimizer
         }
     }
 
-    protected override void Prefetch(int index, int offset, int count)
-    {
-        var p = Parameters[index];
-        PrefetchLines(p.Grad.Data, offset, count);
-        if (WeightDecay != 0f) PrefetchLines(p.Value.Data, offset, count);
-        PrefetchLines(_m[index], offset, count);
-        PrefetchLines(_v[index], offset, count);
-    }
-
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    protected override void ComputeDelta(int index, int offset, int count, Span<float> delta)
+    protected override void ComputeDelta(int index, int offset, int count, Span<float> delta, int following)
     {
         var p = Parameters[index];
         ref float g = ref MemoryMarshal.GetArrayDataReference(p.Grad.Data);
@@ -76,6 +67,14 @@ internal sealed class Adam : Optimizer
             for (; i <= count - Vector512<float>.Count; i += Vector512<float>.Count)
             {
                 nuint e = (nuint)(offset + i);
+                if (i < following)
+                {
+                    // One line of each stream of the next chunk per vector: the element a chunk further.
+                    PrefetchLine(ref g, e + (nuint)count);
+                    PrefetchLine(ref m, e + (nuint)count);
+                    PrefetchLine(ref v, e + (nuint)count);
+                    if (decay) PrefetchLine(ref w, e + (nuint)count);
+                }
                 var grad = decay ? Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w, e), vwd, Vector512.LoadUnsafe(ref g, e)) : Vector512.LoadUnsafe(ref g, e);
                 var mi = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref m, e), vb1, grad * vc1);
                 var vi = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref v, e), vb2, grad * grad * vc2);

@@ -87,28 +87,24 @@ internal abstract class Optimizer : IParallelJob
     /// <summary>One parameter's requested changes, as its storage pulls them (<see cref="ISynapseArray.ApplyRange"/>).</summary>
     private sealed class ParameterChanges(Optimizer optimizer, int index) : IChangeSource
     {
-        public void Changes(int offset, Span<float> requested) => optimizer.ComputeDelta(index, offset, requested.Length, requested);
-        public void Prefetch(int offset, int count) => optimizer.Prefetch(index, offset, count);
+        public void Changes(int offset, Span<float> requested, int following) => optimizer.ComputeDelta(index, offset, requested.Length, requested, following);
     }
 
     /// <summary>
-    /// Asks the cache for the state that <see cref="ComputeDelta"/> will read for elements [offset, offset+count) of
-    /// parameter <paramref name="index"/>, the worker's next chunk, while the storage applies the current one (a device
-    /// array's update touches enough other memory that the optimizer's streams are otherwise cold when it returns;
-    /// ideal storage does not ask: the hardware's own prefetching keeps up with it).
+    /// Writes the requested change for elements [offset, offset+count) of parameter <paramref name="index"/>; for the
+    /// first <paramref name="following"/> of them, also asks the cache for the state of the element a chunk further
+    /// (<see cref="IChangeSource.Changes"/>: a device array's next chunk; ideal storage does not ask, the hardware's
+    /// own prefetching keeps up with it).
     /// </summary>
-    protected virtual void Prefetch(int index, int offset, int count) { }
+    protected abstract void ComputeDelta(int index, int offset, int count, Span<float> delta, int following);
 
-    /// <summary>Asks the second-level cache for the lines of [offset, offset+count) of <paramref name="data"/>.</summary>
-    protected static unsafe void PrefetchLines(float[] data, int offset, int count)
+    /// <summary>Asks the second-level cache for the line of element <paramref name="e"/> after <paramref name="first"/>.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    protected static unsafe void PrefetchLine(ref float first, nuint e)
     {
-        if (!System.Runtime.Intrinsics.X86.Sse.IsSupported || count <= 0) return;
-        fixed (float* first = &data[offset])
-            for (int i = 0; i < count; i += 16) System.Runtime.Intrinsics.X86.Sse.Prefetch1(first + i);
+        if (System.Runtime.Intrinsics.X86.Sse.IsSupported)
+            System.Runtime.Intrinsics.X86.Sse.Prefetch1(System.Runtime.CompilerServices.Unsafe.AsPointer(ref System.Runtime.CompilerServices.Unsafe.Add(ref first, e)));
     }
-
-    /// <summary>Writes the requested change for elements [offset, offset+count) of parameter <paramref name="index"/>.</summary>
-    protected abstract void ComputeDelta(int index, int offset, int count, Span<float> delta);
 
     /// <summary>The optimizer's internal state (moments, momentum buffers) for checkpoints, in a fixed order.</summary>
     public abstract IReadOnlyList<float[]> StateBuffers { get; }

@@ -25,16 +25,8 @@ internal sealed class Sgd : Optimizer
     public float Momentum { get; }
     public override IReadOnlyList<float[]> StateBuffers => _momentum;
 
-    protected override void Prefetch(int index, int offset, int count)
-    {
-        var p = Parameters[index];
-        PrefetchLines(p.Grad.Data, offset, count);
-        if (Momentum > 0f) PrefetchLines(_momentum[index], offset, count);
-        if (WeightDecay != 0f) PrefetchLines(p.Value.Data, offset, count);
-    }
-
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    protected override void ComputeDelta(int index, int offset, int count, Span<float> delta)
+    protected override void ComputeDelta(int index, int offset, int count, Span<float> delta, int following)
     {
         var p = Parameters[index];
         ref float g = ref MemoryMarshal.GetArrayDataReference(p.Grad.Data);
@@ -52,6 +44,13 @@ internal sealed class Sgd : Optimizer
             for (; i <= count - Vector512<float>.Count; i += Vector512<float>.Count)
             {
                 nuint e = (nuint)(offset + i);
+                if (i < following)
+                {
+                    // One line of each stream of the next chunk per vector: the element a chunk further.
+                    PrefetchLine(ref g, e + (nuint)count);
+                    if (momentum) PrefetchLine(ref b, e + (nuint)count);
+                    if (decay) PrefetchLine(ref w, e + (nuint)count);
+                }
                 var grad = decay ? Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w, e), vwd, Vector512.LoadUnsafe(ref g, e)) : Vector512.LoadUnsafe(ref g, e);
                 if (momentum)
                 {

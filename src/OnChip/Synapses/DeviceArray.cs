@@ -152,8 +152,7 @@ internal sealed class DeviceArray : ISynapseArray
             var stage = s.Stages[k & 1];
             int n = Math.Min(ChunkSize, to - offset);
             var requested = stage.Requested.AsSpan(0, n);
-            changes.Changes(offset, requested);
-            if (offset + n < to) changes.Prefetch(offset + n, Math.Min(ChunkSize, to - offset - n));
+            changes.Changes(offset, requested, following: Math.Min(ChunkSize, to - offset - n));
             Plan(stage, requested, offset, s);
             if (pending is not null) Finish(pending, weights, s, following: stage);
             pending = stage;

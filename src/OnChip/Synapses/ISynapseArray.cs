@@ -47,7 +47,7 @@ internal interface ISynapseArray
         for (int offset = from; offset < to; offset += UpdateChunk)
         {
             var requested = scratch[..Math.Min(UpdateChunk, to - offset)];
-            changes.Changes(offset, requested);
+            changes.Changes(offset, requested, following: 0);
             storage.Apply(weights, requested, offset);
         }
     }
@@ -64,9 +64,11 @@ internal interface ISynapseArray
 /// <summary>Where a storage pulls the requested changes from (<see cref="ISynapseArray.ApplyRange"/>): an optimizer's step of one tensor.</summary>
 internal interface IChangeSource
 {
-    /// <summary>Writes the requested change of elements [offset, offset + requested.Length).</summary>
-    void Changes(int offset, Span<float> requested);
-
-    /// <summary>Asks the cache for what <see cref="Changes"/> will read for elements [offset, offset + count), ahead of the call.</summary>
-    void Prefetch(int offset, int count);
+    /// <summary>
+    /// Writes the requested change of elements [offset, offset + requested.Length) and, as it goes, asks the cache for
+    /// what the next call will read: that of the <paramref name="following"/> elements after them (0: none). A device
+    /// array's update touches enough other memory that the source's streams would be cold by then; spread through the
+    /// loop, the requests overlap its arithmetic instead of stalling in a burst of a few hundred.
+    /// </summary>
+    void Changes(int offset, Span<float> requested, int following);
 }

@@ -14,8 +14,7 @@ public class PipelinedUpdateTests
 {
     private sealed class Requests(float[] requests) : IChangeSource
     {
-        public void Changes(int offset, Span<float> requested) => requests.AsSpan(offset, requested.Length).CopyTo(requested);
-        public void Prefetch(int offset, int count) { }
+        public void Changes(int offset, Span<float> requested, int following) => requests.AsSpan(offset, requested.Length).CopyTo(requested);
     }
 
     [Theory]

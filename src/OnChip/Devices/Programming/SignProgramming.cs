@@ -175,7 +175,7 @@ internal sealed class MixedPrecisionProgramming(float threshold) : ProgrammingSt
         ref short acc = ref MemoryMarshal.GetReference(accumulator);
         ref float req = ref MemoryMarshal.GetReference(requested);
         ref float planned = ref MemoryMarshal.GetReference(pulses);
-        PrefetchFollowing(start + n, n);
+        int ahead = Math.Min(n, _count - start - n);   // the following chunk's accumulators, one line per 32 devices
         bool listing = found is not null;
         found?.Reserve(n / 16);
         ref int pulsedMasks = ref listing ? ref found!.PulsedMasks : ref Unsafe.NullRef<int>();
@@ -191,6 +191,7 @@ internal sealed class MixedPrecisionProgramming(float threshold) : ProgrammingSt
             var levels = Vector512.Create(Levels);
             for (; i <= n - 32; i += 32)
             {
+                if (i < ahead) PrefetchLine(ref acc, (nuint)(i + n));
                 var codes = Vector512.LoadUnsafe(ref acc, (nuint)i);
                 var (low, high) = Vector512.Widen(codes);
                 var lower = Transfer(Vector512.ConvertToSingle(low), Vector512.LoadUnsafe(ref req, (nuint)i), step, reach, u, toCodes, levels, out var wholeLow);
@@ -229,15 +230,15 @@ internal sealed class MixedPrecisionProgramming(float threshold) : ProgrammingSt
     }
 
     /// <summary>
-    /// Asks the second-level cache for the accumulators of the chunk that follows (an update goes through a tensor's
-    /// chunks in order), so they arrive while this chunk's pulses are fired and the next requests are computed.
+    /// Asks the second-level cache for the line of accumulator <paramref name="e"/> after <paramref name="first"/>: the
+    /// loop asks for the chunk that follows (an update goes through a tensor's chunks in order) a line per step, so they
+    /// arrive while this chunk's pulses are fired and the next requests are computed, without a burst of requests that
+    /// stalls.
     /// </summary>
-    private unsafe void PrefetchFollowing(int from, int count)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void PrefetchLine(ref short first, nuint e)
     {
-        count = Math.Min(count, _count - from);
-        if (!Sse.IsSupported || count <= 0) return;
-        fixed (short* first = &Codes[from])
-            for (int i = 0; i < count; i += 32) Sse.Prefetch1(first + i);
+        if (Sse.IsSupported) Sse.Prefetch1(Unsafe.AsPointer(ref Unsafe.Add(ref first, e)));
     }
 
     /// <summary>16 accumulators (as codes) plus their requests: the whole pulses to transfer, and the remainders as codes (integral floats).</summary>
