@@ -177,16 +177,14 @@ internal sealed class ChunkRandom
         }
         if (i < half)
         {
-            Span<float> a = stackalloc float[16], b = stackalloc float[16];
-            a.Clear();
-            b.Clear();
-            u[i..].CopyTo(a);
-            v[i..].CopyTo(b);
-            var (c, s) = BoxMuller(Vector512.Create((ReadOnlySpan<float>)a), Vector512.Create((ReadOnlySpan<float>)b));
-            c.CopyTo(a);
-            s.CopyTo(b);
-            a[..(half - i)].CopyTo(target[i..]);
-            b[..(half - i)].CopyTo(v[i..]);
+            // The last, partial vector, read whole from the scratch (i ≤ 1008, so both reads stay in it): its lanes past
+            // half hold stale uniforms, transformed lane by lane and dropped. Most calls (a chunk's few pulses) end here.
+            var (c, s) = BoxMuller(Vector512.LoadUnsafe(ref ru, (nuint)i), Vector512.LoadUnsafe(ref rv, (nuint)i));
+            Span<float> lanes = stackalloc float[32];
+            c.StoreUnsafe(ref lanes[0]);
+            s.StoreUnsafe(ref lanes[16]);
+            lanes[..(half - i)].CopyTo(target[i..]);
+            lanes.Slice(16, half - i).CopyTo(v[i..]);
         }
         v[..(n - half)].CopyTo(target[half..]);
     }
