@@ -8,6 +8,7 @@ public class ChunkRandomTests
     /// <summary>The vectorised Box–Muller (polynomial ln, sin, cos) against the same formula in double on the same uniforms.</summary>
     [Theory]
     [InlineData(2048)]
+    [InlineData(2017)]   // the last, partial vector at the end of the scratch
     [InlineData(1000)]
     [InlineData(37)]
     [InlineData(1)]
