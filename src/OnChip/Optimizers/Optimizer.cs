@@ -98,12 +98,18 @@ internal abstract class Optimizer : IParallelJob
     /// </summary>
     protected abstract void ComputeDelta(int index, int offset, int count, Span<float> delta, int following);
 
-    /// <summary>Asks the second-level cache for the line of element <paramref name="e"/> after <paramref name="first"/>.</summary>
+    /// <summary>
+    /// Asks the cache for the line of element <paramref name="e"/> after <paramref name="first"/>: the first-level cache
+    /// when <paramref name="nearest"/> (a chunk of two streams, 16 KB, fits beside the device update's own lines; SGD's
+    /// optimizer stage measured 0.95–0.98 of the second-level version, paired), else the second level.
+    /// </summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-    protected static unsafe void PrefetchLine(ref float first, nuint e)
+    protected static unsafe void PrefetchLine(ref float first, nuint e, bool nearest = false)
     {
-        if (System.Runtime.Intrinsics.X86.Sse.IsSupported)
-            System.Runtime.Intrinsics.X86.Sse.Prefetch1(System.Runtime.CompilerServices.Unsafe.AsPointer(ref System.Runtime.CompilerServices.Unsafe.Add(ref first, e)));
+        if (!System.Runtime.Intrinsics.X86.Sse.IsSupported) return;
+        void* line = System.Runtime.CompilerServices.Unsafe.AsPointer(ref System.Runtime.CompilerServices.Unsafe.Add(ref first, e));
+        if (nearest) System.Runtime.Intrinsics.X86.Sse.Prefetch0(line);
+        else System.Runtime.Intrinsics.X86.Sse.Prefetch1(line);
     }
 
     /// <summary>The optimizer's internal state (moments, momentum buffers) for checkpoints, in a fixed order.</summary>

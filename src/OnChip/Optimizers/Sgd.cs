@@ -47,8 +47,8 @@ internal sealed class Sgd : Optimizer
                 if (i < following)
                 {
                     // One line of each stream of the next chunk per vector: the element a chunk further.
-                    PrefetchLine(ref g, e + (nuint)count);
-                    if (momentum) PrefetchLine(ref b, e + (nuint)count);
+                    PrefetchLine(ref g, e + (nuint)count, nearest: true);
+                    if (momentum) PrefetchLine(ref b, e + (nuint)count, nearest: true);
                     if (decay) PrefetchLine(ref w, e + (nuint)count);
                 }
                 var grad = decay ? Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w, e), vwd, Vector512.LoadUnsafe(ref g, e)) : Vector512.LoadUnsafe(ref g, e);
