@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
 using OnChip.Networks;
 using OnChip.Parallelism;
 using OnChip.Synapses;
@@ -103,13 +105,13 @@ internal abstract class Optimizer : IParallelJob
     /// when <paramref name="nearest"/> (a chunk of two streams, 16 KB, fits beside the device update's own lines; SGD's
     /// optimizer stage measured 0.95–0.98 of the second-level version, paired), else the second level.
     /// </summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     protected static unsafe void PrefetchLine(ref float first, nuint e, bool nearest = false)
     {
-        if (!System.Runtime.Intrinsics.X86.Sse.IsSupported) return;
-        void* line = System.Runtime.CompilerServices.Unsafe.AsPointer(ref System.Runtime.CompilerServices.Unsafe.Add(ref first, e));
-        if (nearest) System.Runtime.Intrinsics.X86.Sse.Prefetch0(line);
-        else System.Runtime.Intrinsics.X86.Sse.Prefetch1(line);
+        if (!Sse.IsSupported) return;
+        void* line = Unsafe.AsPointer(ref Unsafe.Add(ref first, e));
+        if (nearest) Sse.Prefetch0(line);
+        else Sse.Prefetch1(line);
     }
 
     /// <summary>The optimizer's internal state (moments, momentum buffers) for checkpoints, in a fixed order.</summary>
