@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using OnChip.Tensors;
 
 namespace OnChip.Devices;
 
@@ -30,10 +31,7 @@ internal ref struct DeviceBlocks
 
     /// <summary>Asks the cache for block <paramref name="k"/>'s values ahead of their use.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static unsafe void Prefetch(ref readonly float first, nuint k)
-    {
-        if (Sse.IsSupported) Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref Unsafe.AsRef(in first), k)));
-    }
+    public static void Prefetch(ref readonly float first, nuint k) => CacheHints.ToL1(in first, k);
 }
 
 /// <summary>
@@ -65,10 +63,7 @@ internal readonly ref struct DeviceParameter(ref readonly float values, ref read
 
     /// <summary>Asks the cache for the codes of block <paramref name="k"/> ahead of their use.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public unsafe void Prefetch(nuint k)
-    {
-        if (Sse.IsSupported) Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.AsRef(in Unsafe.Add(ref Unsafe.AsRef(in _codes), k))));
-    }
+    public void Prefetch(nuint k) => CacheHints.ToL1(in _codes, k);
 
     /// <summary>The same values, decoded from the codes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

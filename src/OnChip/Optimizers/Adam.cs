@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using OnChip.Networks;
+using OnChip.Tensors;
 
 namespace OnChip.Optimizers;
 
@@ -70,10 +71,10 @@ internal sealed class Adam : Optimizer
                 if (i < following)
                 {
                     // One line of each stream of the next chunk per vector: the element a chunk further.
-                    PrefetchLine(ref g, e + (nuint)count);
-                    PrefetchLine(ref m, e + (nuint)count);
-                    PrefetchLine(ref v, e + (nuint)count);
-                    if (decay) PrefetchLine(ref w, e + (nuint)count);
+                    CacheHints.ToL2(in g, e + (nuint)count);
+                    CacheHints.ToL2(in m, e + (nuint)count);
+                    CacheHints.ToL2(in v, e + (nuint)count);
+                    if (decay) CacheHints.ToL2(in w, e + (nuint)count);
                 }
                 var grad = decay ? Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w, e), vwd, Vector512.LoadUnsafe(ref g, e)) : Vector512.LoadUnsafe(ref g, e);
                 var mi = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref m, e), vb1, grad * vc1);

@@ -1,5 +1,3 @@
-using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics.X86;
 using OnChip.Networks;
 using OnChip.Parallelism;
 using OnChip.Synapses;
@@ -100,19 +98,6 @@ internal abstract class Optimizer : IParallelJob
     /// </summary>
     protected abstract void ComputeDelta(int index, int offset, int count, Span<float> delta, int following);
 
-    /// <summary>
-    /// Asks the cache for the line of element <paramref name="e"/> after <paramref name="first"/>: the first-level cache
-    /// when <paramref name="nearest"/> (a chunk of two streams, 16 KB, fits beside the device update's own lines; SGD's
-    /// optimizer stage measured 0.95–0.98 of the second-level version, paired), else the second level.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    protected static unsafe void PrefetchLine(ref float first, nuint e, bool nearest = false)
-    {
-        if (!Sse.IsSupported) return;
-        void* line = Unsafe.AsPointer(ref Unsafe.Add(ref first, e));
-        if (nearest) Sse.Prefetch0(line);
-        else Sse.Prefetch1(line);
-    }
 
     /// <summary>The optimizer's internal state (moments, momentum buffers) for checkpoints, in a fixed order.</summary>
     public abstract IReadOnlyList<float[]> StateBuffers { get; }

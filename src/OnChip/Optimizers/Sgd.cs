@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using OnChip.Networks;
+using OnChip.Tensors;
 
 namespace OnChip.Optimizers;
 
@@ -46,10 +47,11 @@ internal sealed class Sgd : Optimizer
                 nuint e = (nuint)(offset + i);
                 if (i < following)
                 {
-                    // One line of each stream of the next chunk per vector: the element a chunk further.
-                    PrefetchLine(ref g, e + (nuint)count, nearest: true);
-                    if (momentum) PrefetchLine(ref b, e + (nuint)count, nearest: true);
-                    if (decay) PrefetchLine(ref w, e + (nuint)count);
+                    // One line of each stream of the next chunk per vector: the element a chunk further. Gradient and
+                    // momentum (16 KB a chunk) into L1: paired, 0.95–0.98 of the optimizer stage with them in L2.
+                    CacheHints.ToL1(in g, e + (nuint)count);
+                    if (momentum) CacheHints.ToL1(in b, e + (nuint)count);
+                    if (decay) CacheHints.ToL2(in w, e + (nuint)count);
                 }
                 var grad = decay ? Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w, e), vwd, Vector512.LoadUnsafe(ref g, e)) : Vector512.LoadUnsafe(ref g, e);
                 if (momentum)

@@ -1,8 +1,8 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 using OnChip.Randomness;
+using OnChip.Tensors;
 
 namespace OnChip.Devices.Programming;
 
@@ -175,7 +175,7 @@ internal sealed class MixedPrecisionProgramming(float threshold) : ProgrammingSt
         ref short acc = ref MemoryMarshal.GetReference(accumulator);
         ref float req = ref MemoryMarshal.GetReference(requested);
         ref float planned = ref MemoryMarshal.GetReference(pulses);
-        int ahead = Math.Min(n, _count - start - n);   // the following chunk's accumulators, one line per 32 devices
+        int ahead = Math.Min(n, _count - start - n);   // the following chunk (an update goes through a tensor's chunks in order)
         bool listing = found is not null;
         found?.Reserve(n / 16);
         ref int pulsedMasks = ref listing ? ref found!.PulsedMasks : ref Unsafe.NullRef<int>();
@@ -191,7 +191,9 @@ internal sealed class MixedPrecisionProgramming(float threshold) : ProgrammingSt
             var levels = Vector512.Create(Levels);
             for (; i <= n - 32; i += 32)
             {
-                if (i < ahead) PrefetchLine(ref acc, (nuint)(i + n));
+                // The following chunk's accumulators into L2, a line per step: they arrive while this chunk's pulses are
+                // fired and the next requests are computed, without a burst of requests that stalls.
+                if (i < ahead) CacheHints.ToL2(in acc, (nuint)(i + n));
                 var codes = Vector512.LoadUnsafe(ref acc, (nuint)i);
                 var (low, high) = Vector512.Widen(codes);
                 var lower = Transfer(Vector512.ConvertToSingle(low), Vector512.LoadUnsafe(ref req, (nuint)i), step, reach, u, toCodes, levels, out var wholeLow);
@@ -227,18 +229,6 @@ internal sealed class MixedPrecisionProgramming(float threshold) : ProgrammingSt
             PulsedBlocks.Tally(counts, block, ref all, ref net, ref pulsedMasks, ref longerMasks);
         }
         found!.Found(n / 16, PulsedBlocks.Sum(all), PulsedBlocks.Sum(net));
-    }
-
-    /// <summary>
-    /// Asks the second-level cache for the line of accumulator <paramref name="e"/> after <paramref name="first"/>: the
-    /// loop asks for the chunk that follows (an update goes through a tensor's chunks in order) a line per step, so they
-    /// arrive while this chunk's pulses are fired and the next requests are computed, without a burst of requests that
-    /// stalls.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void PrefetchLine(ref short first, nuint e)
-    {
-        if (Sse.IsSupported) Sse.Prefetch1(Unsafe.AsPointer(ref Unsafe.Add(ref first, e)));
     }
 
     /// <summary>16 accumulators (as codes) plus their requests: the whole pulses to transfer, and the remainders as codes (integral floats).</summary>
